@@ -1,0 +1,37 @@
+"use server";
+
+import { CredentialsSignin } from "next-auth";
+import { redirect } from "next/navigation";
+import { signIn } from "@/auth";
+import { safeRedirectPath } from "@/lib/auth/redirects";
+
+export interface SignInState {
+  step: "password" | "code";
+  email: string;
+  error?: string;
+}
+
+function messageFor(code: string): string {
+  if (code.startsWith("rate_limited:")) {
+    const until = new Date(code.slice("rate_limited:".length));
+    const minutes = Math.max(1, Math.ceil((until.getTime() - Date.now()) / 60_000));
+    return `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`;
+  }
+  if (code === "invalid_code") return "That code is not valid. Enter the current code from your authenticator app, or a recovery code.";
+  return "Invalid email or password.";
+}
+
+export async function signInAction(_previous: SignInState, form: FormData): Promise<SignInState> {
+  const email = String(form.get("email") ?? "");
+  const password = String(form.get("password") ?? "");
+  const code = String(form.get("code") ?? "");
+  try {
+    await signIn("credentials", { email, password, code, redirect: false });
+  } catch (error) {
+    if (!(error instanceof CredentialsSignin)) throw error;
+    if (error.code === "mfa_required") return { step: "code", email };
+    // A wrong code keeps the code step; anything else starts over from the password.
+    return { step: error.code === "invalid_code" ? "code" : "password", email, error: messageFor(error.code) };
+  }
+  redirect(safeRedirectPath(form.get("callbackUrl")));
+}

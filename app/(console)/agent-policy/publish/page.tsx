@@ -1,0 +1,32 @@
+import type { Metadata } from "next";
+import { AgentPageHeader } from "@/components/agent-page-header";
+import { ruleTemplate } from "@/components/agent-rule-types";
+import { PolicyVersionEditor } from "@/components/policy-version-editor";
+import { Card } from "@/components/ui/card";
+import { getActivePolicyVersion } from "@/db/queries/agent-policies";
+import { formatVersion } from "@/lib/agent-policy/rules";
+import { requireUser } from "@/lib/auth/session";
+
+export const metadata: Metadata = { title: "Publish an agent policy version" };
+
+export default async function PublishAgentPolicyPage() {
+  const { user } = await requireUser({ role: "admin" });
+  const active = await getActivePolicyVersion({ orgId: user.orgId });
+  // The editor starts from the active version, so a change is an edit of what agents run now.
+  const initial = active
+    ? { name: active.name, description: active.description ?? "", rules: active.rules }
+    : { name: "", description: "", rules: [{ type: "block_ip" as const, enabled: true, config: ruleTemplate("block_ip") }] };
+
+  return (
+    <div className="space-y-6">
+      <AgentPageHeader
+        back={{ href: "/agent-policy", label: "Agent policy" }}
+        title="Publish a new version"
+        description={active ? `Prefilled from the active version, ${formatVersion(active.version)}.` : "This is the first version of your organization's agent policy."}
+      />
+      <Card className="p-5">
+        <PolicyVersionEditor initial={initial} nextVersion={formatVersion((active?.version ?? 0) + 1)} />
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,29 @@
+"use server";
+
+import { refresh } from "next/cache";
+import { z } from "zod";
+import { overridesBody } from "@/app/api/policy/schema";
+import { revokeAgent, setAgentOverrides } from "@/db/queries/agents";
+import { consoleAction } from "@/lib/auth/actions";
+import { forgetAgent } from "@/lib/auth/agent-tokens";
+
+const agentId = z.string().trim().min(1).max(100);
+
+// The same validation as PUT /api/policy/agent/:id/overrides, plus which agent.
+const overridesSchema = overridesBody.extend({ id: agentId });
+export type OverridesInput = z.input<typeof overridesSchema>;
+
+export const setAgentOverridesAction = consoleAction({ role: "admin", schema: overridesSchema }, async ({ id, rules }, { actor }) => {
+  const agent = await setAgentOverrides({ actor, id, overrides: rules });
+  if (!agent) return { error: "This agent does not exist or has been revoked." };
+  refresh();
+  return { success: rules.length === 0 ? "Overrides cleared and pushed to the agent." : "Overrides saved and pushed to the agent." };
+});
+
+export const revokeAgentAction = consoleAction({ role: "admin", schema: z.object({ id: agentId }) }, async ({ id }, { actor }) => {
+  const agent = await revokeAgent({ actor, id });
+  if (!agent) return { error: "This agent does not exist or is already revoked." };
+  forgetAgent(agent.id);
+  refresh();
+  return { success: `Revoked ${agent.hostname}: its token no longer works and its stream is closed.` };
+});

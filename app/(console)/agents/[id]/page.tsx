@@ -1,0 +1,124 @@
+import type { Metadata } from "next";
+import { notFound } from "next/navigation";
+import { AgentLabels, AgentStatusBadge, AgentVersionBadge } from "@/components/agent-badges";
+import { AgentPageHeader } from "@/components/agent-page-header";
+import { ConfirmAction } from "@/components/agent-confirm-action";
+import { AgentOverridesEditor } from "@/components/agent-overrides-editor";
+import { AgentRuleList } from "@/components/agent-rule-summary";
+import { RULE_TYPE_LABELS } from "@/components/agent-rule-types";
+import { requestTime } from "@/components/agent-format";
+import { AgentTime } from "@/components/agent-time";
+import { Card, CardHeader } from "@/components/ui/card";
+import { getActivePolicyVersion } from "@/db/queries/agent-policies";
+import { firstReportedAt, getAgent } from "@/db/queries/agents";
+import type { AgentRuleOverride } from "@/db/schema";
+import { effectiveRules, formatVersion } from "@/lib/agent-policy/rules";
+import { toAgentJson } from "@/lib/agent-policy/serialize";
+import { requireUser } from "@/lib/auth/session";
+import { env } from "@/lib/env";
+import { revokeAgentAction } from "./actions";
+
+type Params = Promise<{ id: string }>;
+
+export async function generateMetadata({ params }: { params: Params }): Promise<Metadata> {
+  return { title: `Agent ${(await params).id}` };
+}
+
+export default async function AgentPage({ params }: { params: Params }) {
+  const { user } = await requireUser();
+  const id = (await params).id;
+  const [agent, active] = await Promise.all([getAgent({ orgId: user.orgId, id }), getActivePolicyVersion({ orgId: user.orgId })]);
+  if (!agent) notFound();
+  const appliedAt = active ? await firstReportedAt({ agentId: agent.id, version: active.version }) : null;
+  const view = toAgentJson(agent, active?.version ?? null, env().AGENT_OFFLINE_AFTER_SECONDS);
+  const canEdit = user.role === "admin" && agent.revokedAt === null;
+  const now = requestTime();
+
+  const details: [string, React.ReactNode][] = [
+    ["Agent id", <code key="id" className="font-mono">{agent.id}</code>],
+    ["Status", <AgentStatusBadge key="status" agent={view} />],
+    ["Labels", <AgentLabels key="labels" labels={agent.labels} />],
+    ["Reported version", <AgentVersionBadge key="version" agent={view} />],
+    ["Active version", active ? formatVersion(active.version) : "none published"],
+    ["Applied the active version", <AgentTime key="applied" value={appliedAt} fallback="not yet" />],
+    ["Last heartbeat", <AgentTime key="seen" value={agent.lastSeenAt} now={now} />],
+    ["Agent software", agent.agentVersion ?? "unknown"],
+    ["Enrolled", <AgentTime key="enrolled" value={agent.createdAt} />],
+  ];
+  if (agent.revokedAt) details.push(["Revoked", <AgentTime key="revoked" value={agent.revokedAt} />]);
+
+  return (
+    <div className="space-y-6">
+      <AgentPageHeader back={{ href: "/agents", label: "Agents" }} title={agent.hostname} />
+
+      <Card>
+        <CardHeader title="Details" />
+        <dl className="grid gap-x-6 gap-y-3 px-5 py-4 text-sm sm:grid-cols-[auto_1fr]">
+          {details.map(([term, value]) => (
+            <div key={term} className="contents">
+              <dt className="font-medium text-slate-600">{term}</dt>
+              <dd className="text-slate-900">{value}</dd>
+            </div>
+          ))}
+        </dl>
+      </Card>
+
+      <Card>
+        <CardHeader
+          title="Effective rules"
+          description={active ? `The active version, ${formatVersion(active.version)}, with this agent's overrides applied.` : "No version is published yet."}
+        />
+        <div className="px-5 py-2">
+          {active ? (
+            <AgentRuleList rules={effectiveRules(active.rules, agent.overrides)} label="Effective rules" overridden={new Set(agent.overrides.map((override) => override.type))} />
+          ) : (
+            <p className="py-3 text-sm text-slate-600">This agent enforces nothing until the first version is published.</p>
+          )}
+        </div>
+      </Card>
+
+      <Card>
+        <CardHeader title="Overrides" description="Per rule type, replace the enabled flag or config fields of the active rules on this agent only." />
+        <div className="px-5 py-4">
+          {canEdit ? (
+            <AgentOverridesEditor agentId={agent.id} saved={agent.overrides} activeRules={active?.rules ?? []} />
+          ) : (
+            <OverridesSummary overrides={agent.overrides} />
+          )}
+        </div>
+      </Card>
+
+      {canEdit && (
+        <Card>
+          <CardHeader title="Revoke this agent" description="Its token stops working at once and its open stream closes. The host must enrol again with a new key." />
+          <div className="px-5 py-4">
+            <ConfirmAction
+              action={revokeAgentAction}
+              fields={{ id: agent.id }}
+              label="Revoke agent"
+              title={`Revoke ${agent.hostname}?`}
+              description={`${agent.id} loses access at once: its token is refused and its policy stream is closed. This cannot be undone.`}
+              confirmLabel="Revoke agent"
+              pendingLabel="Revoking…"
+            />
+          </div>
+        </Card>
+      )}
+    </div>
+  );
+}
+
+function OverridesSummary({ overrides }: { overrides: AgentRuleOverride[] }) {
+  if (overrides.length === 0) return <p className="text-sm text-slate-600">No overrides: this agent runs the active version as published.</p>;
+  return (
+    <ul className="space-y-2 text-sm" aria-label="Overrides">
+      {overrides.map((override) => (
+        <li key={override.type}>
+          <span className="font-medium text-slate-900">{RULE_TYPE_LABELS[override.type]}</span>
+          {override.enabled !== undefined && <span className="text-slate-700">: {override.enabled ? "enabled" : "disabled"}</span>}
+          {override.config && <code className="ml-2 break-all font-mono text-xs text-slate-700">{JSON.stringify(override.config)}</code>}
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,42 @@
+"use server";
+
+import { refresh } from "next/cache";
+import { z } from "zod";
+import { createEnrollmentKeyBody } from "@/app/api/agents/schema";
+import { createEnrollmentKey, revokeEnrollmentKey } from "@/db/queries/enrollment-keys";
+import { consoleAction } from "@/lib/auth/actions";
+import { issueSecret } from "@/lib/auth/secrets";
+
+// Form fields arrive as text, an empty one meaning "no limit"; each is then held to the API's own limits.
+const fromText = (value: unknown) => (value === "" || value === undefined ? undefined : Number(value));
+const { uses, expiresHours } = createEnrollmentKeyBody.shape;
+const createSchema = z.object({ uses: z.preprocess(fromText, uses), expiresHours: z.preprocess(fromText, expiresHours) });
+
+export interface IssuedEnrollmentKey {
+  key: string;
+  prefix: string;
+}
+
+/** Creates a key; the key itself is returned this once, and only its hash is stored. */
+export const createEnrollmentKeyAction = consoleAction<typeof createSchema, IssuedEnrollmentKey>(
+  { role: "admin", schema: createSchema },
+  async ({ uses, expiresHours }, { actor }) => {
+    const issued = issueSecret("enrollmentKey");
+    await createEnrollmentKey({
+      actor,
+      keyHash: issued.hash,
+      keyPrefix: issued.displayPrefix,
+      maxUses: uses ?? null,
+      expiresAt: expiresHours ? new Date(Date.now() + expiresHours * 3_600_000) : null,
+    });
+    refresh();
+    return { success: "Enrollment key created.", data: { key: issued.secret, prefix: issued.displayPrefix } };
+  },
+);
+
+export const revokeEnrollmentKeyAction = consoleAction({ role: "admin", schema: z.object({ id: z.string().trim().min(1).max(100) }) }, async ({ id }, { actor }) => {
+  const revoked = await revokeEnrollmentKey({ actor, id });
+  if (!revoked) return { error: "This key does not exist or is already revoked." };
+  refresh();
+  return { success: "Enrollment key revoked: it enrols no more agents." };
+});

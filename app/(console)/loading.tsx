@@ -1,0 +1,5 @@
+import { PageSkeleton } from "@/components/skeleton";
+
+export default function ConsoleLoading() {
+  return <PageSkeleton />;
+}

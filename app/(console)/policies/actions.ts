@@ -1,0 +1,56 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { redirect } from "next/navigation";
+import { z } from "zod";
+import { createPolicy, deletePolicy, ensureDefaultPolicies, togglePolicy, updatePolicy } from "@/db/queries/policies";
+import { createPolicyBody, policyId } from "@/app/api/policies/schema";
+import { consoleAction } from "@/lib/auth/actions";
+import { generatePolicyId } from "@/lib/policies/ids";
+
+/** Policies show on the overview, the list and their own pages: every console page is refreshed. */
+const refreshConsole = () => revalidatePath("/", "layout");
+
+/** Sets the state rather than flipping it, so a double click or a stale page cannot undo the user's intent. */
+export const togglePolicyAction = consoleAction(
+  { role: "admin", schema: z.object({ id: policyId, enabled: z.boolean() }) },
+  async ({ id, enabled }, { actor }) => {
+    await ensureDefaultPolicies(actor);
+    const policy = await togglePolicy({ actor, id, enabled });
+    refreshConsole();
+    return { success: policy.enabled ? "Policy enabled" : "Policy disabled" };
+  },
+);
+
+const policyPage = (id: string) => `/policies/${encodeURIComponent(id)}`;
+
+/** The same fields, limits and messages as `POST /api/policies`. Opens the new policy's page (in the same response). */
+export const createPolicyAction = consoleAction({ role: "admin", schema: createPolicyBody }, async ({ created_at: _ignored, ...input }, { actor }) => {
+  // As the API does: the defaults exist before the first custom policy, so their ids stay theirs.
+  await ensureDefaultPolicies(actor);
+  const policy = await createPolicy({ actor, input: { ...input, id: input.id ?? generatePolicyId(input.name) } });
+  refreshConsole();
+  redirect(policyPage(policy.id));
+});
+
+/** Any policy, the defaults included, can be edited; the id and the enabled state are not part of the form. Back to its page. */
+export const updatePolicyAction = consoleAction(
+  { role: "admin", schema: createPolicyBody.pick({ name: true, description: true, type: true, rules: true }).extend({ id: policyId }) },
+  async ({ id, ...update }, { actor }) => {
+    await ensureDefaultPolicies(actor);
+    const policy = await updatePolicy({ actor, id, update });
+    refreshConsole();
+    redirect(policyPage(policy.id));
+  },
+);
+
+/** `confirmed` is sent only after the stronger warning that a critical default needs was accepted. Back to the list. */
+export const deletePolicyAction = consoleAction(
+  { role: "admin", schema: z.object({ id: policyId, confirmed: z.boolean().default(false) }) },
+  async ({ id, confirmed }, { actor }) => {
+    await ensureDefaultPolicies(actor);
+    await deletePolicy({ actor, id, confirmed });
+    refreshConsole();
+    redirect("/policies");
+  },
+);

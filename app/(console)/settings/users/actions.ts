@@ -1,0 +1,55 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { z } from "zod";
+import { resetMfa } from "@/db/queries/mfa";
+import { createUser, setUserDisabled, updateUserRole } from "@/db/queries/users";
+import { ROLES } from "@/db/schema";
+import { consoleAction } from "@/lib/auth/actions";
+import { hashPassword, MIN_PASSWORD_LENGTH } from "@/lib/auth/password";
+
+const userId = z.string().min(1).max(64);
+const refreshUsers = () => revalidatePath("/settings/users");
+
+const createUserSchema = z.object({
+  email: z.email("Enter a valid email address").max(320),
+  role: z.enum(ROLES, "Choose a role"),
+  password: z.string().min(MIN_PASSWORD_LENGTH, `At least ${MIN_PASSWORD_LENGTH} characters`).max(1024, "At most 1024 characters"),
+});
+
+/** A new user in the admin's organization, with an initial password the admin hands over. */
+export const createUserAction = consoleAction({ role: "admin", schema: createUserSchema }, async ({ email, role, password }, { actor }) => {
+  const user = await createUser({
+    email,
+    role,
+    passwordHash: await hashPassword(password),
+    organization: { id: actor.orgId },
+    actor,
+  });
+  refreshUsers();
+  return { success: `Created ${user.role} ${user.email}. Share the initial password with them over a secure channel.` };
+});
+
+export const changeRoleAction = consoleAction({ role: "admin", schema: z.object({ userId, role: z.enum(ROLES) }) }, async ({ userId, role }, { actor }) => {
+  const user = await updateUserRole({ actor, userId, role });
+  refreshUsers();
+  return { success: `${user.email} is now ${user.role === "admin" ? "an admin" : "a viewer"}` };
+});
+
+export const setUserDisabledAction = consoleAction(
+  { role: "admin", schema: z.object({ userId, disabled: z.boolean() }) },
+  async ({ userId, disabled }, { actor }) => {
+    const user = await setUserDisabled({ actor, userId, disabled });
+    refreshUsers();
+    return { success: `${user.email} is ${user.disabledAt ? "disabled" : "enabled"}` };
+  },
+);
+
+/** Clears another user's authenticator and recovery codes and ends their sessions; they enrol again at their next sign-in. */
+export const resetMfaAction = consoleAction({ role: "admin", schema: z.object({ userId }) }, async ({ userId }, { user, actor }) => {
+  // Your own reset would sign you out with no way back in until you enrol again; another admin does it.
+  if (userId === user.id) return { error: "You cannot reset your own MFA. Ask another admin." };
+  if (!(await resetMfa({ actor, userId }))) return { error: "User not found" };
+  refreshUsers();
+  return { success: "MFA reset" };
+});

@@ -1,0 +1,123 @@
+import type { Metadata } from "next";
+import { ConfirmActionButton } from "@/components/confirm-action-button";
+import { columns, DataTable } from "@/components/data-table";
+import { formatDateTime } from "@/components/format";
+import { PageHeader } from "@/components/page-header";
+import { Badge } from "@/components/ui/badge";
+import { Card, CardHeader } from "@/components/ui/card";
+import { UserCreateForm } from "@/components/user-create-form";
+import { listUsers, toPublicUser, type PublicUser } from "@/db/queries/users";
+import { MIN_PASSWORD_LENGTH } from "@/lib/auth/password";
+import { requireUser } from "@/lib/auth/session";
+import { changeRoleAction, resetMfaAction, setUserDisabledAction } from "./actions";
+
+export const metadata: Metadata = { title: "Users · Settings" };
+
+const USER_COLUMNS = columns("Email", "Role", "State", "MFA", "Last sign-in", "Actions");
+
+function UserActions({ target }: { target: PublicUser }) {
+  const promote = target.role !== "admin";
+  const disabled = target.disabledAt !== null;
+  return (
+    <div className="flex flex-wrap justify-end gap-2">
+      <ConfirmActionButton
+        label={promote ? "Make admin" : "Make viewer"}
+        ariaLabel={`${promote ? "Make admin" : "Make viewer"}: ${target.email}`}
+        action={changeRoleAction}
+        payload={{ userId: target.id, role: promote ? "admin" : "viewer" }}
+        dialog={{
+          title: promote ? `Make ${target.email} an admin?` : `Make ${target.email} a viewer?`,
+          confirmLabel: promote ? "Make admin" : "Make viewer",
+          tone: promote ? "primary" : "danger",
+          body: promote ? (
+            <p>Admins change policies, users and tokens for the whole organization. The change applies at once, to their sessions and tokens.</p>
+          ) : (
+            <p>They keep read access; their sessions and tokens lose every write permission at once.</p>
+          ),
+        }}
+      />
+      <ConfirmActionButton
+        label={disabled ? "Enable" : "Disable"}
+        ariaLabel={`${disabled ? "Enable" : "Disable"}: ${target.email}`}
+        variant={disabled ? "secondary" : "danger"}
+        action={setUserDisabledAction}
+        payload={{ userId: target.id, disabled: !disabled }}
+        dialog={{
+          title: disabled ? `Enable ${target.email}?` : `Disable ${target.email}?`,
+          confirmLabel: disabled ? "Enable user" : "Disable user",
+          tone: disabled ? "primary" : "danger",
+          body: disabled ? (
+            <p>They can sign in again, and their unrevoked API tokens work again. Sessions ended by disabling stay ended.</p>
+          ) : (
+            <p>Every session of theirs ends now, their API tokens are refused, and they cannot sign in until an admin enables them again.</p>
+          ),
+        }}
+      />
+      {target.totpEnabledAt && (
+        <ConfirmActionButton
+          label="Reset MFA"
+          ariaLabel={`Reset MFA: ${target.email}`}
+          action={resetMfaAction}
+          payload={{ userId: target.id }}
+          dialog={{
+            title: `Reset MFA for ${target.email}?`,
+            confirmLabel: "Reset MFA",
+            body: (
+              <p>
+                Their authenticator and recovery codes stop working and their sessions end. While MFA is required they set up a new authenticator at their
+                next sign-in. Do this only after confirming who is asking, for example when they lost their phone.
+              </p>
+            ),
+          }}
+        />
+      )}
+    </div>
+  );
+}
+
+export default async function UsersPage() {
+  const { user } = await requireUser({ role: "admin" });
+  // Only the fields that are safe to show: password hashes and TOTP secrets never reach a render.
+  const users = (await listUsers({ orgId: user.orgId })).map(toPublicUser);
+
+  return (
+    <div className="space-y-8">
+      <PageHeader title="Users" description="Everyone who can sign in to your organization's console. Every change here is audited." />
+
+      <Card>
+        <CardHeader title="Create a user" description="They sign in with this email and password, and set up two-factor authentication while MFA is required." />
+        <div className="p-5">
+          <UserCreateForm minPasswordLength={MIN_PASSWORD_LENGTH} />
+        </div>
+      </Card>
+
+      <section aria-labelledby="user-list" className="space-y-3">
+        <h2 id="user-list" className="text-lg font-semibold text-slate-900">
+          Users in your organization
+        </h2>
+        <DataTable labelledBy="user-list" columns={USER_COLUMNS} minWidth="52rem">
+          {users.map((member) => {
+            const self = member.id === user.id;
+            return (
+              <tr key={member.id} data-testid="user-row">
+                <th scope="row" className="px-4 py-3 font-medium break-all text-slate-900">
+                  {member.email}
+                  {self && <span className="ml-2 text-xs font-normal text-slate-600">(you)</span>}
+                </th>
+                <td className="px-4 py-3">
+                  <Badge tone={member.role === "admin" ? "indigo" : "neutral"}>{member.role === "admin" ? "Admin" : "Viewer"}</Badge>
+                </td>
+                <td className="px-4 py-3">{member.disabledAt ? <Badge tone="red">Disabled</Badge> : <Badge tone="green">Active</Badge>}</td>
+                <td className="px-4 py-3 text-slate-700">{member.totpEnabledAt ? "Enrolled" : "Not enrolled"}</td>
+                <td className="px-4 py-3 whitespace-nowrap text-slate-700 tabular-nums">{formatDateTime(member.lastLoginAt, "Never")}</td>
+                <td className="px-4 py-3 text-right">
+                  {self ? <span className="text-xs text-slate-600">Another admin manages your account</span> : <UserActions target={member} />}
+                </td>
+              </tr>
+            );
+          })}
+        </DataTable>
+      </section>
+    </div>
+  );
+}

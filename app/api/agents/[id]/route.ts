@@ -1,0 +1,23 @@
+import { revokeAgent } from "@/db/queries/agents";
+import { okResponse, userRoute } from "@/lib/api/route";
+import { requireAgent } from "@/lib/agent-policy/lookup";
+import { forgetAgent } from "@/lib/auth/agent-tokens";
+import { toAgentJson } from "@/lib/agent-policy/serialize";
+import { env } from "@/lib/env";
+import { ApiError } from "@/lib/errors";
+import { latestVersion } from "@/lib/events/latest-version";
+
+type Params = { id: string };
+
+export const GET = userRoute<Params>({ family: "envelope", role: "viewer" }, async ({ params, actor }) => {
+  const agent = await requireAgent(actor.orgId, params.id);
+  return okResponse(toAgentJson(agent, await latestVersion(actor.orgId), env().AGENT_OFFLINE_AFTER_SECONDS));
+});
+
+/** Revokes the agent: its token stops working at once and its open streams close within a second. */
+export const DELETE = userRoute<Params>({ family: "envelope", role: "admin" }, async ({ params, actor }) => {
+  const agent = await revokeAgent({ actor, id: params.id });
+  if (!agent) throw ApiError.notFound("Agent not found");
+  forgetAgent(agent.id);
+  return okResponse({ agentId: agent.id, revokedAt: agent.revokedAt?.toISOString() ?? null });
+});

@@ -1,0 +1,16 @@
+import { listAgents } from "@/db/queries/agents";
+import { parseQuery } from "@/lib/api/request";
+import { okResponse, userRoute } from "@/lib/api/route";
+import { toAgentJson } from "@/lib/agent-policy/serialize";
+import { env } from "@/lib/env";
+import { latestVersion } from "@/lib/events/latest-version";
+import { listAgentsQuery } from "./schema";
+
+/** The organization's agents, by hostname, filterable by status (online, offline, outdated, revoked). */
+export const GET = userRoute({ family: "envelope", role: "viewer" }, async ({ request, actor }) => {
+  const query = parseQuery(request, listAgentsQuery);
+  const latest = await latestVersion(actor.orgId);
+  const offlineAfterSeconds = env().AGENT_OFFLINE_AFTER_SECONDS;
+  const page = await listAgents({ orgId: actor.orgId, ...query, latestVersion: latest, offlineAfterSeconds });
+  return okResponse({ total: page.total, agents: page.agents.map((agent) => toAgentJson(agent, latest, offlineAfterSeconds)) });
+});

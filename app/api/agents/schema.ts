@@ -1,0 +1,31 @@
+import { z } from "zod";
+
+const labelKey = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$/, "label names are 1-63 letters, digits, '.', '_', '/' or '-'");
+
+export const enrollBody = z.strictObject({
+  enrollmentKey: z.string().min(1).max(200),
+  hostname: z.string().trim().min(1, "must not be empty").max(253, "must be at most 253 characters"),
+  agentVersion: z.string().trim().min(1).max(64).optional(),
+  labels: z
+    .record(labelKey, z.string().max(255, "label values are at most 255 characters"))
+    .refine((labels) => Object.keys(labels).length <= 50, "at most 50 labels")
+    .optional(),
+});
+
+export const heartbeatBody = z.strictObject({
+  policyVersion: z.union([z.string().regex(/^v[1-9][0-9]{0,8}$/, 'must look like "v3"'), z.null()], 'must be a version like "v3", or null'),
+  agentVersion: z.string().trim().min(1).max(64).optional(),
+  hostname: z.string().trim().min(1).max(253).optional(),
+});
+
+export const listAgentsQuery = z.object({
+  status: z.enum(["all", "online", "offline", "outdated", "revoked"]).default("all"),
+  search: z.string().trim().max(200).optional(),
+  limit: z.coerce.number("must be a number").int().min(1).max(1000).default(100),
+  offset: z.coerce.number("must be a number").int().min(0).default(0),
+});
+
+export const createEnrollmentKeyBody = z.strictObject({
+  uses: z.number().int().min(1).max(1_000_000).optional(),
+  expiresHours: z.number().positive().max(24 * 365).optional(),
+});

@@ -1,0 +1,26 @@
+import { z } from "zod";
+import { listAuditLogsQuery, type AuditLogQueryFilter } from "../schema";
+
+/** The most rows one export holds; a larger result is cut there and says so (see the export route). */
+export const MAX_EXPORT_ROWS = 10_000;
+
+export const EXPORT_FORMATS = ["csv", "json"] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** The filters of `GET /api/audit-logs`, a format, and a limit that goes up to a whole export. */
+export const exportAuditLogsQuery = listAuditLogsQuery.extend({
+  format: z.enum(EXPORT_FORMATS, "must be csv or json"),
+  limit: z.coerce.number("must be a number").int("must be a whole number").min(1).max(MAX_EXPORT_ROWS).default(MAX_EXPORT_ROWS),
+});
+
+/** The same filter as export URL parameters, so a page can link to the export of what it shows. */
+export function exportSearchParams(query: Omit<AuditLogQueryFilter, "cursor">, format: ExportFormat): URLSearchParams {
+  const params = new URLSearchParams({ format });
+  if (query.action) params.set("action", query.action);
+  if (query.resource) params.set("resource", query.resource);
+  if (query.user_email) params.set("user_email", query.user_email);
+  if (query.success !== undefined) params.set("success", String(query.success));
+  if (query.since) params.set("since", query.since.toISOString());
+  if (query.until) params.set("until", query.until.toISOString());
+  return params;
+}

@@ -1,0 +1,8 @@
+import { userRoute } from "@/lib/api/route";
+import { convergenceFeed } from "@/lib/events/convergence-feed";
+
+export const dynamic = "force-dynamic";
+export const maxDuration = 300;
+
+/** The console's live event stream: fleet convergence for the caller's organization. */
+export const GET = userRoute({ family: "envelope", role: "viewer" }, ({ request, actor }) => convergenceFeed().open(actor.orgId, request));

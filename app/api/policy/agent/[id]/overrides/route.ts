@@ -1,0 +1,21 @@
+import { getActivePolicyVersion } from "@/db/queries/agent-policies";
+import { setAgentOverrides } from "@/db/queries/agents";
+import { parseJsonBody } from "@/lib/api/request";
+import { okResponse, userRoute } from "@/lib/api/route";
+import { effectiveRules, formatVersion } from "@/lib/agent-policy/rules";
+import { ApiError } from "@/lib/errors";
+import { overridesBody } from "../../../schema";
+
+/** Replaces the agent's overrides (an empty list clears them). Only that agent's stream is told. */
+export const PUT = userRoute<{ id: string }>({ family: "envelope", role: "admin" }, async ({ request, params, actor }) => {
+  const { rules: overrides } = await parseJsonBody(request, overridesBody);
+  const agent = await setAgentOverrides({ actor, id: params.id, overrides });
+  if (!agent) throw ApiError.notFound("Agent not found");
+  const active = await getActivePolicyVersion({ orgId: actor.orgId });
+  return okResponse({
+    agentId: agent.id,
+    overrides: agent.overrides,
+    policyVersion: active ? formatVersion(active.version) : null,
+    rules: active ? effectiveRules(active.rules, agent.overrides) : [],
+  });
+});

@@ -1,0 +1,15 @@
+import { createPolicyVersion } from "@/db/queries/agent-policies";
+import { okResponse, userRoute } from "@/lib/api/route";
+import { requireVersion } from "@/lib/agent-policy/lookup";
+import { toPolicyVersionJson } from "@/lib/agent-policy/serialize";
+import { hub } from "@/lib/events/hub";
+
+/** Rollback: publishes an old version's rules again as a new version, which agents then apply like any other. */
+export const POST = userRoute<{ version: string }>({ family: "envelope", role: "admin" }, async ({ params, actor }) => {
+  const source = await requireVersion(actor.orgId, params.version);
+  const version = await createPolicyVersion({
+    actor,
+    input: { name: source.name, description: source.description, rules: source.rules, republishedFrom: source.version },
+  });
+  return okResponse({ ...toPolicyVersionJson(version), broadcastedTo: await hub().connectedAgents(actor.orgId) }, 201);
+});

@@ -1,0 +1,36 @@
+import type { toAgentJson } from "@/lib/agent-policy/serialize";
+import { Badge } from "./ui/badge";
+
+export type AgentJson = ReturnType<typeof toAgentJson>;
+
+/** Revoked, online or offline, in words (never in colour alone). */
+export function AgentStatusBadge({ agent }: { agent: Pick<AgentJson, "revokedAt" | "online"> }) {
+  if (agent.revokedAt !== null) return <Badge tone="red">Revoked</Badge>;
+  return agent.online ? <Badge tone="green">Online</Badge> : <Badge>Offline</Badge>;
+}
+
+/** The version an agent reports, marked when it lags behind the active one. */
+export function AgentVersionBadge({ agent }: { agent: Pick<AgentJson, "policyVersion" | "outdated" | "revokedAt"> }) {
+  return (
+    <span className="flex flex-wrap items-center gap-1.5">
+      <span className="font-mono text-slate-900">{agent.policyVersion ?? "none"}</span>
+      {agent.outdated && agent.revokedAt === null && <Badge tone="amber">Outdated</Badge>}
+    </span>
+  );
+}
+
+export function AgentLabels({ labels }: { labels: Record<string, string> }) {
+  const entries = Object.entries(labels);
+  if (entries.length === 0) return <span className="text-slate-500">none</span>;
+  return (
+    <ul className="flex flex-wrap gap-1" aria-label="Labels">
+      {entries.map(([key, value]) => (
+        <li key={key}>
+          <Badge>
+            {key}={value}
+          </Badge>
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,33 @@
+import type { AuditAction } from "@/db/schema";
+
+/** How each audit action reads in the console; the raw action stays visible beside it for filtering and the API. */
+export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
+  toggle_policy: "Policy toggled",
+  create_policy: "Policy created",
+  update_policy: "Policy updated",
+  delete_policy: "Policy deleted",
+  seed_default_policies: "Default policies created",
+  export_audit_log: "Audit log exported",
+  login: "Signed in",
+  login_failed: "Sign-in failed",
+  logout: "Signed out",
+  mfa_enroll: "MFA enrolled",
+  mfa_reset: "MFA reset",
+  mfa_recovery_code_used: "Recovery code used",
+  create_user: "User created",
+  update_user_role: "User role changed",
+  disable_user: "User disabled",
+  enable_user: "User enabled",
+  create_api_token: "API token created",
+  revoke_api_token: "API token revoked",
+  create_policy_version: "Agent policy version created",
+  set_agent_overrides: "Agent overrides set",
+  create_enrollment_key: "Enrollment key created",
+  revoke_enrollment_key: "Enrollment key revoked",
+  enroll_agent: "Agent enrolled",
+  revoke_agent: "Agent revoked",
+};
+
+export function auditActionLabel(action: string): string {
+  return (AUDIT_ACTION_LABELS as Record<string, string>)[action] ?? action;
+}

@@ -1,0 +1,58 @@
+"use client";
+
+import { useState, useTransition, type ReactNode } from "react";
+import type { FormState } from "@/lib/forms";
+import { ConfirmDialog, type ConfirmDialogProps } from "./confirm-dialog";
+import { Button, type ButtonProps } from "./ui/button";
+import { callConsoleAction } from "./use-console-action";
+
+export interface ConfirmActionButtonProps<P> {
+  /** The button's text. */
+  label: string;
+  /** An accessible name when the label alone is ambiguous, e.g. "Revoke token laptop". */
+  ariaLabel?: string;
+  variant?: ButtonProps["variant"];
+  dialog: Pick<ConfirmDialogProps, "title" | "confirmLabel" | "tone" | "typeToConfirm"> & { body: ReactNode };
+  action: (previous: FormState | undefined, payload: P) => Promise<FormState>;
+  payload: P;
+}
+
+/** A button that asks for confirmation in a modal, then runs a server action and shows its outcome beside it. */
+export function ConfirmActionButton<P>({ label, ariaLabel, variant = "secondary", dialog, action, payload }: ConfirmActionButtonProps<P>) {
+  const [open, setOpen] = useState(false);
+  const [pending, startTransition] = useTransition();
+  const [result, setResult] = useState<FormState>({});
+
+  const confirm = () => {
+    setOpen(false);
+    setResult({});
+    startTransition(async () => {
+      // An action that redirects on success navigates away before it resolves with a result.
+      setResult((await callConsoleAction(action, payload)) ?? {});
+    });
+  };
+
+  return (
+    <span className="inline-flex flex-col items-start gap-1">
+      <Button variant={variant} size="sm" aria-label={ariaLabel} onClick={() => setOpen(true)} disabled={pending}>
+        {pending ? "Working…" : label}
+      </Button>
+      {result.error && (
+        <span role="alert" className="max-w-xs text-xs font-medium text-red-700">
+          {result.error}
+        </span>
+      )}
+      <ConfirmDialog
+        open={open}
+        title={dialog.title}
+        confirmLabel={dialog.confirmLabel}
+        tone={dialog.tone}
+        typeToConfirm={dialog.typeToConfirm}
+        onConfirm={confirm}
+        onCancel={() => setOpen(false)}
+      >
+        {dialog.body}
+      </ConfirmDialog>
+    </span>
+  );
+}

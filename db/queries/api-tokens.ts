@@ -1,0 +1,139 @@
+import { and, desc, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
+import { getDb } from "@/db";
+import { apiTokens, users, type ApiToken, type User } from "@/db/schema";
+import { newApiTokenId } from "@/lib/ids";
+import { insertAuditLog, type Actor } from "./audit-logs";
+
+/** Token fields that are safe to list: never the hash. */
+export type PublicApiToken = Omit<ApiToken, "tokenHash"> & { ownerEmail: string };
+
+const publicColumns = {
+  id: apiTokens.id,
+  orgId: apiTokens.orgId,
+  userId: apiTokens.userId,
+  name: apiTokens.name,
+  tokenPrefix: apiTokens.tokenPrefix,
+  expiresAt: apiTokens.expiresAt,
+  lastUsedAt: apiTokens.lastUsedAt,
+  revokedAt: apiTokens.revokedAt,
+  createdAt: apiTokens.createdAt,
+  ownerEmail: users.email,
+};
+
+export interface CreateApiTokenInput {
+  actor: Actor;
+  /** The owner: the token acts with this user's role, in this user's organization. */
+  user: Pick<User, "id" | "orgId" | "email">;
+  name: string;
+  tokenHash: string;
+  tokenPrefix: string;
+  expiresAt: Date | null;
+}
+
+export async function createApiToken(input: CreateApiTokenInput): Promise<Omit<ApiToken, "tokenHash">> {
+  return getDb().transaction(async (tx) => {
+    const [token] = await tx
+      .insert(apiTokens)
+      .values({
+        id: newApiTokenId(),
+        orgId: input.user.orgId,
+        userId: input.user.id,
+        name: input.name,
+        tokenHash: input.tokenHash,
+        tokenPrefix: input.tokenPrefix,
+        expiresAt: input.expiresAt,
+      })
+      .returning();
+    if (!token) throw new Error("token insert returned no row");
+    const { tokenHash: _hash, ...safe } = token;
+    await insertAuditLog(tx, input.actor, {
+      action: "create_api_token",
+      resource: `token:${token.id}`,
+      details: `Created API token "${token.name}" for ${input.user.email}`,
+      success: true,
+      after: safe,
+    });
+    return safe;
+  });
+}
+
+/** Tokens of an organization, optionally of one user, newest first. */
+export function listApiTokens({ orgId, userId }: { orgId: string; userId?: string }): Promise<PublicApiToken[]> {
+  return getDb()
+    .select(publicColumns)
+    .from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .where(and(eq(apiTokens.orgId, orgId), userId ? eq(apiTokens.userId, userId) : undefined))
+    .orderBy(desc(apiTokens.createdAt), desc(apiTokens.id));
+}
+
+export async function findApiToken({ id }: { id: string }): Promise<PublicApiToken | null> {
+  const [token] = await getDb()
+    .select(publicColumns)
+    .from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .where(eq(apiTokens.id, id));
+  return token ?? null;
+}
+
+/**
+ * Revokes a token of the organization (and of one user, when `userId` is given).
+ * Returns false when no such unrevoked token exists.
+ */
+export async function revokeApiToken({ id, actor, userId }: { id: string; actor: Actor; userId?: string }): Promise<boolean> {
+  return getDb().transaction(async (tx) => {
+    const [token] = await tx
+      .update(apiTokens)
+      .set({ revokedAt: sql`now()` })
+      .where(
+        and(
+          eq(apiTokens.id, id),
+          eq(apiTokens.orgId, actor.orgId),
+          userId ? eq(apiTokens.userId, userId) : undefined,
+          isNull(apiTokens.revokedAt),
+        ),
+      )
+      .returning({ id: apiTokens.id, name: apiTokens.name });
+    if (!token) return false;
+    await insertAuditLog(tx, actor, {
+      action: "revoke_api_token",
+      resource: `token:${token.id}`,
+      details: `Revoked API token "${token.name}"`,
+      success: true,
+    });
+    return true;
+  });
+}
+
+export interface TokenOwner {
+  tokenId: string;
+  lastUsedAt: Date | null;
+  user: User;
+}
+
+/** The owner of a live token: not revoked, not expired, and owned by an enabled user. */
+export async function findTokenOwner({ tokenHash }: { tokenHash: string }): Promise<TokenOwner | null> {
+  const [row] = await getDb()
+    .select({ tokenId: apiTokens.id, lastUsedAt: apiTokens.lastUsedAt, user: users })
+    .from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .where(
+      and(
+        eq(apiTokens.tokenHash, tokenHash),
+        isNull(apiTokens.revokedAt),
+        or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, sql`now()`)),
+        isNull(users.disabledAt),
+      ),
+    );
+  return row ?? null;
+}
+
+/** Records use at most once a minute per token, so busy tokens do not turn every read into a write. */
+export async function touchApiToken({ id }: { id: string }): Promise<void> {
+  await getDb()
+    .update(apiTokens)
+    .set({ lastUsedAt: sql`now()` })
+    .where(
+      and(eq(apiTokens.id, id), or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, sql`now() - interval '1 minute'`))),
+    );
+}

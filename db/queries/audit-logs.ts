@@ -1,0 +1,85 @@
+import { and, desc, eq, gte, lt, type SQL } from "drizzle-orm";
+import { getDb, type Executor } from "@/db";
+import { auditLogs, type AuditAction, type AuditLog } from "@/db/schema";
+
+/** Who did something, and from where. Every audit row and every scoped query starts from one. */
+export interface Actor {
+  orgId: string;
+  userId: string | null;
+  email: string | null;
+  ip?: string | null;
+  userAgent?: string | null;
+}
+
+export interface AuditEntry {
+  action: AuditAction;
+  resource: string;
+  details: string;
+  success: boolean;
+  before?: unknown;
+  after?: unknown;
+}
+
+/** Writes one audit row. Pass the open transaction so the row commits or rolls back with the change it records. */
+export async function insertAuditLog(executor: Executor, actor: Actor, entry: AuditEntry): Promise<void> {
+  await executor.insert(auditLogs).values({
+    orgId: actor.orgId,
+    userId: actor.userId,
+    userEmail: actor.email,
+    ip: actor.ip ?? null,
+    userAgent: actor.userAgent ?? null,
+    action: entry.action,
+    resource: entry.resource,
+    details: entry.details,
+    success: entry.success,
+    before: entry.before ?? null,
+    after: entry.after ?? null,
+  });
+}
+
+/** Records something that changed nothing in the database, such as an export, on its own. */
+export function recordAudit(actor: Actor, entry: AuditEntry): Promise<void> {
+  return insertAuditLog(getDb(), actor, entry);
+}
+
+/** Records an attempt that failed, outside any transaction (the change it describes never happened). */
+export function recordFailure(actor: Actor, entry: Omit<AuditEntry, "success">): Promise<void> {
+  return recordAudit(actor, { ...entry, success: false });
+}
+
+export interface AuditLogFilter {
+  orgId: string;
+  action?: string;
+  resource?: string;
+  userEmail?: string;
+  success?: boolean;
+  since?: Date;
+  until?: Date;
+  /** Only rows older than this sequence number: the pagination cursor. */
+  beforeSeq?: number;
+  limit: number;
+}
+
+function filterConditions(filter: Omit<AuditLogFilter, "limit">): SQL | undefined {
+  const conditions: (SQL | undefined)[] = [
+    eq(auditLogs.orgId, filter.orgId),
+    filter.action === undefined ? undefined : eq(auditLogs.action, filter.action),
+    filter.resource === undefined ? undefined : eq(auditLogs.resource, filter.resource),
+    filter.userEmail === undefined ? undefined : eq(auditLogs.userEmail, filter.userEmail),
+    filter.success === undefined ? undefined : eq(auditLogs.success, filter.success),
+    filter.since === undefined ? undefined : gte(auditLogs.createdAt, filter.since),
+    filter.until === undefined ? undefined : lt(auditLogs.createdAt, filter.until),
+    filter.beforeSeq === undefined ? undefined : lt(auditLogs.seq, filter.beforeSeq),
+  ];
+  return and(...conditions);
+}
+
+/** Newest first. Returns one row more than `limit` when another page exists, so callers can tell. */
+export function listAuditLogs(filter: AuditLogFilter): Promise<AuditLog[]> {
+  return getDb()
+    .select()
+    .from(auditLogs)
+    .where(filterConditions(filter))
+    .orderBy(desc(auditLogs.seq))
+    .limit(filter.limit + 1);
+}

@@ -1,0 +1,83 @@
+import { and, count, desc, eq, gt, isNull, max, sql } from "drizzle-orm";
+import { getDb } from "@/db";
+import { agentPolicyVersions, agents, agentVersionReports } from "@/db/schema";
+
+export interface VersionConvergence {
+  version: number;
+  name: string;
+  createdAt: Date;
+  /** Agents that have reported running this version at some point. */
+  applied: number;
+  /** When every online agent first ran it; null until then. */
+  convergedAt: Date | null;
+}
+
+export interface FleetConvergence {
+  latestVersion: number | null;
+  agents: { total: number; online: number; offline: number; upToDate: number; outdated: number };
+  versions: VersionConvergence[];
+}
+
+/**
+ * The fleet against the active version: online agents (a heartbeat within `offlineAfterSeconds`) that run
+ * it, those that lag behind, and for recent versions how many applied them and when the fleet converged.
+ */
+export async function fleetConvergence({ orgId, offlineAfterSeconds, versions = 10 }: { orgId: string; offlineAfterSeconds: number; versions?: number }): Promise<FleetConvergence> {
+  const recent = await getDb()
+    .select({
+      version: agentPolicyVersions.version,
+      name: agentPolicyVersions.name,
+      createdAt: agentPolicyVersions.createdAt,
+      convergedAt: agentPolicyVersions.convergedAt,
+      applied: count(agentVersionReports.agentId),
+    })
+    .from(agentPolicyVersions)
+    .leftJoin(agentVersionReports, and(eq(agentVersionReports.orgId, agentPolicyVersions.orgId), eq(agentVersionReports.version, agentPolicyVersions.version)))
+    .where(eq(agentPolicyVersions.orgId, orgId))
+    .groupBy(agentPolicyVersions.id)
+    .orderBy(desc(agentPolicyVersions.version))
+    .limit(versions);
+  const latestVersion = recent[0]?.version ?? null;
+  const online = sql`${agents.lastSeenAt} > now() - make_interval(secs => ${offlineAfterSeconds})`;
+  const [counts] = await getDb()
+    .select({
+      total: sql<number>`count(*)::int`,
+      online: sql<number>`count(*) filter (where ${online})::int`,
+      upToDate: sql<number>`count(*) filter (where ${online} and ${agents.reportedVersion} = ${latestVersion ?? -1})::int`,
+      outdated: sql<number>`count(*) filter (where ${online} and coalesce(${agents.reportedVersion}, 0) < ${latestVersion ?? 0})::int`,
+    })
+    .from(agents)
+    .where(and(eq(agents.orgId, orgId), isNull(agents.revokedAt)));
+  const { total = 0, online: onlineCount = 0, upToDate = 0, outdated = 0 } = counts ?? {};
+  return {
+    latestVersion,
+    agents: { total, online: onlineCount, offline: total - onlineCount, upToDate, outdated },
+    versions: recent,
+  };
+}
+
+/** Online agents of the organization, and how many of them run an older version than `version`. */
+export async function onlineAgentsBehind({ orgId, version, offlineAfterSeconds }: { orgId: string; version: number; offlineAfterSeconds: number }) {
+  const [row] = await getDb()
+    .select({
+      online: sql<number>`count(*)::int`,
+      outdated: sql<number>`count(*) filter (where coalesce(${agents.reportedVersion}, 0) < ${version})::int`,
+    })
+    .from(agents)
+    .where(and(eq(agents.orgId, orgId), isNull(agents.revokedAt), gt(agents.lastSeenAt, sql`now() - make_interval(secs => ${offlineAfterSeconds})`)));
+  return { online: row?.online ?? 0, outdated: row?.outdated ?? 0 };
+}
+
+/** When the last agent first reported this version: the moment the fleet converged on it. */
+export async function lastFirstReport({ orgId, version }: { orgId: string; version: number }): Promise<Date | null> {
+  const [row] = await getDb()
+    .select({ at: max(agentVersionReports.firstReportedAt) })
+    .from(agentVersionReports)
+    .where(and(eq(agentVersionReports.orgId, orgId), eq(agentVersionReports.version, version)));
+  return row?.at ?? null;
+}
+
+/** Tells every instance that an organization's fleet figures changed (delivered when the statement commits). */
+export async function notifyFleetChange({ orgId, channel }: { orgId: string; channel: string }): Promise<void> {
+  await getDb().execute(sql`select pg_notify(${channel}, ${orgId})`);
+}

@@ -1,0 +1,369 @@
+import { relations, sql } from "drizzle-orm";
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  json,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+
+const createdAt = () => timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
+const nullableTime = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+
+// ---------------------------------------------------------------------------
+// Tables
+// ---------------------------------------------------------------------------
+
+export const organizations = pgTable("organizations", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  // Set once, in the transaction that creates the three default policies, so they are seeded exactly once.
+  defaultPoliciesSeededAt: nullableTime("default_policies_seeded_at"),
+  createdAt: createdAt(),
+});
+
+/** Per-organization counters. Incrementing a counter locks its row until commit, which keeps numbers gap-free and in commit order. */
+export const orgCounters = pgTable("org_counters", {
+  orgId: text("org_id")
+    .primaryKey()
+    .references(() => organizations.id, { onDelete: "cascade" }),
+  agentPolicyVersion: integer("agent_policy_version").notNull().default(0),
+  agentEventId: bigint("agent_event_id", { mode: "number" }).notNull().default(0),
+});
+
+export const users = pgTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    email: text("email").notNull(),
+    passwordHash: text("password_hash").notNull(),
+    role: text("role", { enum: ["admin", "viewer"] }).notNull(),
+    disabledAt: nullableTime("disabled_at"),
+    // Bumped to end every session of the user at once (disable, MFA reset, sign-out everywhere).
+    sessionVersion: integer("session_version").notNull().default(0),
+    // TOTP secret, encrypted with a key derived from AUTH_SECRET; null until enrolment starts.
+    totpSecret: text("totp_secret"),
+    totpEnabledAt: nullableTime("totp_enabled_at"),
+    // The last TOTP time step accepted, so a code cannot be replayed within its validity window.
+    totpLastStep: bigint("totp_last_step", { mode: "number" }),
+    lastLoginAt: nullableTime("last_login_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("users_email_key").on(sql`lower(${t.email})`), index("users_org_idx").on(t.orgId)],
+);
+
+export const recoveryCodes = pgTable(
+  "recovery_codes",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    codeHash: text("code_hash").notNull(),
+    usedAt: nullableTime("used_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("recovery_codes_user_hash_key").on(t.userId, t.codeHash)],
+);
+
+export const loginAttempts = pgTable(
+  "login_attempts",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    email: text("email").notNull(),
+    ip: text("ip").notNull(),
+    success: boolean("success").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("login_attempts_email_idx").on(t.email, t.createdAt),
+    index("login_attempts_ip_idx").on(t.ip, t.createdAt),
+  ],
+);
+
+export const apiTokens = pgTable(
+  "api_tokens",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    tokenHash: text("token_hash").notNull().unique(),
+    // The first characters of the token, so a user can tell tokens apart without the secret.
+    tokenPrefix: text("token_prefix").notNull(),
+    expiresAt: nullableTime("expires_at"),
+    lastUsedAt: nullableTime("last_used_at"),
+    revokedAt: nullableTime("revoked_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("api_tokens_org_idx").on(t.orgId), index("api_tokens_user_idx").on(t.userId)],
+);
+
+export const policies = pgTable(
+  "policies",
+  {
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    id: text("id").notNull(),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    type: text("type", { enum: ["access", "network", "session"] }).notNull(),
+    rules: jsonb("rules").$type<string[]>().notNull(),
+    enabled: boolean("enabled").notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.id] })],
+);
+
+export const auditLogs = pgTable(
+  "audit_logs",
+  {
+    seq: bigint("seq", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    userId: text("user_id"),
+    userEmail: text("user_email"),
+    action: text("action").notNull(),
+    resource: text("resource").notNull(),
+    details: text("details").notNull(),
+    success: boolean("success").notNull(),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    before: jsonb("before"),
+    after: jsonb("after"),
+    createdAt: timestamp("timestamp", { withTimezone: true, mode: "date" }).notNull().default(sql`clock_timestamp()`),
+  },
+  (t) => [
+    index("audit_logs_org_seq_idx").on(t.orgId, t.seq),
+    index("audit_logs_org_action_idx").on(t.orgId, t.action, t.seq),
+    index("audit_logs_org_resource_idx").on(t.orgId, t.resource, t.seq),
+  ],
+);
+
+/** Agent policy versions: each POST /api/policy adds one; the highest version is the active one. */
+export const agentPolicyVersions = pgTable(
+  "agent_policy_versions",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    version: integer("version").notNull(),
+    name: text("name").notNull(),
+    description: text("description"),
+    // json, not jsonb: rule configs come back with their keys in the order they were written.
+    rules: json("rules").$type<AgentRule[]>().notNull(),
+    createdBy: text("created_by"),
+    // The version this one republished, when it is a rollback.
+    republishedFrom: integer("republished_from"),
+    convergedAt: nullableTime("converged_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("agent_policy_versions_org_version_key").on(t.orgId, t.version)],
+);
+
+export const enrollmentKeys = pgTable(
+  "enrollment_keys",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    keyHash: text("key_hash").notNull().unique(),
+    keyPrefix: text("key_prefix").notNull(),
+    maxUses: integer("max_uses"),
+    uses: integer("uses").notNull().default(0),
+    expiresAt: nullableTime("expires_at"),
+    revokedAt: nullableTime("revoked_at"),
+    createdBy: text("created_by"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("enrollment_keys_org_idx").on(t.orgId)],
+);
+
+export const agents = pgTable(
+  "agents",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    hostname: text("hostname").notNull(),
+    agentVersion: text("agent_version"),
+    labels: jsonb("labels").$type<Record<string, string>>().notNull().default({}),
+    tokenHash: text("token_hash").notNull().unique(),
+    enrollmentKeyId: text("enrollment_key_id"),
+    overrides: json("overrides").$type<AgentRuleOverride[]>().notNull().default([]),
+    reportedVersion: integer("reported_version"),
+    // When the agent first reported its current version.
+    reportedVersionSince: nullableTime("reported_version_since"),
+    lastSeenAt: nullableTime("last_seen_at"),
+    revokedAt: nullableTime("revoked_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("agents_org_idx").on(t.orgId), index("agents_org_seen_idx").on(t.orgId, t.lastSeenAt)],
+);
+
+/** The first time each agent reported each version: the raw material of convergence figures. */
+export const agentVersionReports = pgTable(
+  "agent_version_reports",
+  {
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    agentId: text("agent_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
+    version: integer("version").notNull(),
+    firstReportedAt: timestamp("first_reported_at", { withTimezone: true, mode: "date" }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.agentId, t.version] }),
+    index("agent_version_reports_org_version_idx").on(t.orgId, t.version),
+  ],
+);
+
+/** The persisted agent event log that SSE resume replays from. Ids are per organization and commit in order. */
+export const agentEvents = pgTable(
+  "agent_events",
+  {
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    id: bigint("id", { mode: "number" }).notNull(),
+    // null: every agent of the organization; otherwise only this agent.
+    agentId: text("agent_id"),
+    type: text("type").$type<AgentEventType>().notNull(),
+    payload: json("payload").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.id] })],
+);
+
+/**
+ * How many agent streams each server instance holds per organization, refreshed every few seconds, so
+ * `broadcastedTo` can count the agents connected to every instance. Rows of a dead instance go stale and
+ * are ignored.
+ */
+export const streamPresence = pgTable(
+  "stream_presence",
+  {
+    instanceId: text("instance_id").notNull(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    connections: integer("connections").notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.instanceId, t.orgId] }), index("stream_presence_org_idx").on(t.orgId)],
+);
+
+// ---------------------------------------------------------------------------
+// Relations
+// ---------------------------------------------------------------------------
+
+export const organizationsRelations = relations(organizations, ({ many }) => ({
+  users: many(users),
+  policies: many(policies),
+  agents: many(agents),
+}));
+
+export const usersRelations = relations(users, ({ one, many }) => ({
+  organization: one(organizations, { fields: [users.orgId], references: [organizations.id] }),
+  apiTokens: many(apiTokens),
+}));
+
+export const apiTokensRelations = relations(apiTokens, ({ one }) => ({
+  user: one(users, { fields: [apiTokens.userId], references: [users.id] }),
+}));
+
+export const agentsRelations = relations(agents, ({ one }) => ({
+  organization: one(organizations, { fields: [agents.orgId], references: [organizations.id] }),
+}));
+
+// ---------------------------------------------------------------------------
+// Types
+// ---------------------------------------------------------------------------
+
+export type Organization = typeof organizations.$inferSelect;
+export type User = typeof users.$inferSelect;
+export type ApiToken = typeof apiTokens.$inferSelect;
+export type Policy = typeof policies.$inferSelect;
+export type NewPolicy = typeof policies.$inferInsert;
+export type AuditLog = typeof auditLogs.$inferSelect;
+export type NewAuditLog = typeof auditLogs.$inferInsert;
+export type AgentPolicyVersion = typeof agentPolicyVersions.$inferSelect;
+export type EnrollmentKey = typeof enrollmentKeys.$inferSelect;
+export type Agent = typeof agents.$inferSelect;
+export type AgentEvent = typeof agentEvents.$inferSelect;
+
+export type AgentRuleType = (typeof AGENT_RULE_TYPES)[number];
+export interface AgentRule {
+  type: AgentRuleType;
+  config: Record<string, unknown>;
+  enabled: boolean;
+}
+export interface AgentRuleOverride {
+  type: AgentRuleType;
+  enabled?: boolean;
+  config?: Record<string, unknown>;
+}
+
+// ---------------------------------------------------------------------------
+// Enums shared with the UI
+// ---------------------------------------------------------------------------
+
+export const ROLES = ["admin", "viewer"] as const;
+export type Role = (typeof ROLES)[number];
+
+export const POLICY_TYPES = ["access", "network", "session"] as const;
+export type PolicyType = (typeof POLICY_TYPES)[number];
+
+export const AGENT_RULE_TYPES = ["block_ip", "alert_threshold", "auto_respond", "custom"] as const;
+
+export const AGENT_EVENT_TYPES = ["policy_version", "overrides", "security_policy", "revoked"] as const;
+export type AgentEventType = (typeof AGENT_EVENT_TYPES)[number];
+
+export const AUDIT_ACTIONS = [
+  "toggle_policy",
+  "create_policy",
+  "update_policy",
+  "delete_policy",
+  "seed_default_policies",
+  "export_audit_log",
+  "login",
+  "login_failed",
+  "logout",
+  "mfa_enroll",
+  "mfa_reset",
+  "mfa_recovery_code_used",
+  "create_user",
+  "update_user_role",
+  "disable_user",
+  "enable_user",
+  "create_api_token",
+  "revoke_api_token",
+  "create_policy_version",
+  "set_agent_overrides",
+  "create_enrollment_key",
+  "revoke_enrollment_key",
+  "enroll_agent",
+  "revoke_agent",
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];

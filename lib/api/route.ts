@@ -1,0 +1,64 @@
+import type { Actor } from "@/db/queries/audit-logs";
+import { databaseReady } from "@/db";
+import type { Agent, Role, User } from "@/db/schema";
+import { actorFor, authenticateAgent, authenticateUser } from "@/lib/auth/principal";
+import { ApiError, type ApiFamily } from "@/lib/errors";
+import { logError } from "@/lib/log";
+
+type Params = Record<string, string>;
+interface RouteContext<P extends Params> {
+  params: Promise<P>;
+}
+
+/** Runs a handler, turning every failure into the family's documented error shape. Nothing else leaks. */
+async function respond(family: ApiFamily, request: Request, run: () => Promise<Response>): Promise<Response> {
+  try {
+    await databaseReady();
+    const response = await run();
+    if (!response.headers.has("cache-control")) response.headers.set("Cache-Control", "no-store");
+    return response;
+  } catch (error) {
+    if (error instanceof ApiError) return error.toResponse(family);
+    logError(`${request.method} ${new URL(request.url).pathname}`, error);
+    return ApiError.internal().toResponse(family);
+  }
+}
+
+export interface UserRouteContext<P extends Params> {
+  request: Request;
+  params: P;
+  user: User;
+  /** The caller as an audit actor: organization, user, IP and user agent. */
+  actor: Actor;
+}
+
+/**
+ * A route for console users (API token or session). `role: "admin"` refuses viewers with 403.
+ * Every query the handler makes is scoped with `actor.orgId`.
+ */
+export function userRoute<P extends Params = Params>(
+  options: { family: ApiFamily; role: Role },
+  handler: (context: UserRouteContext<P>) => Promise<Response>,
+) {
+  return (request: Request, context: RouteContext<P>) =>
+    respond(options.family, request, async () => {
+      const { user } = await authenticateUser(request);
+      if (options.role === "admin" && user.role !== "admin") throw ApiError.forbidden();
+      return handler({ request, params: await context.params, user, actor: actorFor(user, request) });
+    });
+}
+
+/** A route for endpoint agents, authenticated by their agent token (Agent Policy API error shape). */
+export function agentRoute(handler: (context: { request: Request; agent: Agent }) => Promise<Response>) {
+  return (request: Request) => respond("envelope", request, async () => handler({ request, agent: await authenticateAgent(request) }));
+}
+
+/** A route that authenticates by what it is sent (agent enrolment), with the family's error shape. */
+export function publicRoute(family: ApiFamily, handler: (context: { request: Request }) => Promise<Response>) {
+  return (request: Request) => respond(family, request, () => handler({ request }));
+}
+
+/** The Agent Policy API's success envelope. */
+export function okResponse(data: unknown, status = 200): Response {
+  return Response.json({ ok: true, data }, { status });
+}

@@ -1,0 +1,19 @@
+import type { AuditLog } from "@/db/schema";
+
+/** The wire shape of an audit entry: the document's fields, then ip, user_agent and, where something changed, before/after. */
+export function toAuditLogJson(entry: AuditLog) {
+  return {
+    id: `log-${entry.seq}`,
+    user_id: entry.userId,
+    user_email: entry.userEmail,
+    action: entry.action,
+    resource: entry.resource,
+    details: entry.details,
+    timestamp: entry.createdAt.toISOString(),
+    success: entry.success,
+    ip: entry.ip,
+    user_agent: entry.userAgent,
+    ...(entry.before === null ? {} : { before: entry.before }),
+    ...(entry.after === null ? {} : { after: entry.after }),
+  };
+}

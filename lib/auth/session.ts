@@ -1,0 +1,81 @@
+import { getToken } from "next-auth/jwt";
+import { cookies, headers } from "next/headers";
+import { redirect } from "next/navigation";
+import type { SessionClaims } from "@/auth";
+import type { Actor } from "@/db/queries/audit-logs";
+import { findSessionUser } from "@/db/queries/users";
+import { databaseReady } from "@/db";
+import type { User } from "@/db/schema";
+import { clientIp, userAgent } from "@/lib/api/request";
+import { env } from "@/lib/env";
+import { SESSION_COOKIE, sessionCookieSecure } from "./session-cookie";
+import type { MfaState } from "./sign-in";
+
+/**
+ * Where a session stands:
+ * - "ok": full access for the user's role;
+ * - "enroll": MFA is required and the user has no TOTP yet: only /mfa/enroll is reachable;
+ * - "reauth": MFA is required and this session did not present a code: sign in again.
+ */
+export type SessionAccess = "ok" | "enroll" | "reauth";
+
+export interface SessionUser {
+  user: User;
+  mfa: MfaState;
+  access: SessionAccess;
+}
+
+function accessFor(user: User, mfa: MfaState, mfaRequired: boolean): SessionAccess {
+  if (!mfaRequired || mfa === "verified") return "ok";
+  return user.totpEnabledAt ? "reauth" : "enroll";
+}
+
+/** Checks the claims of a session against the database: a disabled user or an ended session yields null. */
+async function resolve(claims: Partial<SessionClaims> | null | undefined): Promise<SessionUser | null> {
+  if (!claims?.uid || typeof claims.sv !== "number" || !claims.mfa) return null;
+  await databaseReady();
+  const found = await findSessionUser({ id: claims.uid, sessionVersion: claims.sv });
+  if (!found) return null;
+  return { user: found.user, mfa: claims.mfa, access: accessFor(found.user, claims.mfa, found.mfaRequired) };
+}
+
+function readClaims(req: Request | { headers: Headers }): Promise<Partial<SessionClaims> | null> {
+  const secure = sessionCookieSecure();
+  const name = SESSION_COOKIE(secure);
+  return getToken({ req, secret: env().AUTH_SECRET, cookieName: name, salt: name, secureCookie: secure }) as Promise<Partial<SessionClaims> | null>;
+}
+
+/** The session of an API request, from its cookie. */
+export async function sessionFromRequest(request: Request): Promise<SessionUser | null> {
+  return resolve(await readClaims(request));
+}
+
+/**
+ * The session of the current page or server action. Read through cookies() rather than the request
+ * headers, so a page re-rendered by an action that just replaced the session sees the new one.
+ */
+export async function currentSession(): Promise<SessionUser | null> {
+  const cookieHeader = (await cookies())
+    .getAll()
+    .map(({ name, value }) => `${name}=${value}`)
+    .join("; ");
+  return resolve(await readClaims({ headers: new Headers({ cookie: cookieHeader }) }));
+}
+
+export async function actorFromHeaders(user: Pick<User, "id" | "email" | "orgId">): Promise<Actor> {
+  const requestHeaders = await headers();
+  const request = new Request("http://internal", { headers: requestHeaders });
+  return { orgId: user.orgId, userId: user.id, email: user.email, ip: clientIp(request), userAgent: userAgent(request) };
+}
+
+/**
+ * For pages and server actions: the signed-in user, or a redirect to where they must go first
+ * (sign-in, or MFA enrolment). `role: "admin"` sends viewers to the overview.
+ */
+export async function requireUser(options: { role?: "admin"; allowEnrollment?: boolean } = {}): Promise<{ user: User; actor: Actor; session: SessionUser }> {
+  const session = await currentSession();
+  if (!session || session.access === "reauth") redirect("/login");
+  if (session.access === "enroll" && !options.allowEnrollment) redirect("/mfa/enroll");
+  if (options.role === "admin" && session.user.role !== "admin") redirect("/");
+  return { user: session.user, actor: await actorFromHeaders(session.user), session };
+}

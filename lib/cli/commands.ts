@@ -1,0 +1,217 @@
+/**
+ * The admin CLI's commands. They run in the CLI process, or, when a server holds the embedded database,
+ * inside that server (see lib/server/control-socket.ts): PGlite must never be open in two processes.
+ */
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { createApiToken, findApiToken, listApiTokens, revokeApiToken } from "@/db/queries/api-tokens";
+import { createEnrollmentKey } from "@/db/queries/enrollment-keys";
+import type { Actor } from "@/db/queries/audit-logs";
+import { listOrganizations } from "@/db/queries/organizations";
+import { createUser, findUserByEmail } from "@/db/queries/users";
+import { ROLES } from "@/db/schema";
+import { hashPassword, MIN_PASSWORD_LENGTH } from "@/lib/auth/password";
+import { issueSecret } from "@/lib/auth/secrets";
+import { env } from "@/lib/env";
+import { ApiError } from "@/lib/errors";
+
+export interface CommandIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  /** Everything piped to the CLI's standard input ("" when it is a terminal). */
+  stdin: string;
+}
+
+const USAGE = `Usage: npm run cli -- <command> [options]
+
+  user create --email E --password P --role admin|viewer [--org NAME]
+      Creates a user. Pass --password - to read the password from stdin.
+  token create --email E --name N [--expires-days D]
+      Creates an API token for the user; the token alone is on the last line.
+  token list --email E
+      Lists the user's tokens, one a line, id first. Secrets are never shown.
+  token revoke --id ID
+      Revokes a token.
+  enroll-key create [--uses N] [--expires-hours H] [--org NAME]
+      Creates an agent enrollment key; the key alone is on the last line.
+      --org is needed only when there are several organizations.`;
+
+class UsageError extends Error {}
+
+/** Audit rows written by the CLI name no user: the operator acted through the database directly. */
+const cliActor = (orgId: string): Actor => ({ orgId, userId: null, email: null, userAgent: "palisade-cli" });
+
+function parse<T extends z.ZodType>(schema: T, values: unknown): z.output<T> {
+  const result = schema.safeParse(values);
+  if (!result.success) {
+    throw new UsageError(result.error.issues.map((issue) => `--${issue.path.join(".")}: ${issue.message}`).join("\n"));
+  }
+  return result.data;
+}
+
+async function requireUser(email: string) {
+  const user = await findUserByEmail({ email });
+  if (!user) throw new UsageError(`No user with email ${email}`);
+  return user;
+}
+
+/** An existing organization: by --org, or the only one there is. */
+async function existingOrganization(orgName: string | undefined): Promise<{ id: string; name: string }> {
+  const organizations = await listOrganizations();
+  const found = orgName ? organizations.find((organization) => organization.name === orgName) : organizations.length === 1 ? organizations[0] : undefined;
+  if (found) return found;
+  if (orgName) throw new UsageError(`No organization named ${JSON.stringify(orgName)}`);
+  throw new UsageError(organizations.length === 0 ? "There is no organization yet: create a user first" : `There are ${organizations.length} organizations; pass --org NAME`);
+}
+
+/** The organization a new user joins: --org (created if missing), else the only one, else a new default one. */
+async function organizationFor(orgName: string | undefined): Promise<{ name: string } | { id: string }> {
+  if (orgName) return { name: orgName };
+  const organizations = await listOrganizations();
+  const [only] = organizations;
+  if (organizations.length === 1 && only) return { id: only.id };
+  if (organizations.length === 0) return { name: env().ADMIN_ORG };
+  throw new UsageError(`There are ${organizations.length} organizations; pass --org NAME`);
+}
+
+const commands: Record<string, (args: string[], io: CommandIo) => Promise<void>> = {
+  async "enroll-key create"(args, io) {
+    const { values } = parseArgs({ args, options: { uses: { type: "string" }, "expires-hours": { type: "string" }, org: { type: "string" } } });
+    const input = parse(
+      z.object({
+        uses: z.coerce.number().int().min(1).max(1_000_000).optional(),
+        "expires-hours": z.coerce.number().positive().max(24 * 365).optional(),
+        org: z.string().trim().min(1).optional(),
+      }),
+      values,
+    );
+    const organization = await existingOrganization(input.org);
+    const issued = issueSecret("enrollmentKey");
+    const hours = input["expires-hours"];
+    const key = await createEnrollmentKey({
+      actor: cliActor(organization.id),
+      keyHash: issued.hash,
+      keyPrefix: issued.displayPrefix,
+      maxUses: input.uses ?? null,
+      expiresAt: hours ? new Date(Date.now() + hours * 3_600_000) : null,
+    });
+    io.out(`Created enrollment key ${key.id} for ${organization.name}: ${key.maxUses ?? "unlimited"} uses, ${key.expiresAt ? `expires ${key.expiresAt.toISOString()}` : "no expiry"}.`);
+    io.out("Store it now: it is shown only once.");
+    io.out(issued.secret);
+  },
+
+  async "user create"(args, io) {
+    const { values } = parseArgs({
+      args,
+      options: { email: { type: "string" }, password: { type: "string" }, role: { type: "string" }, org: { type: "string" } },
+    });
+    const input = parse(
+      z.object({
+        email: z.email(),
+        password: z.string(),
+        role: z.enum(ROLES),
+        org: z.string().trim().min(1).max(100).optional(),
+      }),
+      values,
+    );
+    const password = input.password === "-" ? io.stdin.replace(/\r?\n$/, "") : input.password;
+    if (password.length < MIN_PASSWORD_LENGTH) throw new UsageError(`--password: must be at least ${MIN_PASSWORD_LENGTH} characters`);
+    const user = await createUser({
+      email: input.email,
+      passwordHash: await hashPassword(password),
+      role: input.role,
+      organization: await organizationFor(input.org),
+    });
+    io.out(`Created ${user.role} ${user.email} (${user.id}) in organization ${user.orgId}`);
+  },
+
+  async "token create"(args, io) {
+    const { values } = parseArgs({
+      args,
+      options: { email: { type: "string" }, name: { type: "string" }, "expires-days": { type: "string" } },
+    });
+    const input = parse(
+      z.object({
+        email: z.email(),
+        name: z.string().trim().min(1).max(100),
+        "expires-days": z.coerce.number().int().min(1).max(3650).optional(),
+      }),
+      values,
+    );
+    const user = await requireUser(input.email);
+    const issued = issueSecret("apiToken");
+    const days = input["expires-days"];
+    const token = await createApiToken({
+      actor: cliActor(user.orgId),
+      user,
+      name: input.name,
+      tokenHash: issued.hash,
+      tokenPrefix: issued.displayPrefix,
+      expiresAt: days ? new Date(Date.now() + days * 86_400_000) : null,
+    });
+    io.out(`Created token ${token.id} "${token.name}" for ${user.email}${token.expiresAt ? `, expires ${token.expiresAt.toISOString()}` : ""}.`);
+    io.out("Store it now: it is shown only once.");
+    io.out(issued.secret);
+  },
+
+  async "token list"(args, io) {
+    const { values } = parseArgs({ args, options: { email: { type: "string" } } });
+    const input = parse(z.object({ email: z.email() }), values);
+    const user = await requireUser(input.email);
+    for (const token of await listApiTokens({ orgId: user.orgId, userId: user.id })) {
+      const state = token.revokedAt ? "revoked" : token.expiresAt && token.expiresAt <= new Date() ? "expired" : "active";
+      const fields = [
+        token.id,
+        JSON.stringify(token.name),
+        `${token.tokenPrefix}…`,
+        state,
+        `created=${token.createdAt.toISOString()}`,
+        `last_used=${token.lastUsedAt?.toISOString() ?? "never"}`,
+        `expires=${token.expiresAt?.toISOString() ?? "never"}`,
+      ];
+      io.out(fields.join("\t"));
+    }
+  },
+
+  async "token revoke"(args, io) {
+    const { values } = parseArgs({ args, options: { id: { type: "string" } } });
+    const input = parse(z.object({ id: z.string().min(1) }), values);
+    const token = await findApiToken({ id: input.id });
+    if (!token) throw new UsageError(`No token with id ${input.id}`);
+    if (token.revokedAt) throw new UsageError(`Token ${input.id} is already revoked`);
+    await revokeApiToken({ id: token.id, actor: cliActor(token.orgId) });
+    io.out(`Revoked token ${token.id} "${token.name}"`);
+  },
+};
+
+/** Runs one CLI invocation and returns its exit code: 0 success, 1 failure, 2 usage error. */
+export async function runCommand(argv: string[], io: CommandIo): Promise<number> {
+  const [group, action, ...rest] = argv;
+  if (!group || group === "help" || group === "--help") {
+    io.out(USAGE);
+    return group ? 0 : 2;
+  }
+  const command = commands[`${group} ${action ?? ""}`];
+  if (!command) {
+    io.err(`Unknown command: ${[group, action].filter(Boolean).join(" ")}\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    await command(rest, io);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`Error: ${error.message}`);
+      return 2;
+    }
+    if (error instanceof ApiError) {
+      io.err(`Error: ${error.message}`);
+      return 1;
+    }
+    if (error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS")) {
+      io.err(`Error: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,50 @@
+import { z } from "zod";
+
+const databaseUrl = z
+  .string()
+  .trim()
+  .refine(
+    (value) => /^postgres(ql)?:\/\//.test(value) || value.startsWith("pglite:"),
+    "must be a postgres:// or postgresql:// URL, pglite:<directory> or pglite:memory:",
+  );
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  DATABASE_URL: databaseUrl.optional().or(z.literal("").transform(() => undefined)),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  AUTH_COOKIE_SECURE: z
+    .enum(["true", "false"])
+    .transform((value) => value === "true")
+    .optional(),
+  TRUSTED_PROXIES: z.coerce.number().int().min(0).max(10).default(0),
+  ADMIN_EMAIL: z.email().optional(),
+  ADMIN_PASSWORD: z.string().min(12, "must be at least 12 characters").optional(),
+  ADMIN_ORG: z.string().trim().min(1).max(100).default("Default"),
+  SSE_KEEPALIVE_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
+  SSE_MAX_BUFFER_BYTES: z.coerce.number().int().min(4096).default(1024 * 1024),
+  AGENT_EVENT_RETENTION: z.coerce.number().int().min(10).default(1000),
+  AGENT_OFFLINE_AFTER_SECONDS: z.coerce.number().int().min(5).default(90),
+  HEARTBEAT_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+  VERCEL: z.string().optional(),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+function loadEnv(): Env {
+  const parsed = envSchema.safeParse(process.env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`).join("\n");
+    throw new Error(`Invalid environment configuration:\n${problems}`);
+  }
+  return parsed.data;
+}
+
+let cached: Env | undefined;
+
+/** The validated environment, read once per process. */
+export function env(): Env {
+  cached ??= loadEnv();
+  return cached;
+}

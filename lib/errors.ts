@@ -1,0 +1,117 @@
+import type { z } from "zod";
+
+/**
+ * The two documented error shapes:
+ * - "detail":   the Security Policies API, `{"detail": "..."}` or `{"detail": [{loc, msg, type}]}` for validation;
+ * - "envelope": the Agent Policy API, `{"ok": false, "error": {code, message, details}}`.
+ */
+export type ApiFamily = "detail" | "envelope";
+
+export type ErrorCode =
+  | "invalid_json"
+  | "unauthenticated"
+  | "forbidden"
+  | "not_found"
+  | "conflict"
+  | "payload_too_large"
+  | "validation_failed"
+  | "rate_limited"
+  | "internal_error";
+
+const STATUS: Record<ErrorCode, number> = {
+  invalid_json: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  validation_failed: 422,
+  rate_limited: 429,
+  internal_error: 500,
+};
+
+export interface FieldProblem {
+  /** Path to the bad field, e.g. ["body", "rules", 1, "config", "threshold"]. */
+  loc: (string | number)[];
+  msg: string;
+  type: string;
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly fields: FieldProblem[] = [],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = "ApiError";
+    this.status = STATUS[code];
+  }
+
+  static unauthenticated() {
+    return new ApiError("unauthenticated", "Not authenticated", [], { "WWW-Authenticate": "Bearer" });
+  }
+  static forbidden() {
+    return new ApiError("forbidden", "Not authorized");
+  }
+  static notFound(message: string) {
+    return new ApiError("not_found", message);
+  }
+  static conflict(message: string) {
+    return new ApiError("conflict", message);
+  }
+  static invalidJson() {
+    return new ApiError("invalid_json", "Malformed JSON in request body");
+  }
+  static payloadTooLarge(limitBytes: number) {
+    return new ApiError("payload_too_large", `Request body exceeds the ${limitBytes}-byte limit`);
+  }
+  static rateLimited(message: string, retryAfterSeconds: number) {
+    return new ApiError("rate_limited", message, [], { "Retry-After": String(retryAfterSeconds) });
+  }
+  static internal() {
+    return new ApiError("internal_error", "Internal server error");
+  }
+
+  /** A 422 naming each bad field. `where` is the part of the request: "body" or "query". */
+  static validation(issues: readonly z.core.$ZodIssue[], where: "body" | "query") {
+    const fields = issues.map((issue) => ({
+      loc: [where, ...issue.path.map((part) => (typeof part === "symbol" ? String(part) : part))],
+      msg: issue.message,
+      type: issue.code,
+    }));
+    return new ApiError("validation_failed", "Request validation failed", fields);
+  }
+
+  toResponse(family: ApiFamily): Response {
+    const body = family === "detail" ? this.detailBody() : this.envelopeBody();
+    return Response.json(body, { status: this.status, headers: this.headers });
+  }
+
+  private detailBody() {
+    if (this.code === "validation_failed") return { detail: this.fields };
+    return { detail: this.message };
+  }
+
+  private envelopeBody() {
+    return {
+      ok: false,
+      error: {
+        code: this.code,
+        message: this.message,
+        details: this.fields.map((field) => ({ path: formatPath(field.loc.slice(1)), message: field.msg })),
+      },
+    };
+  }
+}
+
+/** ["rules", 1, "config", "threshold"] -> "rules[1].config.threshold" */
+export function formatPath(path: readonly (string | number)[]): string {
+  return path.reduce<string>((out, part) => {
+    if (typeof part === "number") return `${out}[${part}]`;
+    return out ? `${out}.${part}` : part;
+  }, "");
+}

@@ -1,0 +1,82 @@
+import { fleetConvergence } from "@/db/queries/convergence";
+import { toConvergenceJson } from "@/lib/agent-policy/serialize";
+import { env } from "@/lib/env";
+import { logError } from "@/lib/log";
+import { hub } from "./hub";
+import { encodeEvent, retryFrame, SSE_HEADERS } from "./sse";
+import { StreamSink } from "./stream-sink";
+
+// At most one recomputation a second per organization, however many heartbeats and consoles.
+const MIN_INTERVAL_MS = 1000;
+
+interface Watchers {
+  sinks: Set<StreamSink>;
+  timer: NodeJS.Timeout | null;
+  lastSentAt: number;
+}
+
+/**
+ * The console's live fleet figures: a `convergence` event on connect and after every heartbeat flush or agent
+ * event of the organization, on any instance (both reach this instance through the hub). One computation is
+ * shared by every console watching the organization.
+ */
+class ConvergenceFeed {
+  private readonly watchers = new Map<string, Watchers>();
+
+  constructor() {
+    hub().onFleetChange((orgId) => this.schedule(orgId));
+    hub().onAgentEvent((notice) => this.schedule(notice.orgId));
+  }
+
+  async open(orgId: string, request: Request): Promise<Response> {
+    const sink: StreamSink = new StreamSink(env().SSE_MAX_BUFFER_BYTES, () => this.remove(orgId, sink));
+    await hub().addSink(orgId, sink);
+    let watchers = this.watchers.get(orgId);
+    if (!watchers) this.watchers.set(orgId, (watchers = { sinks: new Set(), timer: null, lastSentAt: 0 }));
+    watchers.sinks.add(sink);
+    try {
+      sink.write(retryFrame());
+      sink.write(await this.frame(orgId));
+    } catch (error) {
+      sink.close();
+      throw error;
+    }
+    request.signal.addEventListener("abort", () => sink.close(), { once: true });
+    return new Response(sink.body, { headers: SSE_HEADERS });
+  }
+
+  private remove(orgId: string, sink: StreamSink): void {
+    hub().removeSink(orgId, sink);
+    const watchers = this.watchers.get(orgId);
+    watchers?.sinks.delete(sink);
+    if (watchers?.sinks.size === 0) {
+      if (watchers.timer) clearTimeout(watchers.timer);
+      this.watchers.delete(orgId);
+    }
+  }
+
+  private schedule(orgId: string): void {
+    const watchers = this.watchers.get(orgId);
+    if (!watchers || watchers.timer) return;
+    const wait = Math.max(0, watchers.lastSentAt + MIN_INTERVAL_MS - Date.now());
+    watchers.timer = setTimeout(() => {
+      watchers.timer = null;
+      watchers.lastSentAt = Date.now();
+      this.frame(orgId)
+        .then((frame) => watchers.sinks.forEach((sink) => sink.write(frame)))
+        .catch((error) => logError("convergence feed", error));
+    }, wait);
+  }
+
+  private async frame(orgId: string): Promise<Uint8Array> {
+    const fleet = await fleetConvergence({ orgId, offlineAfterSeconds: env().AGENT_OFFLINE_AFTER_SECONDS });
+    return encodeEvent("convergence", toConvergenceJson(fleet));
+  }
+}
+
+const globalForFeed = globalThis as unknown as { palisadeConvergenceFeed?: ConvergenceFeed };
+
+export function convergenceFeed(): ConvergenceFeed {
+  globalForFeed.palisadeConvergenceFeed ??= new ConvergenceFeed();
+  return globalForFeed.palisadeConvergenceFeed;
+}

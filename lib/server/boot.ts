@@ -1,0 +1,30 @@
+import { databaseReady, databaseTarget } from "@/db";
+import { pruneAgentEvents } from "@/db/queries/agent-events";
+import { pruneLoginAttempts } from "@/db/queries/login-attempts";
+import { env } from "@/lib/env";
+import { logError } from "@/lib/log";
+import { createAdminFromEnv } from "@/lib/server/bootstrap";
+import { startControlSocket } from "@/lib/server/control-socket";
+
+const MAINTENANCE_INTERVAL_MS = 60_000;
+const LOGIN_ATTEMPT_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+/** Bounded tables stay bounded: the agent event log keeps its newest events, login attempts a day. */
+async function maintain(): Promise<void> {
+  try {
+    await pruneAgentEvents({ keep: env().AGENT_EVENT_RETENTION });
+    await pruneLoginAttempts({ olderThanMs: LOGIN_ATTEMPT_RETENTION_MS });
+  } catch (error) {
+    logError("maintenance", error);
+  }
+}
+
+/** Runs once per server process, before it serves requests. */
+export async function bootServer(): Promise<void> {
+  await databaseReady();
+  await createAdminFromEnv();
+  const target = databaseTarget();
+  // With the embedded database, `npm run cli` reaches it through this server.
+  if (target.engine === "pglite" && target.dataDir) startControlSocket(target.dataDir);
+  setInterval(() => void maintain(), MAINTENANCE_INTERVAL_MS).unref();
+}

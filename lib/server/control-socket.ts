@@ -1,0 +1,65 @@
+import { chmodSync, rmSync } from "node:fs";
+import { createServer, request, type Server } from "node:http";
+import { runCommand } from "@/lib/cli/commands";
+import { logError } from "@/lib/log";
+
+/**
+ * While a server holds the embedded database, `npm run cli` runs its commands inside that server through
+ * a Unix socket beside the data directory. The socket is mode 0600: only the user who owns the data can use it,
+ * and it is never reachable over the network.
+ */
+export const controlSocketFor = (dataDir: string) => `${dataDir}.sock`;
+
+interface CommandRequest {
+  argv: string[];
+  stdin: string;
+}
+export interface CommandResult {
+  code: number;
+  output: { stream: "out" | "err"; line: string }[];
+}
+
+async function execute(body: CommandRequest): Promise<CommandResult> {
+  const output: CommandResult["output"] = [];
+  const code = await runCommand(body.argv, {
+    out: (line) => output.push({ stream: "out", line }),
+    err: (line) => output.push({ stream: "err", line }),
+    stdin: body.stdin,
+  });
+  return { code, output };
+}
+
+export function startControlSocket(dataDir: string): Server {
+  const path = controlSocketFor(dataDir);
+  rmSync(path, { force: true });
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      Promise.resolve()
+        .then(() => execute(JSON.parse(Buffer.concat(chunks).toString("utf8")) as CommandRequest))
+        .catch((error: unknown): CommandResult => {
+          logError("control socket command", error);
+          return { code: 1, output: [{ stream: "err", line: "Error: the command failed; see the server log" }] };
+        })
+        .then((result) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(result)));
+    });
+  });
+  server.listen(path, () => chmodSync(path, 0o600));
+  process.once("exit", () => rmSync(path, { force: true }));
+  return server;
+}
+
+/** Sends a CLI invocation to the server holding the data directory. */
+export function sendToServer(dataDir: string, body: CommandRequest): Promise<CommandResult> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: controlSocketFor(dataDir), method: "POST", path: "/" }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("end", () => resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")) as CommandResult));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(JSON.stringify(body));
+  });
+}

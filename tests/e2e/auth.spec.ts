@@ -1,0 +1,98 @@
+import { expect, test } from "@playwright/test";
+import { enterPassword, signOut, signedInAdmin, wrongTotp } from "./console-helpers";
+import { createToken, createUser } from "./helpers";
+
+test("signing in and out: signing out ends the session, even for a copy of its cookie", async ({ page, context }) => {
+  const { user } = await signedInAdmin(page);
+  await expect(page).toHaveTitle("Overview · Palisade");
+  expect((await page.request.get("/api/policies")).status()).toBe(200);
+  const cookiesBeforeSignOut = await context.cookies();
+
+  await signOut(page);
+  await page.goto("/policies");
+  await expect(page).toHaveURL(/\/login\?callbackUrl=%2Fpolicies$/);
+  expect((await page.request.get("/api/policies")).status()).toBe(401);
+
+  // Someone who copied the cookie before the sign-out gets nothing with it either.
+  await context.addCookies(cookiesBeforeSignOut);
+  await page.goto("/policies");
+  await expect(page).toHaveURL(/\/login/);
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  expect((await page.request.get("/api/policies")).status()).toBe(401);
+
+  const logs = await page.request.get("/api/audit-logs?action=logout", { headers: { Authorization: `Bearer ${await createToken(user.email)}` } });
+  expect(await logs.json()).toEqual([expect.objectContaining({ action: "logout", user_email: user.email, success: true })]);
+});
+
+test("after enrolment every sign-in needs a code: a wrong code is refused, the right one signs in", async ({ page }) => {
+  const { user, authenticator } = await signedInAdmin(page);
+  await signOut(page);
+
+  await enterPassword(page, user);
+  await expect(page.getByRole("heading", { name: "Two-factor authentication" })).toBeVisible();
+  await page.goto("/");
+  await expect(page).toHaveURL(/\/login/);
+
+  await enterPassword(page, user);
+  await page.getByLabel("Authentication code").fill(wrongTotp(authenticator.secret));
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page.getByText("That code is not valid")).toBeVisible();
+  await expect(page).toHaveURL(/\/login/);
+
+  await page.getByLabel("Authentication code").fill(await authenticator.code());
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+});
+
+test("a recovery code signs in once and not twice, and its use is audited", async ({ page }) => {
+  const { user, authenticator, recoveryCodes } = await signedInAdmin(page);
+  const [code] = recoveryCodes;
+  await signOut(page);
+
+  await enterPassword(page, user);
+  await page.getByLabel("Authentication code").fill(code!);
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+  await signOut(page);
+
+  await enterPassword(page, user);
+  await page.getByLabel("Authentication code").fill(code!);
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page.getByText("That code is not valid")).toBeVisible();
+
+  await page.getByLabel("Authentication code").fill(await authenticator.code());
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+  await page.goto("/audit?action=mfa_recovery_code_used");
+  const rows = page.getByTestId("audit-row");
+  await expect(rows).toHaveCount(1);
+  await expect(rows).toContainText("Signed in with a recovery code; 9 left");
+  await expect(rows).toContainText(user.email);
+});
+
+test.describe("login throttling", () => {
+  // The e2e server runs as if behind one proxy (TRUSTED_PROXIES=1), so X-Forwarded-For names the client. These
+  // failures come from an address of their own, or they would throttle every other test's sign-ins.
+  test.use({ extraHTTPHeaders: { "X-Forwarded-For": "198.51.100.7" } });
+
+  test("after 10 failures, 'Too many attempts', even with the right password and from another address", async ({ page }) => {
+    const user = await createUser("admin");
+    for (let attempt = 1; attempt <= 10; attempt++) {
+      await enterPassword(page, user, `wrong password ${attempt}`);
+      await expect(page.getByText("Invalid email or password.")).toBeVisible();
+    }
+    await enterPassword(page, user);
+    await expect(page.getByText(/^Too many attempts\. Try again in 1[45] minutes\.$/)).toBeVisible();
+
+    // The account is throttled, not only the address the failures came from.
+    await page.setExtraHTTPHeaders({ "X-Forwarded-For": "198.51.100.8" });
+    await enterPassword(page, user);
+    await expect(page.getByText(/^Too many attempts/)).toBeVisible();
+    await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+
+    const logs = await page.request.get("/api/audit-logs?action=login_failed", { headers: { Authorization: `Bearer ${await createToken(user.email)}` } });
+    const failures = (await logs.json()) as { details: string; success: boolean }[];
+    expect(failures.map((entry) => entry.details)).toEqual([...Array(2).fill("Too many failed attempts"), ...Array(10).fill("Wrong password")]);
+    expect(failures.every((entry) => !entry.success)).toBe(true);
+  });
+});

@@ -1,0 +1,79 @@
+import { mkdirSync } from "node:fs";
+import { expect, test } from "@playwright/test";
+import { cli, createToken, signInFirstTime } from "./helpers";
+
+// Every run saves them under test-results/; `npm run screenshots` refreshes the README's copies in docs/.
+const DIR = process.env.SCREENSHOT_DIR ?? "test-results/screenshots";
+
+// The pictures in the README. One organization with a little history, so the pages show what they are
+// for: a custom policy, an edit, a disabled critical policy, tokens, two users, two agent policy versions
+// and a small fleet with one agent behind.
+test("screenshots of the main pages at 1280 and 390 pixels wide", async ({ page, browser }) => {
+  test.slow();
+  mkdirSync(DIR, { recursive: true });
+  const admin = { email: "alex@acme.example", password: "screenshot password 1", org: "Acme Security" };
+  await cli(["user", "create", "--email", admin.email, "--password", "-", "--role", "admin", "--org", admin.org], admin.password);
+  await cli(["user", "create", "--email", "sam@acme.example", "--password", "-", "--role", "viewer", "--org", admin.org], "screenshot password 2");
+  await page.setViewportSize({ width: 1280, height: 860 });
+  await signInFirstTime(page, admin);
+
+  const headers = { Authorization: `Bearer ${await createToken(admin.email)}` };
+  const created = await page.request.post("/api/policies", {
+    headers,
+    data: { name: "Block USB storage", description: "No removable mass storage on managed laptops", type: "access", rules: ["Deny mass storage devices", "Allow HID keyboards"] },
+  });
+  const { id } = (await created.json()) as { id: string };
+  await page.request.put(`/api/policies/${id}`, { headers, data: { rules: ["Deny mass storage devices", "Alert the SOC", "Log every attempt"] } });
+  await page.request.post("/api/policies", { headers, data: { name: "Idle timeout", type: "session", rules: ["Lock after 15 minutes"] } });
+  await page.request.patch("/api/policies/pol-session-recording", { headers });
+
+  const shoot = async (path: string, name: string) => {
+    await page.goto(path);
+    await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+    await page.screenshot({ path: `${DIR}/${name}.png`, fullPage: true });
+  };
+  await shoot("/policies", "policies");
+  await shoot(`/policies/${id}`, "policy");
+  await page.getByText("Before / after").first().click();
+  await page.screenshot({ path: `${DIR}/policy.png`, fullPage: true });
+  await shoot(`/policies/${id}/edit`, "policy-edit");
+  await shoot("/audit", "audit");
+  await shoot("/settings/tokens", "tokens");
+  await shoot("/settings/users", "users");
+
+  await page.goto("/policies");
+  await page.getByRole("switch", { name: "MFA Required" }).click();
+  await expect(page.getByRole("dialog")).toBeVisible();
+  await page.screenshot({ path: `${DIR}/confirm-mfa.png` });
+  await page.keyboard.press("Escape");
+
+  const rules = [{ type: "block_ip", config: { trigger: "brute_force", threshold: 50, duration: "24h", scope: "host" } }];
+  await page.request.post("/api/policy", { headers, data: { name: "Block brute force", rules } });
+  await page.request.post("/api/policy", {
+    headers,
+    data: { name: "Block brute force, alert the SOC", rules: [...rules, { type: "alert_threshold", config: { severity: "critical", countPerHour: 5, notifyChannels: ["email"] } }] },
+  });
+  for (const [hostname, version] of [["web-1", "v2"], ["web-2", "v2"], ["db-1", "v1"]] as const) {
+    const key = await page.request.post("/api/agents/enrollment-keys", { headers, data: { uses: 1 } });
+    const enrollmentKey = ((await key.json()) as { data: { key: string } }).data.key;
+    const enrolled = await page.request.post("/api/agents/enroll", { data: { enrollmentKey, hostname, labels: { env: "prod" } } });
+    const agentToken = ((await enrolled.json()) as { data: { token: string } }).data.token;
+    await page.request.post("/api/agents/heartbeat", { headers: { Authorization: `Bearer ${agentToken}` }, data: { policyVersion: version } });
+  }
+  await expect.poll(async () => ((await (await page.request.get("/api/agents?status=online", { headers })).json()) as { data: { total: number } }).data.total).toBe(3);
+  await shoot("/agent-policy", "agent-policy");
+  await shoot("/agent-policy/publish", "agent-policy-publish");
+  await shoot("/agent-policy/diff?from=v1&to=v2", "agent-policy-diff");
+  await shoot("/agents", "agents");
+  await shoot("/", "overview");
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shoot("/", "overview-390");
+  await shoot("/policies", "policies-390");
+
+  const signedOut = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const login = await signedOut.newPage();
+  await login.goto("/login");
+  await login.screenshot({ path: `${DIR}/login.png` });
+  await signedOut.close();
+});

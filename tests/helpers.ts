@@ -1,0 +1,73 @@
+import { createApiToken } from "@/db/queries/api-tokens";
+import { createUser } from "@/db/queries/users";
+import type { Role, User } from "@/db/schema";
+import { hashPassword } from "@/lib/auth/password";
+import { actorFor } from "@/lib/auth/principal";
+import { issueSecret } from "@/lib/auth/secrets";
+import { randomHex } from "@/lib/ids";
+
+export const TEST_PASSWORD = "correct horse battery staple";
+let passwordHash: Promise<string> | undefined;
+
+export interface TestUser {
+  user: User;
+  token: string;
+}
+
+export async function createTestUser(role: Role, organization: { id: string } | { name: string }): Promise<TestUser> {
+  passwordHash ??= hashPassword(TEST_PASSWORD);
+  const user = await createUser({
+    email: `${role}-${randomHex(4)}@example.test`,
+    passwordHash: await passwordHash,
+    role,
+    organization,
+  });
+  const issued = issueSecret("apiToken");
+  await createApiToken({
+    actor: actorFor(user),
+    user,
+    name: "test",
+    tokenHash: issued.hash,
+    tokenPrefix: issued.displayPrefix,
+    expiresAt: null,
+  });
+  return { user, token: issued.secret };
+}
+
+export interface TestOrg {
+  orgId: string;
+  admin: TestUser;
+  viewer: TestUser;
+}
+
+/** A new organization with one admin and one viewer, each with an API token. */
+export async function createTestOrg(): Promise<TestOrg> {
+  const admin = await createTestUser("admin", { name: `org-${randomHex(6)}` });
+  const viewer = await createTestUser("viewer", { id: admin.user.orgId });
+  return { orgId: admin.user.orgId, admin, viewer };
+}
+
+type Handler<P> = (request: Request, context: { params: Promise<P> }) => Promise<Response>;
+
+export interface CallOptions<P> {
+  token?: string;
+  params?: P;
+  /** An object is sent as JSON; a string is sent as is. */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** Calls a route handler the way Next.js does, with a real Request. */
+export function call<P = Record<string, string>>(
+  handler: Handler<P>,
+  method: string,
+  path: string,
+  options: CallOptions<P> = {},
+): Promise<Response> {
+  const headers = new Headers(options.headers);
+  if (options.token !== undefined) headers.set("authorization", `Bearer ${options.token}`);
+  if (options.body !== undefined && !headers.has("content-type")) headers.set("content-type", "application/json");
+  const body = options.body === undefined ? undefined : typeof options.body === "string" ? options.body : JSON.stringify(options.body);
+  const request = new Request(`http://localhost${path}`, { method, headers, body });
+  return handler(request, { params: Promise.resolve(options.params ?? ({} as P)) });
+}

@@ -1,0 +1,67 @@
+import { eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import * as collection from "@/app/api/policies/route";
+import { getDb } from "@/db";
+import { createApiToken, listApiTokens, revokeApiToken } from "@/db/queries/api-tokens";
+import { users } from "@/db/schema";
+import { actorFor } from "@/lib/auth/principal";
+import { issueSecret } from "@/lib/auth/secrets";
+import { call, createTestOrg } from "../helpers";
+
+async function expectRefused(headers: Record<string, string>) {
+  const response = await call(collection.GET, "GET", "/api/policies", { headers });
+  expect(response.status).toBe(401);
+  expect(await response.json()).toEqual({ detail: "Not authenticated" });
+  expect(response.headers.get("www-authenticate")).toBe("Bearer");
+}
+
+describe("API authentication", () => {
+  it("refuses a missing, malformed, or unknown token with the documented 401", async () => {
+    await expectRefused({});
+    await expectRefused({ authorization: "Basic YWRtaW46YWRtaW4=" });
+    await expectRefused({ authorization: "Bearer" });
+    await expectRefused({ authorization: "Bearer not-a-palisade-token" });
+    await expectRefused({ authorization: `Bearer ${issueSecret("apiToken").secret}` });
+    // An agent token is not an API token.
+    await expectRefused({ authorization: `Bearer ${issueSecret("agentToken").secret}` });
+  });
+
+  it("accepts a live token, records its last use, and refuses it once revoked", async () => {
+    const org = await createTestOrg();
+    const ok = await call(collection.GET, "GET", "/api/policies", { token: org.admin.token });
+    expect(ok.status).toBe(200);
+    await expect.poll(async () => (await listApiTokens({ orgId: org.orgId, userId: org.admin.user.id }))[0]?.lastUsedAt).not.toBeNull();
+
+    const [token] = await listApiTokens({ orgId: org.orgId, userId: org.admin.user.id });
+    expect(await revokeApiToken({ id: token!.id, actor: actorFor(org.admin.user) })).toBe(true);
+    await expectRefused({ authorization: `Bearer ${org.admin.token}` });
+  });
+
+  it("refuses an expired token", async () => {
+    const org = await createTestOrg();
+    const issued = issueSecret("apiToken");
+    await createApiToken({
+      actor: actorFor(org.admin.user),
+      user: org.admin.user,
+      name: "expired",
+      tokenHash: issued.hash,
+      tokenPrefix: issued.displayPrefix,
+      expiresAt: new Date(Date.now() - 1000),
+    });
+    await expectRefused({ authorization: `Bearer ${issued.secret}` });
+  });
+
+  it("refuses the token of a disabled user", async () => {
+    const org = await createTestOrg();
+    await getDb().update(users).set({ disabledAt: new Date() }).where(eq(users.id, org.viewer.user.id));
+    await expectRefused({ authorization: `Bearer ${org.viewer.token}` });
+  });
+
+  it("stores only a hash of the token", async () => {
+    const org = await createTestOrg();
+    const rows = await getDb().query.apiTokens.findMany();
+    const stored = JSON.stringify(rows);
+    expect(stored).not.toContain(org.admin.token);
+    expect(stored).not.toContain(org.admin.token.slice(12));
+  });
+});

@@ -1,0 +1,35 @@
+/**
+ * Gives every test file a fresh, migrated database: in-memory PGlite, or a new PostgreSQL database
+ * created from TEST_DATABASE_URL and dropped afterwards.
+ */
+import { randomBytes } from "node:crypto";
+import postgres from "postgres";
+import { afterAll } from "vitest";
+
+process.env.AUTH_SECRET ??= randomBytes(32).toString("base64url");
+
+if (process.env.PALISADE_TEST_ENGINE === "postgres") {
+  const serverUrl = process.env.TEST_DATABASE_URL;
+  if (!serverUrl) throw new Error("TEST_DATABASE_URL is required for the postgres project");
+  const name = `palisade_test_${randomBytes(6).toString("hex")}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  process.env.DATABASE_URL = url.toString();
+  afterAll(async () => {
+    const { closeDatabase } = await import("@/db");
+    await closeDatabase();
+    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  });
+} else {
+  process.env.DATABASE_URL = "pglite:memory:";
+  afterAll(async () => {
+    const { closeDatabase } = await import("@/db");
+    await closeDatabase();
+  });
+}
+
+const { databaseReady } = await import("@/db");
+await databaseReady();
