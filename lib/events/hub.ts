@@ -243,11 +243,23 @@ export class Hub {
     }
   }
 
-  /** Best effort on shutdown: peers would otherwise count this instance's streams until its presence goes stale. */
+  /**
+   * On shutdown. Removes this instance's presence first (peers would otherwise count its streams until it goes
+   * stale), then closes every stream: the HTTP server waits for open responses before it exits, and an SSE
+   * stream never ends by itself. Agents reconnect to another instance after their retry delay and resume
+   * from their last event id.
+   */
   async stop(): Promise<void> {
     if (this.keepalive) clearInterval(this.keepalive);
     if (this.presence) clearInterval(this.presence);
-    if (databaseTarget().engine === "postgres") await clearPresence({ instanceId: this.instanceId }).catch(() => {});
+    this.keepalive = this.presence = null;
+    if (databaseTarget().engine === "postgres") {
+      await clearPresence({ instanceId: this.instanceId }).catch((error) => logError("clearing stream presence", error));
+    }
+    for (const channel of [...this.channels.values()]) {
+      channel.agents.forEach((stream) => stream.sink.close());
+      channel.others.forEach((sink) => sink.close());
+    }
   }
 }
 

@@ -2,6 +2,7 @@ import { databaseReady, databaseTarget } from "@/db";
 import { pruneAgentEvents } from "@/db/queries/agent-events";
 import { pruneLoginAttempts } from "@/db/queries/login-attempts";
 import { env } from "@/lib/env";
+import { stopEventDelivery } from "@/lib/events/shutdown";
 import { logError } from "@/lib/log";
 import { createAdminFromEnv } from "@/lib/server/bootstrap";
 import { startControlSocket } from "@/lib/server/control-socket";
@@ -27,4 +28,9 @@ export async function bootServer(): Promise<void> {
   // With the embedded database, `npm run cli` reaches it through this server.
   if (target.engine === "pglite" && target.dataDir) startControlSocket(target.dataDir);
   setInterval(() => void maintain(), MAINTENANCE_INTERVAL_MS).unref();
+  // Next.js answers these signals by closing the server once every open response has ended, and SSE streams
+  // only end when the server ends them.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => void stopEventDelivery().catch((error) => logError("shutdown", error)));
+  }
 }

@@ -16,6 +16,8 @@ const PORTS = [3111, 3112] as const;
  */
 test.describe("two instances against one PostgreSQL", () => {
   test.skip(!TEST_DATABASE_URL, "needs TEST_DATABASE_URL (a PostgreSQL server)");
+  // The tests share the two instances, and the last one stops one of them.
+  test.describe.configure({ mode: "serial" });
 
   const database = `palisade_multi_${randomBytes(4).toString("hex")}`;
   let admin: postgres.Sql;
@@ -41,25 +43,37 @@ test.describe("two instances against one PostgreSQL", () => {
     await admin.end();
   });
 
-  test("a policy published on one instance reaches an agent streaming from the other", async () => {
-    const cli = async (...args: string[]) => (await exec("node_modules/.bin/tsx", ["scripts/cli.ts", ...args], { env })).stdout.trimEnd().split("\n").at(-1)!;
-    await cli("user", "create", "--email", "ops@example.test", "--password", "correct horse battery", "--role", "admin", "--org", "Multi");
-    const token = await cli("token", "create", "--email", "ops@example.test", "--name", "multi");
-    const enrollmentKey = await cli("enroll-key", "create", "--uses", "1");
-    const [a, b] = PORTS.map((port) => `http://localhost:${port}`) as [string, string];
-    const json = { "Content-Type": "application/json" };
-    const auth = { ...json, Authorization: `Bearer ${token}` };
+  const [a, b] = PORTS.map((port) => `http://localhost:${port}`) as [string, string];
+  const json = { "Content-Type": "application/json" };
+  const cli = async (...args: string[]) => (await exec("node_modules/.bin/tsx", ["scripts/cli.ts", ...args], { env })).stdout.trimEnd().split("\n").at(-1)!;
 
+  /** A new organization with an admin token and an agent enrolled on instance B. */
+  async function organizationWithAgent(org: string) {
+    const email = `ops@${org.toLowerCase()}.test`;
+    await cli("user", "create", "--email", email, "--password", "correct horse battery", "--role", "admin", "--org", org);
+    const token = await cli("token", "create", "--email", email, "--name", "multi");
+    const enrollmentKey = await cli("enroll-key", "create", "--org", org, "--uses", "1");
     const enrolled = await fetch(`${b}/api/agents/enroll`, { method: "POST", headers: json, body: JSON.stringify({ enrollmentKey, hostname: "edge-1" }) });
     const { data: agent } = (await enrolled.json()) as { data: { agentId: string; token: string } };
-    const stream = new SseReader(await fetch(`${b}/api/agents/stream`, { headers: { Authorization: `Bearer ${agent.token}` } }));
+    return { auth: { ...json, Authorization: `Bearer ${token}` }, agent };
+  }
+
+  const openStream = async (base: string, agentToken: string, lastEventId?: string) =>
+    new SseReader(await fetch(`${base}/api/agents/stream`, { headers: { Authorization: `Bearer ${agentToken}`, ...(lastEventId ? { "Last-Event-ID": lastEventId } : {}) } }));
+
+  const publish = (base: string, auth: Record<string, string>, name: string) =>
+    fetch(`${base}/api/policy`, { method: "POST", headers: auth, body: JSON.stringify({ name, rules: [{ type: "custom", config: { condition: "true", action: "log" } }] }) });
+
+  test("a policy published on one instance reaches an agent streaming from the other", async () => {
+    const { auth, agent } = await organizationWithAgent("Multi");
+    const stream = await openStream(b, agent.token);
     expect((await stream.next())?.event).toBe("policy");
 
     // broadcastedTo counts streams on every instance, through presence that instances refresh every second.
     await expect
       .poll(
         async () => {
-          const response = await fetch(`${a}/api/policy`, { method: "POST", headers: auth, body: JSON.stringify({ name: "probe", rules: [{ type: "custom", config: { condition: "true", action: "log" } }] }) });
+          const response = await publish(a, auth, "probe");
           return ((await response.json()) as { data: { broadcastedTo: number } }).data.broadcastedTo;
         },
         { timeout: 10_000 },
@@ -82,5 +96,31 @@ test.describe("two instances against one PostgreSQL", () => {
     expect(revoked.status).toBe(200);
     expect((await stream.next(10_000))?.event).toBe("revoked");
     expect(await stream.next(10_000)).toBeNull();
+  });
+
+  test("an instance stopped with SIGTERM ends its streams and exits; the agent resumes on the other, missing nothing", async () => {
+    const { auth, agent } = await organizationWithAgent("Drain");
+    const stream = await openStream(b, agent.token);
+    expect((await stream.next())?.event).toBe("policy");
+    await expect.poll(async () => ((await (await publish(a, auth, "before")).json()) as { data: { broadcastedTo: number } }).data.broadcastedTo, { timeout: 10_000 }).toBe(1);
+    // Each publish of the poll reached the stream; the agent applies them all.
+    let lastApplied = await stream.next(10_000);
+    for (let event; (event = await stream.next(1000).catch(() => null)); ) lastApplied = event;
+    expect(lastApplied).toMatchObject({ event: "policy_version", data: { name: "before" } });
+
+    const stopping = instances[1]!;
+    const exited = new Promise<number | null>((resolve) => stopping.once("exit", (code) => resolve(code)));
+    stopping.kill("SIGTERM");
+    expect(await stream.next(10_000)).toBeNull();
+    expect(await exited).toBe(143);
+
+    // Instance B removed its presence as it stopped, so A no longer counts the agent.
+    const missed = await publish(a, auth, "while away");
+    expect(((await missed.json()) as { data: { broadcastedTo: number } }).data.broadcastedTo).toBe(0);
+
+    const resumed = await openStream(a, agent.token, lastApplied!.id);
+    expect(await resumed.next(10_000)).toMatchObject({ event: "policy_version", data: { name: "while away" } });
+    expect(await resumed.quietFor(1000)).toBe(true);
+    await resumed.close();
   });
 });

@@ -8,6 +8,14 @@ import { afterAll } from "vitest";
 
 process.env.AUTH_SECRET ??= randomBytes(32).toString("base64url");
 
+/** The hub's timers would otherwise reopen the database after it is closed (and, on PostgreSQL, dropped). */
+async function closeEverything(): Promise<void> {
+  const { stopEventDelivery } = await import("@/lib/events/shutdown");
+  const { closeDatabase } = await import("@/db");
+  await stopEventDelivery();
+  await closeDatabase();
+}
+
 if (process.env.PALISADE_TEST_ENGINE === "postgres") {
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) throw new Error("TEST_DATABASE_URL is required for the postgres project");
@@ -18,17 +26,13 @@ if (process.env.PALISADE_TEST_ENGINE === "postgres") {
   url.pathname = `/${name}`;
   process.env.DATABASE_URL = url.toString();
   afterAll(async () => {
-    const { closeDatabase } = await import("@/db");
-    await closeDatabase();
+    await closeEverything();
     await admin.unsafe(`drop database if exists ${name} with (force)`);
     await admin.end();
   });
 } else {
   process.env.DATABASE_URL = "pglite:memory:";
-  afterAll(async () => {
-    const { closeDatabase } = await import("@/db");
-    await closeDatabase();
-  });
+  afterAll(closeEverything);
 }
 
 const { databaseReady } = await import("@/db");
