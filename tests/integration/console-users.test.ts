@@ -132,11 +132,11 @@ describe("organization scoping", () => {
     const theirs = await createTestOrg();
     const actor = actorFor(mine.admin.user);
     for (const attempt of [
-      updateUserRole({ actor, userId: theirs.viewer.user.id, role: "admin" }),
-      updateUserRole({ actor, userId: theirs.admin.user.id, role: "viewer" }),
-      setUserDisabled({ actor, userId: theirs.viewer.user.id, disabled: true }),
+      () => updateUserRole({ actor, userId: theirs.viewer.user.id, role: "admin" }),
+      () => updateUserRole({ actor, userId: theirs.admin.user.id, role: "viewer" }),
+      () => setUserDisabled({ actor, userId: theirs.viewer.user.id, disabled: true }),
     ]) {
-      const error = await refusal(attempt);
+      const error = await refusal(attempt());
       expect(error.code).toBe("not_found");
       expect(error.message).toBe("User not found");
     }
