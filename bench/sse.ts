@@ -357,7 +357,7 @@ async function main(): Promise<void> {
     "",
     table(palisade.measurement, floor),
     "",
-    "Reproduce: `npm run bench:sse -- --agents " + AGENTS + "`",
+    `Reproduce: \`npm run bench:sse -- ${process.argv.slice(2).join(" ") || `--agents ${AGENTS}`}\``,
     "",
   ].join("\n");
   console.log(`\n${report}`);
