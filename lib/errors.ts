@@ -16,7 +16,8 @@ export type ErrorCode =
   | "payload_too_large"
   | "validation_failed"
   | "rate_limited"
-  | "internal_error";
+  | "internal_error"
+  | "unavailable";
 
 const STATUS: Record<ErrorCode, number> = {
   invalid_json: 400,
@@ -28,6 +29,7 @@ const STATUS: Record<ErrorCode, number> = {
   validation_failed: 422,
   rate_limited: 429,
   internal_error: 500,
+  unavailable: 503,
 };
 
 export interface FieldProblem {
@@ -71,6 +73,10 @@ export class ApiError extends Error {
   }
   static rateLimited(message: string, retryAfterSeconds: number) {
     return new ApiError("rate_limited", message, [], { "Retry-After": String(retryAfterSeconds) });
+  }
+  /** The client should retry, after `retryAfterSeconds`, on a new connection (the load balancer picks another instance). */
+  static unavailable(message: string, retryAfterSeconds: number) {
+    return new ApiError("unavailable", message, [], { "Retry-After": String(retryAfterSeconds), Connection: "close" });
   }
   static internal() {
     return new ApiError("internal_error", "Internal server error");

@@ -4,6 +4,7 @@ import { AGENT_EVENTS_CHANNEL, lastAgentEventId, listAgentEventsAfter } from "@/
 import { clearPresence, remoteStreamCount, savePresence } from "@/db/queries/stream-presence";
 import type { AgentEvent } from "@/db/schema";
 import { env } from "@/lib/env";
+import { ApiError } from "@/lib/errors";
 import { logError } from "@/lib/log";
 import type { AgentStream, SharedFrames } from "./agent-stream";
 import { KEEPALIVE_FRAME } from "./sse";
@@ -90,9 +91,11 @@ export class Hub {
   private keepalive: NodeJS.Timeout | null = null;
   private presence: NodeJS.Timeout | null = null;
   private readonly dirtyPresence = new Set<string>();
+  private stopped = false;
 
   /** Adds an agent stream; live events queue in it until it begins. Resolves once its channel knows where the log stands. */
   async addAgent(stream: AgentStream): Promise<void> {
+    this.refuseWhenStopped();
     const channel = this.channel(stream.orgId);
     channel.agents.add(stream);
     let streams = channel.byAgent.get(stream.agentId);
@@ -100,6 +103,14 @@ export class Hub {
     streams.add(stream);
     this.changed(stream.orgId);
     await Promise.all([channel.ready, this.startListening()]);
+  }
+
+  /**
+   * After stop, a client can still reach this instance over a kept-alive connection (Node serves requests on
+   * open connections after the server closes); a stream opened then would keep the stopping server alive.
+   */
+  private refuseWhenStopped(): void {
+    if (this.stopped) throw ApiError.unavailable("This server is shutting down. Reconnect.", 1);
   }
 
   removeAgent(stream: AgentStream): void {
@@ -113,6 +124,7 @@ export class Hub {
 
   /** Adds a stream that only needs keep-alives here (the console's event stream). */
   async addSink(orgId: string, sink: StreamSink): Promise<void> {
+    this.refuseWhenStopped();
     this.channel(orgId).others.add(sink);
     await this.startListening();
   }
@@ -250,6 +262,7 @@ export class Hub {
    * from their last event id.
    */
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.keepalive) clearInterval(this.keepalive);
     if (this.presence) clearInterval(this.presence);
     this.keepalive = this.presence = null;
