@@ -11,6 +11,7 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
   login: "Signed in",
   login_failed: "Sign-in failed",
   logout: "Signed out",
+  change_password: "Password changed",
   mfa_enroll: "MFA enrolled",
   mfa_reset: "MFA reset",
   mfa_recovery_code_used: "Recovery code used",

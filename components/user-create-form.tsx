@@ -2,6 +2,7 @@
 
 import { createUserAction } from "@/app/(console)/settings/users/actions";
 import { ROLES } from "@/db/schema";
+import { NewPasswordField } from "./new-password-field";
 import { Alert } from "./ui/alert";
 import { Button } from "./ui/button";
 import { Field, Input, Select } from "./ui/field";
@@ -29,18 +30,7 @@ export function UserCreateForm({ minPasswordLength }: { minPasswordLength: numbe
             ))}
           </Select>
         </Field>
-        <Field id="new-user-password" label="Initial password" hint={`At least ${minPasswordLength} characters.`} error={state.fields?.password}>
-          <Input
-            id="new-user-password"
-            name="password"
-            type="password"
-            required
-            minLength={minPasswordLength}
-            autoComplete="new-password"
-            aria-describedby="new-user-password-hint"
-            {...invalidProps(state.fields, "password", "new-user-password")}
-          />
-        </Field>
+        <NewPasswordField id="new-user-password" name="password" label="Initial password" minLength={minPasswordLength} fields={state.fields} />
       </div>
       <Button type="submit" disabled={pending}>
         {pending ? "Creating…" : "Create user"}

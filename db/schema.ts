@@ -350,6 +350,7 @@ export const AUDIT_ACTIONS = [
   "login",
   "login_failed",
   "logout",
+  "change_password",
   "mfa_enroll",
   "mfa_reset",
   "mfa_recovery_code_used",

@@ -12,10 +12,11 @@ const NAV: NavItem[] = [
   { href: "/settings/tokens", label: "API tokens" },
 ];
 const ADMIN_NAV: NavItem[] = [{ href: "/settings/users", label: "Users" }];
+const ACCOUNT_NAV: NavItem[] = [{ href: "/settings/account", label: "Your account" }];
 
 export default async function ConsoleLayout({ children }: { children: ReactNode }) {
   const { user } = await requireUser();
-  const items = user.role === "admin" ? [...NAV, ...ADMIN_NAV] : NAV;
+  const items = [...NAV, ...(user.role === "admin" ? ADMIN_NAV : []), ...ACCOUNT_NAV];
   const account = (
     <div className="border-t border-slate-800 px-3 py-4 text-sm">
       <p className="truncate font-medium text-white" title={user.email}>

@@ -239,6 +239,20 @@ export function setUserDisabled({ actor, userId, disabled }: { actor: Actor; use
 }
 
 /**
+ * Sets a user's password and ends every session of theirs (one taken over with the old password must not
+ * outlive it), audited as `change_password` with `details`, in one transaction.
+ */
+export async function setUserPassword({ actor, userId, passwordHash, details }: { actor: Actor; userId: string; passwordHash: string; details: string }): Promise<void> {
+  await getDb().transaction(async (tx) => {
+    await tx
+      .update(users)
+      .set({ passwordHash, sessionVersion: sql`${users.sessionVersion} + 1` })
+      .where(eq(users.id, userId));
+    await insertAuditLog(tx, actor, { action: "change_password", resource: userResource(userId), details, success: true });
+  });
+}
+
+/**
  * Ends every session of a user: a session cookie is a signed token that stays valid until it expires, so
  * deleting it from one browser is not enough; bumping the version makes every copy of it stale.
  */

@@ -1,4 +1,5 @@
 import { hash, verify, type Options } from "@node-rs/argon2";
+import { z } from "zod";
 
 // The package's Algorithm enum is a const enum, which isolated modules cannot read: 2 is Argon2id.
 const ARGON2ID = 2 as Options["algorithm"];
@@ -6,6 +7,12 @@ const ARGON2ID = 2 as Options["algorithm"];
 const OPTIONS: Options = { algorithm: ARGON2ID, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 
 export const MIN_PASSWORD_LENGTH = 12;
+
+/** A password being set: on first run, for a new user, or by its owner. */
+export const newPasswordSchema = z
+  .string()
+  .min(MIN_PASSWORD_LENGTH, `At least ${MIN_PASSWORD_LENGTH} characters`)
+  .max(1024, "At most 1024 characters");
 
 export function hashPassword(password: string): Promise<string> {
   return hash(password, OPTIONS);

@@ -11,6 +11,12 @@ import { hashRecoveryCode, matchTotp } from "./totp";
 export const MAX_FAILED_ATTEMPTS = 10;
 export const THROTTLE_WINDOW_MS = 15 * 60 * 1000;
 
+/** What a throttled user reads: when they may try again, in whole minutes. */
+export function tooManyAttemptsMessage(retryAt: Date): string {
+  const minutes = Math.max(1, Math.ceil((retryAt.getTime() - Date.now()) / 60_000));
+  return `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`;
+}
+
 /**
  * How the session was authenticated:
  * - "verified": password and a TOTP or recovery code;

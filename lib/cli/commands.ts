@@ -8,7 +8,7 @@ import { createApiToken, findApiToken, listApiTokens, revokeApiToken } from "@/d
 import { createEnrollmentKey } from "@/db/queries/enrollment-keys";
 import type { Actor } from "@/db/queries/audit-logs";
 import { listOrganizations } from "@/db/queries/organizations";
-import { createUser, findUserByEmail } from "@/db/queries/users";
+import { createUser, findUserByEmail, setUserPassword } from "@/db/queries/users";
 import { ROLES } from "@/db/schema";
 import { hashPassword, MIN_PASSWORD_LENGTH } from "@/lib/auth/password";
 import { issueSecret } from "@/lib/auth/secrets";
@@ -26,6 +26,8 @@ const USAGE = `Usage: npm run cli -- <command> [options]
 
   user create --email E --password P --role admin|viewer [--org NAME]
       Creates a user. Pass --password - to read the password from stdin.
+  user set-password --email E --password P
+      Sets a user's password (a forgotten one) and ends every session of theirs. --password - reads stdin.
   token create --email E --name N [--expires-days D]
       Creates an API token for the user; the token alone is on the last line.
   token list --email E
@@ -53,6 +55,13 @@ async function requireUser(email: string) {
   const user = await findUserByEmail({ email });
   if (!user) throw new UsageError(`No user with email ${email}`);
   return user;
+}
+
+/** The argon2id hash of --password, or of stdin when it is "-"; too short a password is a usage error. */
+async function passwordHashFrom(option: string, io: CommandIo): Promise<string> {
+  const password = option === "-" ? io.stdin.replace(/\r?\n$/, "") : option;
+  if (password.length < MIN_PASSWORD_LENGTH) throw new UsageError(`--password: must be at least ${MIN_PASSWORD_LENGTH} characters`);
+  return hashPassword(password);
 }
 
 /** An existing organization: by --org, or the only one there is. */
@@ -114,15 +123,26 @@ const commands: Record<string, (args: string[], io: CommandIo) => Promise<void>>
       }),
       values,
     );
-    const password = input.password === "-" ? io.stdin.replace(/\r?\n$/, "") : input.password;
-    if (password.length < MIN_PASSWORD_LENGTH) throw new UsageError(`--password: must be at least ${MIN_PASSWORD_LENGTH} characters`);
     const user = await createUser({
       email: input.email,
-      passwordHash: await hashPassword(password),
+      passwordHash: await passwordHashFrom(input.password, io),
       role: input.role,
       organization: await organizationFor(input.org),
     });
     io.out(`Created ${user.role} ${user.email} (${user.id}) in organization ${user.orgId}`);
+  },
+
+  async "user set-password"(args, io) {
+    const { values } = parseArgs({ args, options: { email: { type: "string" }, password: { type: "string" } } });
+    const input = parse(z.object({ email: z.email(), password: z.string() }), values);
+    const user = await requireUser(input.email);
+    await setUserPassword({
+      actor: cliActor(user.orgId),
+      userId: user.id,
+      passwordHash: await passwordHashFrom(input.password, io),
+      details: `Password of ${user.email} set from the CLI; every session ended`,
+    });
+    io.out(`Set a new password for ${user.email}; every session of theirs has ended.`);
   },
 
   async "token create"(args, io) {

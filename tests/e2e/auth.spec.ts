@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { enterPassword, signOut, signedInAdmin, wrongTotp } from "./console-helpers";
-import { createToken, createUser } from "./helpers";
+import { createToken, createUser, signIn } from "./helpers";
 
 test("signing in and out: signing out ends the session, even for a copy of its cookie", async ({ page, context }) => {
   const { user } = await signedInAdmin(page);
@@ -22,6 +22,43 @@ test("signing in and out: signing out ends the session, even for a copy of its c
 
   const logs = await page.request.get("/api/audit-logs?action=logout", { headers: { Authorization: `Bearer ${await createToken(user.email)}` } });
   expect(await logs.json()).toEqual([expect.objectContaining({ action: "logout", user_email: user.email, success: true })]);
+});
+
+test("changing one's password: a wrong current password is refused; a change signs out everywhere, and only the new password signs in", async ({ page, browser }) => {
+  const { user, authenticator, recoveryCodes } = await signedInAdmin(page);
+  const elsewhere = await browser.newContext();
+  const otherPage = await elsewhere.newPage();
+  await signIn(otherPage, user, authenticator);
+
+  await page.goto("/settings/account");
+  await expect(page).toHaveTitle("Your account · Settings · Palisade");
+  const form = page.getByRole("form", { name: "Change your password" });
+  const newPassword = `${user.password}-renewed`;
+  await form.getByLabel("Current password").fill("not my password");
+  await form.getByLabel("New password", { exact: true }).fill(newPassword);
+  await form.getByLabel("New password, again").fill(newPassword);
+  await form.getByRole("button", { name: "Change password" }).click();
+  await expect(page.getByText("Your current password is not correct.")).toBeVisible();
+
+  await form.getByLabel("Current password").fill(user.password);
+  await form.getByRole("button", { name: "Change password" }).click();
+  await expect(page).toHaveURL(/\/login\?password=changed$/);
+  await expect(page.getByText("Your password was changed and every session signed out.")).toBeVisible();
+  // The session in the other browser ended too.
+  await otherPage.goto("/policies");
+  await expect(otherPage).toHaveURL(/\/login/);
+  await elsewhere.close();
+
+  await enterPassword(page, user);
+  await expect(page.getByText("Invalid email or password.")).toBeVisible();
+  // A recovery code for the second factor: the authenticator's next code could be up to 30 s away.
+  await enterPassword(page, user, newPassword);
+  await page.getByLabel("Authentication code").fill(recoveryCodes[0]!);
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+
+  const logs = await page.request.get("/api/audit-logs?action=change_password", { headers: { Authorization: `Bearer ${await createToken(user.email)}` } });
+  expect(((await logs.json()) as { success: boolean }[]).map((entry) => entry.success)).toEqual([true, false]);
 });
 
 test("after enrolment every sign-in needs a code: a wrong code is refused, the right one signs in", async ({ page }) => {

@@ -35,6 +35,21 @@ describe("admin CLI commands", () => {
     expect(duplicate.err.join("\n")).toContain("already exists");
   });
 
+  it("sets a forgotten password from stdin, ending the user's sessions, and refuses a short one", async () => {
+    const before = (await findUserByEmail({ email }))!;
+    const code = await runCommand(["user", "set-password", "--email", email, "--password", "-"], { out: () => {}, err: () => {}, stdin: "a brand new passphrase\n" });
+    expect(code).toBe(0);
+    const after = (await findUserByEmail({ email }))!;
+    expect(await verifyPassword(after.passwordHash, "a brand new passphrase")).toBe(true);
+    expect(after.sessionVersion).toBe(before.sessionVersion + 1);
+    const short = await cli("user", "set-password", "--email", email, "--password", "short");
+    expect(short.code).toBe(2);
+    expect(short.err.join("\n")).toContain("at least 12 characters");
+    const unknown = await cli("user", "set-password", "--email", "nobody@example.test", "--password", "long enough password");
+    expect(unknown.code).toBe(2);
+    expect(unknown.err.join("\n")).toContain("No user with email");
+  });
+
   it("creates a token (alone on the last line) that the API accepts, lists it without the secret, and revokes it", async () => {
     const created = await cli("token", "create", "--email", email, "--name", "laptop", "--expires-days", "30");
     expect(created.code).toBe(0);

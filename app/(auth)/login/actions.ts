@@ -4,6 +4,7 @@ import { CredentialsSignin } from "next-auth";
 import { redirect } from "next/navigation";
 import { signIn } from "@/auth";
 import { safeRedirectPath } from "@/lib/auth/redirects";
+import { tooManyAttemptsMessage } from "@/lib/auth/sign-in";
 
 export interface SignInState {
   step: "password" | "code";
@@ -12,11 +13,7 @@ export interface SignInState {
 }
 
 function messageFor(code: string): string {
-  if (code.startsWith("rate_limited:")) {
-    const until = new Date(code.slice("rate_limited:".length));
-    const minutes = Math.max(1, Math.ceil((until.getTime() - Date.now()) / 60_000));
-    return `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`;
-  }
+  if (code.startsWith("rate_limited:")) return tooManyAttemptsMessage(new Date(code.slice("rate_limited:".length)));
   if (code === "invalid_code") return "That code is not valid. Enter the current code from your authenticator app, or a recovery code.";
   return "Invalid email or password.";
 }

@@ -12,6 +12,13 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
   if (session?.access === "ok") redirect("/");
   if ((await countUsers()) === 0) redirect("/setup");
   const params = await searchParams;
-  const notice = session?.access === "reauth" ? "MFA is now required in your organization: sign in again with your authentication code." : params.setup === "done" ? "Your admin account is ready. Sign in to continue." : undefined;
+  const notice =
+    session?.access === "reauth"
+      ? "MFA is now required in your organization: sign in again with your authentication code."
+      : params.setup === "done"
+        ? "Your admin account is ready. Sign in to continue."
+        : params.password === "changed"
+          ? "Your password was changed and every session signed out. Sign in with the new password."
+          : undefined;
   return <LoginForm callbackUrl={safeRedirectPath(params.callbackUrl)} notice={notice} />;
 }

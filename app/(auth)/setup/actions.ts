@@ -4,14 +4,14 @@ import { redirect } from "next/navigation";
 import { z } from "zod";
 import { signIn } from "@/auth";
 import { createFirstAdmin } from "@/db/queries/users";
-import { hashPassword, MIN_PASSWORD_LENGTH } from "@/lib/auth/password";
+import { hashPassword, newPasswordSchema } from "@/lib/auth/password";
 import { fieldErrors, type FormState } from "@/lib/forms";
 
 const setupSchema = z
   .object({
     organization: z.string().trim().min(1, "Enter your organization's name").max(100, "At most 100 characters"),
     email: z.email("Enter a valid email address"),
-    password: z.string().min(MIN_PASSWORD_LENGTH, `At least ${MIN_PASSWORD_LENGTH} characters`).max(1024),
+    password: newPasswordSchema,
     confirm: z.string(),
   })
   .refine((input) => input.password === input.confirm, { path: ["confirm"], message: "The passwords do not match" });

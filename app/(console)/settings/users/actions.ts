@@ -6,7 +6,7 @@ import { resetMfa } from "@/db/queries/mfa";
 import { createUser, setUserDisabled, updateUserRole } from "@/db/queries/users";
 import { ROLES } from "@/db/schema";
 import { consoleAction } from "@/lib/auth/actions";
-import { hashPassword, MIN_PASSWORD_LENGTH } from "@/lib/auth/password";
+import { hashPassword, newPasswordSchema } from "@/lib/auth/password";
 
 const userId = z.string().min(1).max(64);
 const refreshUsers = () => revalidatePath("/settings/users");
@@ -14,7 +14,7 @@ const refreshUsers = () => revalidatePath("/settings/users");
 const createUserSchema = z.object({
   email: z.email("Enter a valid email address").max(320),
   role: z.enum(ROLES, "Choose a role"),
-  password: z.string().min(MIN_PASSWORD_LENGTH, `At least ${MIN_PASSWORD_LENGTH} characters`).max(1024, "At most 1024 characters"),
+  password: newPasswordSchema,
 });
 
 /** A new user in the admin's organization, with an initial password the admin hands over. */

@@ -1,0 +1,29 @@
+"use server";
+
+import { redirect } from "next/navigation";
+import { z } from "zod";
+import { consoleAction } from "@/lib/auth/actions";
+import { newPasswordSchema } from "@/lib/auth/password";
+import { changeOwnPassword } from "@/lib/auth/password-change";
+import { tooManyAttemptsMessage } from "@/lib/auth/sign-in";
+
+const changePasswordSchema = z
+  .object({
+    current_password: z.string().min(1, "Enter your current password").max(1024),
+    new_password: newPasswordSchema,
+    confirm_password: z.string().max(1024),
+  })
+  .refine((input) => input.confirm_password === input.new_password, { path: ["confirm_password"], message: "The two new passwords differ" });
+
+const REFUSALS = {
+  wrong_password: { error: "Your current password is not correct.", fields: { current_password: "Not your current password" } },
+  same_password: { error: "Choose a password different from the current one.", fields: { new_password: "Same as the current password" } },
+};
+
+/** Any user changes their own password; every session of theirs ends, this one included, and they sign in again. */
+export const changePasswordAction = consoleAction({ role: "viewer", schema: changePasswordSchema }, async (input, { user, actor }) => {
+  const result = await changeOwnPassword({ user, actor, currentPassword: input.current_password, newPassword: input.new_password });
+  if (result.ok) redirect("/login?password=changed");
+  if (result.reason === "rate_limited") return { error: tooManyAttemptsMessage(result.retryAt) };
+  return REFUSALS[result.reason];
+});
