@@ -194,8 +194,11 @@ test.describe("agents page", () => {
     await expect(table.getByRole("row", { name: /db-1/ })).toBeVisible();
 
     await page.getByRole("link", { name: "All", exact: true }).click();
+    // The search form carries the current status filter: wait until the page shows "All" before searching.
+    await expect(page.getByRole("link", { name: "All", exact: true })).toHaveAttribute("aria-current", "page");
     await page.getByLabel("Search by hostname or id").fill(web.agentId);
     await page.getByRole("button", { name: "Search" }).click();
+    await expect(page).toHaveURL(new RegExp(`[?&]q=${web.agentId}`));
     await expect(table.getByRole("row")).toHaveCount(2);
     await table.getByRole("link", { name: "web-1" }).click();
 
