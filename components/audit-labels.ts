@@ -27,6 +27,7 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
   revoke_enrollment_key: "Enrollment key revoked",
   enroll_agent: "Agent enrolled",
   revoke_agent: "Agent revoked",
+  agent_hostname_changed: "Agent hostname changed",
 };
 
 export function auditActionLabel(action: string): string {

@@ -366,5 +366,6 @@ export const AUDIT_ACTIONS = [
   "revoke_enrollment_key",
   "enroll_agent",
   "revoke_agent",
+  "agent_hostname_changed",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

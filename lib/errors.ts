@@ -82,8 +82,8 @@ export class ApiError extends Error {
     return new ApiError("internal_error", "Internal server error");
   }
 
-  /** A 422 naming each bad field. `where` is the part of the request: "body" or "query". */
-  static validation(issues: readonly z.core.$ZodIssue[], where: "body" | "query") {
+  /** A 422 naming each bad field. `where` is the part of the request: "body", "query" or "path". */
+  static validation(issues: readonly z.core.$ZodIssue[], where: "body" | "query" | "path") {
     const fields = issues.map((issue) => ({
       loc: [where, ...issue.path.map((part) => (typeof part === "symbol" ? String(part) : part))],
       msg: issue.message,

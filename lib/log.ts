@@ -1,14 +1,18 @@
 /**
- * A one-line description of an unexpected error that is safe to log: drizzle puts query parameters
- * (hashes, encrypted secrets) into its messages, so everything from "params:" on is dropped.
+ * A one-line description of an unexpected error that is safe to log. A failed query's message holds its SQL
+ * text and parameters (hashes, sealed secrets, whatever a client sent): only the database's own error, which
+ * drizzle keeps as the cause, and its code are described.
  */
 export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  const message = error.message.split("\nparams:")[0] ?? error.message;
-  const cause = error.cause instanceof Error ? ` (cause: ${describeError(error.cause)})` : "";
   const { code } = error as { code?: unknown };
   const codeSuffix = typeof code === "string" ? ` [${code}]` : "";
-  return `${error.name}${codeSuffix}: ${message}${cause}`;
+  if (error.message.startsWith("Failed query:")) {
+    const cause = error.cause === undefined ? "" : `: ${describeError(error.cause)}`;
+    return `${error.name}${codeSuffix}: a query failed${cause}`;
+  }
+  const cause = error.cause instanceof Error ? ` (cause: ${describeError(error.cause)})` : "";
+  return `${error.name}${codeSuffix}: ${error.message}${cause}`;
 }
 
 export function logError(context: string, error: unknown): void {

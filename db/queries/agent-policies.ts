@@ -93,10 +93,13 @@ export function listPolicyVersions({ orgId, limit }: { orgId: string; limit: num
     .limit(limit);
 }
 
-/** Records when the fleet first converged on a version (once). */
+/**
+ * Records when the fleet first converged on a version (once). Never before the version existed: reports are
+ * stamped by the instance that received them, whose clock may run a little ahead of the database's.
+ */
 export async function markVersionConverged({ orgId, version, at }: { orgId: string; version: number; at: Date }): Promise<void> {
   await getDb()
     .update(agentPolicyVersions)
-    .set({ convergedAt: at })
+    .set({ convergedAt: sql`greatest(${at.toISOString()}::timestamptz, ${agentPolicyVersions.createdAt})` })
     .where(and(eq(agentPolicyVersions.orgId, orgId), eq(agentPolicyVersions.version, version), isNull(agentPolicyVersions.convergedAt)));
 }

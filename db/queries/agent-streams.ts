@@ -11,6 +11,8 @@ export interface StreamStartData {
   oldestRetained: number | null;
   active: PolicyVersionEventPayload | null;
   overrides: AgentRuleOverride[];
+  /** Whether the agent is revoked (or gone) in this snapshot: a token lookup may have raced the revocation. */
+  revoked: boolean;
   securityPolicies: AgentSecurityPolicy[];
   /** With `afterId`: the agent's events after it, oldest first. */
   events: AgentEvent[] | null;
@@ -35,6 +37,7 @@ export async function loadStreamStart({ orgId, agentId, afterId }: { orgId: stri
         select json_build_object('version', v.version, 'policyId', v.id, 'name', v.name, 'rules', v.rules)
         from ${agentPolicyVersions} v where v.org_id = ${orgId} order by v.version desc limit 1)`,
       overrides: sql<AgentRuleOverride[] | null>`(select ${agents.overrides} from ${agents} where ${agents.id} = ${agentId})`,
+      live: sql<boolean>`exists (select 1 from ${agents} where ${agents.id} = ${agentId} and ${agents.revokedAt} is null)`,
       securityPolicies: sql<AgentSecurityPolicy[]>`(
         select coalesce(json_agg(json_build_object('id', p.id, 'name', p.name, 'type', p.type, 'enabled', p.enabled, 'rules', p.rules) order by p.created_at, p.id), '[]'::json)
         from ${policies} p where p.org_id = ${orgId} and p.type in (${enforced}))`,
@@ -51,6 +54,7 @@ export async function loadStreamStart({ orgId, agentId, afterId }: { orgId: stri
     oldestRetained: row.oldestRetained === null ? null : Number(row.oldestRetained),
     active: row.active,
     overrides: row.overrides ?? [],
+    revoked: !row.live,
     securityPolicies: row.securityPolicies,
     events: afterId === null ? null : (row.events ?? []).map((event) => ({ ...event, id: Number(event.id), createdAt: new Date(event.createdAt) })),
   };

@@ -1,5 +1,5 @@
 import { and, asc, count, eq, ilike, isNull, lt, or, sql, type SQL } from "drizzle-orm";
-import { getDb } from "@/db";
+import { getDb, queryRows } from "@/db";
 import { agents, agentVersionReports, type Agent, type AgentRuleOverride } from "@/db/schema";
 import { newAgentId } from "@/lib/ids";
 import { appendAgentEvent } from "./agent-events";
@@ -173,11 +173,21 @@ export interface HeartbeatRecord {
   version: number | null;
   agentVersion: string | null;
   hostname: string | null;
+  /** Where the beat came from, for the audit row of a hostname change. */
+  ip: string | null;
+}
+
+interface HostnameChange {
+  id: string;
+  org_id: string;
+  previous_hostname: string;
+  hostname: string;
 }
 
 /**
- * Writes a batch of heartbeats in two statements, however many agents beat: last seen, reported version
- * (and since when), and the first report of each version, the raw material of convergence figures.
+ * Writes a batch of heartbeats in a few statements, however many agents beat: last seen, reported version
+ * (and since when), the first report of each version (the raw material of convergence figures), and an audit
+ * row for each agent whose reported hostname changed, so a renamed host is never silent.
  */
 export async function recordHeartbeats(batch: HeartbeatRecord[]): Promise<void> {
   if (batch.length === 0) return;
@@ -186,17 +196,36 @@ export async function recordHeartbeats(batch: HeartbeatRecord[]): Promise<void> 
     sql`, `,
   );
   await getDb().transaction(async (tx) => {
-    await tx.execute(sql`
-      update ${agents} set
-        last_seen_at = greatest(${agents.lastSeenAt}, beat.at),
-        reported_version_since = case when ${agents.reportedVersion} is distinct from beat.version then beat.at else ${agents.reportedVersionSince} end,
-        reported_version = beat.version,
-        agent_version = coalesce(beat.agent_version, ${agents.agentVersion}),
-        hostname = coalesce(beat.hostname, ${agents.hostname})
-      from (values ${rows}) as beat(id, at, version, agent_version, hostname)
-      where ${agents.id} = beat.id and ${agents.revokedAt} is null`);
+    // `previous` is read from the statement's snapshot: the row as it was before this update.
+    const changes = await queryRows<HostnameChange>(
+      tx,
+      sql`
+      with updated as (
+        update ${agents} set
+          last_seen_at = greatest(${agents.lastSeenAt}, beat.at),
+          reported_version_since = case when ${agents.reportedVersion} is distinct from beat.version then beat.at else ${agents.reportedVersionSince} end,
+          reported_version = beat.version,
+          agent_version = coalesce(beat.agent_version, ${agents.agentVersion}),
+          hostname = coalesce(beat.hostname, ${agents.hostname})
+        from (values ${rows}) as beat(id, at, version, agent_version, hostname), ${agents} as previous
+        where ${agents.id} = beat.id and previous.id = beat.id and ${agents.revokedAt} is null
+        returning ${agents.id} as id, ${agents.orgId} as org_id, previous.hostname as previous_hostname, ${agents.hostname} as hostname
+      )
+      select id, org_id, previous_hostname, hostname from updated where hostname is distinct from previous_hostname`,
+    );
     const reports = batch.flatMap(({ orgId, agentId, version, at }) => (version === null ? [] : [{ orgId, agentId, version, firstReportedAt: at }]));
     if (reports.length > 0) await tx.insert(agentVersionReports).values(reports).onConflictDoNothing();
+    const ipOf = new Map(batch.map((beat) => [beat.agentId, beat.ip]));
+    for (const change of changes) {
+      await insertAuditLog(tx, { orgId: change.org_id, userId: null, email: null, ip: ipOf.get(change.id) ?? null, userAgent: "palisade-agent" }, {
+        action: "agent_hostname_changed",
+        resource: `agent:${change.id}`,
+        details: `Agent ${change.id} reported a new hostname: ${JSON.stringify(change.previous_hostname)} → ${JSON.stringify(change.hostname)}`,
+        success: true,
+        before: { hostname: change.previous_hostname },
+        after: { hostname: change.hostname },
+      });
+    }
   });
 }
 

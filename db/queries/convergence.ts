@@ -1,6 +1,6 @@
 import { and, count, desc, eq, gt, isNull, max, sql } from "drizzle-orm";
 import { getDb } from "@/db";
-import { agentPolicyVersions, agents, agentVersionReports } from "@/db/schema";
+import { agentPolicyVersions, agents, agentVersionReports, orgCounters } from "@/db/schema";
 
 export interface VersionConvergence {
   version: number;
@@ -75,6 +75,16 @@ export async function lastFirstReport({ orgId, version }: { orgId: string; versi
     .from(agentVersionReports)
     .where(and(eq(agentVersionReports.orgId, orgId), eq(agentVersionReports.version, version)));
   return row?.at ?? null;
+}
+
+/**
+ * Keeps the version reports of each organization's newest `keepVersions` versions. Agents can only report
+ * published versions, so this bounds the table at `keepVersions` rows per agent.
+ */
+export async function pruneVersionReports({ keepVersions }: { keepVersions: number }): Promise<void> {
+  await getDb().execute(sql`
+    delete from ${agentVersionReports} using ${orgCounters}
+    where ${orgCounters.orgId} = ${agentVersionReports.orgId} and ${agentVersionReports.version} <= ${orgCounters.agentPolicyVersion} - ${keepVersions}`);
 }
 
 /** Tells every instance that an organization's fleet figures changed (delivered when the statement commits). */

@@ -1,10 +1,11 @@
 import { z } from "zod";
 import type { AgentRule, AgentRuleOverride, AgentRuleType } from "@/db/schema";
+import { boundedJsonObject, plainName, plainText } from "@/lib/validation";
 
 /** Config of each rule type, with the fields and types of the Agent Policy API document's tables. */
 export const RULE_CONFIG_SCHEMAS = {
   block_ip: z.strictObject({
-    trigger: z.string().trim().min(1, "must name the threat type").max(100),
+    trigger: plainName({ max: 100 }),
     threshold: z.number("must be a number").positive("must be greater than 0"),
     duration: z.enum(["30m", "1h", "24h", "7d", "permanent"], "must be one of 30m, 1h, 24h, 7d, permanent"),
     scope: z.enum(["host", "fleet"], "must be host or fleet"),
@@ -12,18 +13,19 @@ export const RULE_CONFIG_SCHEMAS = {
   alert_threshold: z.strictObject({
     severity: z.enum(["info", "low", "medium", "high", "critical"], "must be one of info, low, medium, high, critical"),
     countPerHour: z.number("must be a number").int("must be a whole number").positive("must be greater than 0"),
-    notifyChannels: z.array(z.string().trim().min(1, "must not be empty").max(100)).min(1, "must list at least one channel").max(20),
+    notifyChannels: z.array(plainName({ max: 100 })).min(1, "must list at least one channel").max(20),
   }),
   auto_respond: z.strictObject({
-    trigger: z.string().trim().min(1, "must name the threat type").max(100),
+    trigger: plainName({ max: 100 }),
     action: z.enum(["kill_process", "quarantine_file", "block_ip", "isolate_host"], "must be one of kill_process, quarantine_file, block_ip, isolate_host"),
     minConfidence: z.number("must be a number").min(0, "must be between 0 and 1").max(1, "must be between 0 and 1"),
     requireApproval: z.boolean("must be true or false"),
   }),
   custom: z.strictObject({
-    condition: z.string().trim().min(1, "must not be empty").max(2000),
-    action: z.string().trim().min(1, "must not be empty").max(200),
-    params: z.record(z.string(), z.unknown()).optional(),
+    condition: plainText({ max: 2000 }).min(1, "must not be empty"),
+    action: plainName({ max: 200 }),
+    // Free-form, so bounded: it travels in every stream frame and audit row that carries the rule.
+    params: boundedJsonObject({ maxDepth: 8, maxBytes: 16_384 }).optional(),
   }),
 } satisfies Record<AgentRuleType, z.ZodType>;
 

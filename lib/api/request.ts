@@ -1,7 +1,7 @@
 import type { z } from "zod";
-import "@/lib/validation";
 import { env } from "@/lib/env";
 import { ApiError } from "@/lib/errors";
+import { findUnsafeInput } from "@/lib/validation";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -26,6 +26,18 @@ async function readBodyText(request: Request, limit: number): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
+/**
+ * Validates one part of a request with its schema. Before the schema runs, text that cannot be stored (NUL,
+ * unpaired surrogates) and nesting beyond the limit are refused, whatever the schema: a 422 naming the field.
+ */
+export function validateInput<T extends z.ZodType>(input: unknown, schema: T, where: "body" | "query" | "path"): z.output<T> {
+  const unsafe = findUnsafeInput(input);
+  if (unsafe) throw ApiError.validation([{ code: "custom", path: unsafe.path, message: unsafe.message, input: undefined }], where);
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw ApiError.validation(parsed.error.issues, where);
+  return parsed.data;
+}
+
 /** Parses and validates a JSON body: 413 when too large, 400 when not JSON, 422 naming each bad field. */
 export async function parseJsonBody<T extends z.ZodType>(request: Request, schema: T): Promise<z.output<T>> {
   const text = await readBodyText(request, MAX_BODY_BYTES);
@@ -35,18 +47,14 @@ export async function parseJsonBody<T extends z.ZodType>(request: Request, schem
   } catch {
     throw ApiError.invalidJson();
   }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) throw ApiError.validation(parsed.error.issues, "body");
-  return parsed.data;
+  return validateInput(json, schema, "body");
 }
 
 /** Validates the query string; a repeated key keeps its first value. */
 export function parseQuery<T extends z.ZodType>(request: Request, schema: T): z.output<T> {
   const params: Record<string, string> = {};
   for (const [key, value] of new URL(request.url).searchParams) params[key] ??= value;
-  const parsed = schema.safeParse(params);
-  if (!parsed.success) throw ApiError.validation(parsed.error.issues, "query");
-  return parsed.data;
+  return validateInput(params, schema, "query");
 }
 
 /**

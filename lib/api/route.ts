@@ -1,9 +1,11 @@
-import type { Actor } from "@/db/queries/audit-logs";
+import { z } from "zod";
+import { recordFailure, type Actor } from "@/db/queries/audit-logs";
 import { databaseReady } from "@/db";
-import type { Agent, Role, User } from "@/db/schema";
+import type { Agent, AuditAction, Role, User } from "@/db/schema";
 import { actorFor, authenticateAgent, authenticateUser } from "@/lib/auth/principal";
 import { ApiError, type ApiFamily } from "@/lib/errors";
 import { logError } from "@/lib/log";
+import { validateInput } from "./request";
 
 type Params = Record<string, string>;
 interface RouteContext<P extends Params> {
@@ -30,21 +32,36 @@ export interface UserRouteContext<P extends Params> {
   user: User;
   /** The caller as an audit actor: organization, user, IP and user agent. */
   actor: Actor;
+  /** Which credential authenticated the call (see UserPrincipal), for per-credential limits. */
+  credential: string;
+}
+
+const pathParams = z.record(z.string(), z.string());
+
+export interface UserRouteOptions<P extends Params> {
+  family: ApiFamily;
+  role: Role;
+  /** For writes: the audit action and resource under which a refusal for want of the role is recorded. */
+  audit?: (params: P) => { action: AuditAction; resource: string };
 }
 
 /**
- * A route for console users (API token or session). `role: "admin"` refuses viewers with 403.
- * Every query the handler makes is scoped with `actor.orgId`.
+ * A route for console users (API token or session). `role: "admin"` refuses viewers with 403, audited when the
+ * route names its `audit` action. Every query the handler makes is scoped with `actor.orgId`.
  */
-export function userRoute<P extends Params = Params>(
-  options: { family: ApiFamily; role: Role },
-  handler: (context: UserRouteContext<P>) => Promise<Response>,
-) {
+export function userRoute<P extends Params = Params>(options: UserRouteOptions<P>, handler: (context: UserRouteContext<P>) => Promise<Response>) {
   return (request: Request, context: RouteContext<P>) =>
     respond(options.family, request, async () => {
-      const { user } = await authenticateUser(request);
-      if (options.role === "admin" && user.role !== "admin") throw ApiError.forbidden();
-      return handler({ request, params: await context.params, user, actor: actorFor(user, request) });
+      const { user, credential } = await authenticateUser(request);
+      const actor = actorFor(user, request);
+      const params = validateInput(await context.params, pathParams, "path") as P;
+      if (options.role === "admin" && user.role !== "admin") {
+        if (options.audit) {
+          await recordFailure(actor, { ...options.audit(params), details: `Refused: the ${user.role} role cannot do this` });
+        }
+        throw ApiError.forbidden();
+      }
+      return handler({ request, params, user, actor, credential });
     });
 }
 

@@ -1,11 +1,11 @@
 import { unstable_rethrow } from "next/navigation";
 import type { z } from "zod";
-import "@/lib/validation";
-import type { Actor } from "@/db/queries/audit-logs";
-import type { Role, User } from "@/db/schema";
+import { recordFailure, type Actor } from "@/db/queries/audit-logs";
+import type { AuditAction, Role, User } from "@/db/schema";
 import { ApiError } from "@/lib/errors";
 import { fieldErrors, type FormState } from "@/lib/forms";
 import { logError } from "@/lib/log";
+import { findUnsafeInput } from "@/lib/validation";
 import { requireUser } from "./session";
 
 export interface ActionContext {
@@ -16,17 +16,26 @@ export interface ActionContext {
 /**
  * Wraps a console server action: checks the session and role again (never trusting the page that rendered
  * the form), validates the input with zod, and turns failures into a message instead of an error page.
- * Accepts FormData from a <form>, or a plain object from code.
+ * Accepts FormData from a <form>, or a plain object from code. A refusal for want of the role is audited
+ * as `audit(input)` says, when the action gives one.
  */
 export function consoleAction<S extends z.ZodType, T = undefined>(
-  options: { role: Role; schema: S },
+  options: { role: Role; schema: S; audit?: (input: z.output<S>) => { action: AuditAction; resource: string } },
   run: (input: z.output<S>, context: ActionContext) => Promise<FormState<T>>,
 ) {
   return async (_previous: FormState<T> | undefined, raw: FormData | z.input<S>): Promise<FormState<T>> => {
     const { user, actor } = await requireUser();
-    if (options.role === "admin" && user.role !== "admin") return { error: "Not authorized: only admins can do this." };
-    const parsed = options.schema.safeParse(raw instanceof FormData ? Object.fromEntries(raw) : raw);
+    const input: unknown = raw instanceof FormData ? Object.fromEntries(raw) : raw;
+    const unsafe = findUnsafeInput(input);
+    if (unsafe) return { error: "Check the highlighted fields.", fields: { [unsafe.path.map(String).join(".") || "form"]: `This field ${unsafe.message}` } };
+    const parsed = options.schema.safeParse(input);
     if (!parsed.success) return { error: "Check the highlighted fields.", fields: fieldErrors(parsed.error) };
+    if (options.role === "admin" && user.role !== "admin") {
+      if (options.audit) {
+        await recordFailure(actor, { ...options.audit(parsed.data), details: `Refused: the ${user.role} role cannot do this` });
+      }
+      return { error: "Not authorized: only admins can do this." };
+    }
     try {
       return await run(parsed.data, { user, actor });
     } catch (error) {

@@ -12,41 +12,52 @@ const TTL_MS = 60_000;
 
 interface AgentCache {
   agents: LRUCache<string, Agent>;
+  /**
+   * Counts revocations seen (and cache clears). A lookup that started before a revocation may read the agent as
+   * live and finish after the revocation dropped it: it must not put the agent back, so it caches only when no
+   * revocation happened while it ran.
+   */
+  revocations: number;
 }
 
 const globalForAgents = globalThis as unknown as { palisadeAgentCache?: AgentCache };
 
-function forget(agents: LRUCache<string, Agent>, agentId: string): void {
-  agents.forEach((agent, tokenHash) => {
-    if (agent.id === agentId) agents.delete(tokenHash);
+function forget(state: AgentCache, agentId: string): void {
+  state.revocations++;
+  state.agents.forEach((agent, tokenHash) => {
+    if (agent.id === agentId) state.agents.delete(tokenHash);
   });
 }
 
 function cache(): AgentCache {
   if (!globalForAgents.palisadeAgentCache) {
-    const agents = new LRUCache<string, Agent>({ max: 200_000, ttl: TTL_MS });
+    const state: AgentCache = { agents: new LRUCache<string, Agent>({ max: 200_000, ttl: TTL_MS }), revocations: 0 };
     hub().onAgentEvent(
       (notice) => {
-        if (notice.type === "revoked" && notice.agentId) forget(agents, notice.agentId);
+        if (notice.type === "revoked" && notice.agentId) forget(state, notice.agentId);
       },
-      () => agents.clear(),
+      () => {
+        state.revocations++;
+        state.agents.clear();
+      },
     );
-    globalForAgents.palisadeAgentCache = { agents };
+    globalForAgents.palisadeAgentCache = state;
   }
   return globalForAgents.palisadeAgentCache;
 }
 
 /** The live agent holding this token hash, or null. Only found agents are cached: unknown tokens always reach the database. */
 export async function agentForTokenHash(tokenHash: string): Promise<Agent | null> {
-  const { agents } = cache();
-  const cached = agents.get(tokenHash);
+  const state = cache();
+  const cached = state.agents.get(tokenHash);
   if (cached) return cached;
+  const revocationsBefore = state.revocations;
   const agent = await findAgentByTokenHash({ tokenHash });
-  if (agent) agents.set(tokenHash, agent);
+  if (agent && state.revocations === revocationsBefore) state.agents.set(tokenHash, agent);
   return agent;
 }
 
 /** Drops a revoked agent on this instance before the revocation's response leaves (other instances follow its NOTIFY). */
 export function forgetAgent(agentId: string): void {
-  forget(cache().agents, agentId);
+  forget(cache(), agentId);
 }

@@ -12,6 +12,8 @@ import { sessionFromRequest } from "./session";
 export interface UserPrincipal {
   user: User;
   via: "token" | "session";
+  /** The credential, for limits that apply per credential: `token:<id>` for an API token, `user:<id>` for sessions. */
+  credential: string;
 }
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
@@ -23,13 +25,13 @@ export function bearerCredential(request: Request): string | null {
   return BEARER.exec(header)?.[1] ?? "";
 }
 
-async function userFromApiToken(token: string): Promise<User | null> {
+async function principalFromApiToken(token: string): Promise<UserPrincipal | null> {
   if (!isWellFormedSecret("apiToken", token)) return null;
   const owner = await findTokenOwner({ tokenHash: hashSecret(token) });
   if (!owner) return null;
   // Recording use must never fail the request it records.
   touchApiToken({ id: owner.tokenId }).catch((error) => logError("recording token use", error));
-  return owner.user;
+  return { user: owner.user, via: "token", credential: `token:${owner.tokenId}` };
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -53,14 +55,14 @@ function isCrossSiteWrite(request: Request): boolean {
 export async function authenticateUser(request: Request): Promise<UserPrincipal> {
   const token = bearerCredential(request);
   if (token !== null) {
-    const user = token ? await userFromApiToken(token) : null;
-    if (!user) throw ApiError.unauthenticated();
-    return { user, via: "token" };
+    const principal = token ? await principalFromApiToken(token) : null;
+    if (!principal) throw ApiError.unauthenticated();
+    return principal;
   }
   const session = await sessionFromRequest(request);
   if (!session || session.access !== "ok") throw ApiError.unauthenticated();
   if (isCrossSiteWrite(request)) throw ApiError.forbidden();
-  return { user: session.user, via: "session" };
+  return { user: session.user, via: "session", credential: `user:${session.user.id}` };
 }
 
 /** Authenticates an endpoint agent by its agent token. API tokens and sessions are refused here. */

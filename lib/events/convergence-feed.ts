@@ -3,11 +3,14 @@ import { toConvergenceJson } from "@/lib/agent-policy/serialize";
 import { env } from "@/lib/env";
 import { logError } from "@/lib/log";
 import { hub } from "./hub";
-import { encodeEvent, retryFrame, SSE_HEADERS } from "./sse";
+import { ApiError } from "@/lib/errors";
+import { closeWhenClientLeaves, encodeEvent, retryFrame, SSE_HEADERS } from "./sse";
 import { StreamSink } from "./stream-sink";
 
 // At most one recomputation a second per organization, however many heartbeats and consoles.
 const MIN_INTERVAL_MS = 1000;
+// A console tab holds one stream; a few tabs or scripts are plenty, and each stream costs memory.
+export const MAX_STREAMS_PER_VIEWER = 5;
 
 interface Watchers {
   sinks: Set<StreamSink>;
@@ -22,27 +25,47 @@ interface Watchers {
  */
 class ConvergenceFeed {
   private readonly watchers = new Map<string, Watchers>();
+  private readonly streamsByViewer = new Map<string, number>();
 
   constructor() {
     hub().onFleetChange((orgId) => this.schedule(orgId));
     hub().onAgentEvent((notice) => this.schedule(notice.orgId));
   }
 
-  async open(orgId: string, request: Request): Promise<Response> {
-    const sink: StreamSink = new StreamSink(env().SSE_MAX_BUFFER_BYTES, () => this.remove(orgId, sink));
-    await hub().addSink(orgId, sink);
+  /**
+   * Opens a console's stream of the organization's figures. `viewer` names the credential (a user's sessions,
+   * or one API token): each may hold MAX_STREAMS_PER_VIEWER streams on an instance, and a further one is refused.
+   */
+  async open({ orgId, viewer }: { orgId: string; viewer: string }, request: Request): Promise<Response> {
+    const held = this.streamsByViewer.get(viewer) ?? 0;
+    if (held >= MAX_STREAMS_PER_VIEWER) {
+      throw ApiError.rateLimited(`At most ${MAX_STREAMS_PER_VIEWER} live event streams can be open at once per user or API token. Close one (a browser tab, a script) and retry.`, 10);
+    }
+    this.streamsByViewer.set(viewer, held + 1);
+    const sink: StreamSink = new StreamSink(env().SSE_MAX_BUFFER_BYTES, () => {
+      this.remove(orgId, sink);
+      this.release(viewer);
+    });
     let watchers = this.watchers.get(orgId);
     if (!watchers) this.watchers.set(orgId, (watchers = { sinks: new Set(), timer: null, lastSentAt: 0 }));
     watchers.sinks.add(sink);
+    closeWhenClientLeaves(request, sink);
     try {
+      await hub().addSink(orgId, sink);
       sink.write(retryFrame());
-      sink.write(await this.frame(orgId));
+      const frame = await this.frame(orgId);
+      sink.write(frame);
     } catch (error) {
       sink.close();
       throw error;
     }
-    request.signal.addEventListener("abort", () => sink.close(), { once: true });
     return new Response(sink.body, { headers: SSE_HEADERS });
+  }
+
+  private release(viewer: string): void {
+    const held = (this.streamsByViewer.get(viewer) ?? 1) - 1;
+    if (held > 0) this.streamsByViewer.set(viewer, held);
+    else this.streamsByViewer.delete(viewer);
   }
 
   private remove(orgId: string, sink: StreamSink): void {

@@ -27,12 +27,28 @@ class HeartbeatWriter {
     const batch = [...this.pending.values()];
     this.pending = new Map();
     if (batch.length === 0) return;
+    const written = await this.write(batch);
+    for (const orgId of new Set(written.map((beat) => beat.orgId))) {
+      await this.afterFlush(orgId).catch((error: unknown) => logError("after writing heartbeats", error));
+    }
+  }
+
+  /**
+   * Writes a batch; when the batch fails, writes each half on its own, down to single beats, so one row the
+   * database refuses costs only that beat and never another agent's (or another organization's). Returns the
+   * beats written. A lost beat corrects itself with the agent's next one.
+   */
+  private async write(batch: HeartbeatRecord[]): Promise<HeartbeatRecord[]> {
     try {
       await recordHeartbeats(batch);
-      for (const orgId of new Set(batch.map((beat) => beat.orgId))) await this.afterFlush(orgId);
+      return batch;
     } catch (error) {
-      // A lost batch corrects itself with the agents' next beats.
-      logError("writing heartbeats", error);
+      if (batch.length === 1) {
+        logError(`writing the heartbeat of agent ${batch[0]!.agentId}`, error);
+        return [];
+      }
+      const middle = Math.ceil(batch.length / 2);
+      return [...(await this.write(batch.slice(0, middle))), ...(await this.write(batch.slice(middle)))];
     }
   }
 

@@ -7,7 +7,7 @@ import { env } from "@/lib/env";
 import { ApiError } from "@/lib/errors";
 import { logError } from "@/lib/log";
 import type { AgentStream, SharedFrames } from "./agent-stream";
-import { KEEPALIVE_FRAME } from "./sse";
+import { KEEPALIVE_FRAME, REPLACED_FRAME } from "./sse";
 import type { StreamSink } from "./stream-sink";
 
 /** After each heartbeat flush the flushing instance notifies this channel with the organization id. */
@@ -93,14 +93,21 @@ export class Hub {
   private readonly dirtyPresence = new Set<string>();
   private stopped = false;
 
-  /** Adds an agent stream; live events queue in it until it begins. Resolves once its channel knows where the log stands. */
+  /**
+   * Adds an agent stream; live events queue in it until it begins. Resolves once its channel knows where the log
+   * stands. An agent holds one stream: its older stream on this instance is ended (an agent only reconnects when
+   * it believes the old one dead, and one token must not be able to pile up connections). A stream whose client
+   * already left is not added.
+   */
   async addAgent(stream: AgentStream): Promise<void> {
     this.refuseWhenStopped();
+    if (stream.sink.isClosed) return;
     const channel = this.channel(stream.orgId);
+    const older = channel.byAgent.get(stream.agentId);
+    // Registered before the older ones close, so the channel never looks empty and is never released meanwhile.
     channel.agents.add(stream);
-    let streams = channel.byAgent.get(stream.agentId);
-    if (!streams) channel.byAgent.set(stream.agentId, (streams = new Set()));
-    streams.add(stream);
+    channel.byAgent.set(stream.agentId, new Set([stream]));
+    older?.forEach((previous) => previous.sink.close(REPLACED_FRAME));
     this.changed(stream.orgId);
     await Promise.all([channel.ready, this.startListening()]);
   }
@@ -122,9 +129,10 @@ export class Hub {
     this.changed(stream.orgId);
   }
 
-  /** Adds a stream that only needs keep-alives here (the console's event stream). */
+  /** Adds a stream that only needs keep-alives here (the console's event stream), unless its client already left. */
   async addSink(orgId: string, sink: StreamSink): Promise<void> {
     this.refuseWhenStopped();
+    if (sink.isClosed) return;
     this.channel(orgId).others.add(sink);
     await this.startListening();
   }
@@ -134,12 +142,12 @@ export class Hub {
     if (channel?.others.delete(sink)) this.release(channel);
   }
 
-  /** Agent streams of the organization open on this instance. */
+  /** Agents of the organization with a stream open on this instance. */
   localAgentStreams(orgId: string): number {
-    return this.channels.get(orgId)?.agents.size ?? 0;
+    return this.channels.get(orgId)?.byAgent.size ?? 0;
   }
 
-  /** Agent streams of the organization open on every instance. */
+  /** Agents of the organization with a stream open, on every instance. */
   async connectedAgents(orgId: string): Promise<number> {
     const local = this.localAgentStreams(orgId);
     if (databaseTarget().engine !== "postgres") return local;

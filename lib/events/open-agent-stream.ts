@@ -3,9 +3,10 @@ import { ensureDefaultPolicies } from "@/db/queries/policies";
 import type { Agent } from "@/db/schema";
 import { effectiveRules, formatVersion } from "@/lib/agent-policy/rules";
 import { env } from "@/lib/env";
+import { ApiError } from "@/lib/errors";
 import { AgentStream, type StreamStart } from "./agent-stream";
 import { hub } from "./hub";
-import { SSE_HEADERS } from "./sse";
+import { closeWhenClientLeaves, SSE_HEADERS } from "./sse";
 import { StreamSink } from "./stream-sink";
 
 /** A Last-Event-ID to resume from: a whole number, or null (no header, or garbage: a `reset` it is). */
@@ -21,6 +22,7 @@ async function loadStart(agent: Agent, lastEventIdHeader: string | null): Promis
   await ensureDefaultPolicies({ orgId: agent.orgId, userId: null, email: null });
   const resumeFrom = parseLastEventId(lastEventIdHeader);
   const start = await loadStreamStart({ orgId: agent.orgId, agentId: agent.id, afterId: resumeFrom });
+  if (start.revoked) throw ApiError.unauthenticated();
   const { upTo, active, overrides } = start;
   const replayable =
     resumeFrom !== null && resumeFrom <= upTo && (resumeFrom === upTo || (start.oldestRetained !== null && start.oldestRetained <= resumeFrom + 1));
@@ -50,13 +52,15 @@ export async function openAgentStream(agent: Agent, request: Request): Promise<R
   const events = hub();
   const sink: StreamSink = new StreamSink(env().SSE_MAX_BUFFER_BYTES, () => events.removeAgent(stream));
   const stream: AgentStream = new AgentStream(agent.id, agent.orgId, agent.overrides, sink);
+  closeWhenClientLeaves(request, sink);
   try {
     await events.addAgent(stream);
-    stream.begin(await loadStart(agent, request.headers.get("last-event-id")));
+    const start = await loadStart(agent, request.headers.get("last-event-id"));
+    // A client that left while the start loaded has already been removed from the hub; nobody reads this.
+    if (!sink.isClosed) stream.begin(start);
   } catch (error) {
     sink.close();
     throw error;
   }
-  request.signal.addEventListener("abort", () => sink.close(), { once: true });
   return new Response(sink.body, { headers: SSE_HEADERS });
 }

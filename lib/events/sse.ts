@@ -1,4 +1,5 @@
 /** Server-Sent Events framing. Frames are encoded once and the same bytes are written to every client. */
+import type { StreamSink } from "./stream-sink";
 
 const encoder = new TextEncoder();
 
@@ -16,7 +17,19 @@ export function encodeEvent(event: string, data: unknown, id?: number): Uint8Arr
 
 export const KEEPALIVE_FRAME = encoder.encode(": keep-alive\n\n");
 
+/** The last words of a stream ended because its agent opened a newer one. */
+export const REPLACED_FRAME = encoder.encode(": replaced by a newer stream of this agent\n\n");
+
 /** The reconnection delay hint, jittered per connection so a restart does not bring every client back at once. */
 export function retryFrame(baseMs = 3000, jitterMs = 2000): Uint8Array {
   return encoder.encode(`retry: ${baseMs + Math.floor(Math.random() * jitterMs)}\n\n`);
+}
+
+/**
+ * Ends the stream when its client disconnects. Called before the stream's first await: a client that leaves
+ * while the stream is being set up must not stay registered (the hub skips a sink that is already closed).
+ */
+export function closeWhenClientLeaves(request: Request, sink: StreamSink): void {
+  if (request.signal.aborted) sink.close();
+  else request.signal.addEventListener("abort", () => sink.close(), { once: true });
 }

@@ -43,8 +43,10 @@ export class StreamSink {
     return true;
   }
 
-  close(): void {
+  /** Ends the stream, after `lastFrame` when given. */
+  close(lastFrame?: Uint8Array): void {
     if (this.closed) return;
+    if (lastFrame) this.write(lastFrame);
     try {
       this.controller?.close();
     } catch {

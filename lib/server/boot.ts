@@ -1,5 +1,6 @@
 import { databaseReady, databaseTarget } from "@/db";
 import { pruneAgentEvents } from "@/db/queries/agent-events";
+import { pruneVersionReports } from "@/db/queries/convergence";
 import { pruneLoginAttempts } from "@/db/queries/login-attempts";
 import { env } from "@/lib/env";
 import { stopEventDelivery } from "@/lib/events/shutdown";
@@ -9,12 +10,15 @@ import { startControlSocket } from "@/lib/server/control-socket";
 
 const MAINTENANCE_INTERVAL_MS = 60_000;
 const LOGIN_ATTEMPT_RETENTION_MS = 24 * 60 * 60 * 1000;
+// The convergence views show the newest ten versions; a few more are kept for the API.
+const VERSION_REPORTS_KEPT = 50;
 
-/** Bounded tables stay bounded: the agent event log keeps its newest events, login attempts a day. */
+/** Bounded tables stay bounded: the agent event log keeps its newest events, login attempts a day, version reports 50 versions. */
 async function maintain(): Promise<void> {
   try {
     await pruneAgentEvents({ keep: env().AGENT_EVENT_RETENTION });
     await pruneLoginAttempts({ olderThanMs: LOGIN_ATTEMPT_RETENTION_MS });
+    await pruneVersionReports({ keepVersions: VERSION_REPORTS_KEPT });
   } catch (error) {
     logError("maintenance", error);
   }

@@ -138,8 +138,8 @@ describe("GET /api/agents/stream", () => {
   });
 
   it("frees the hub entry when the client disconnects", async () => {
-    const agent = await enrollAgent(org);
-    const streams = await Promise.all([openStream(agent.token), openStream(agent.token)]);
+    const agents = await Promise.all([enrollAgent(org, "web-1"), enrollAgent(org, "web-2")]);
+    const streams = await Promise.all(agents.map((agent) => openStream(agent.token)));
     expect(hub().localAgentStreams(org.orgId)).toBe(2);
     await streams[0]!.close();
     await expect.poll(() => hub().localAgentStreams(org.orgId)).toBe(1);

@@ -13,7 +13,7 @@ const publishSchema = createPolicyVersionBody.omit({ org_id: true });
 export type PublishInput = z.input<typeof publishSchema>;
 
 export const publishPolicyVersionAction = consoleAction<typeof publishSchema, { version: string; pushed: number }>(
-  { role: "admin", schema: publishSchema },
+  { role: "admin", schema: publishSchema, audit: () => ({ action: "create_policy_version", resource: "agent-policy" }) },
   async ({ name, description, rules }, { actor }) => {
     const created = await createPolicyVersion({ actor, input: { name, description: description || null, rules } });
     const pushed = await hub().connectedAgents(actor.orgId);
@@ -24,7 +24,7 @@ export const publishPolicyVersionAction = consoleAction<typeof publishSchema, { 
 const republishSchema = z.object({ version: z.coerce.number().int().positive() });
 
 /** Rollback: an old version's rules, name and description published again as the newest version. */
-export const republishPolicyVersionAction = consoleAction({ role: "admin", schema: republishSchema }, async ({ version }, { actor }) => {
+export const republishPolicyVersionAction = consoleAction({ role: "admin", schema: republishSchema, audit: ({ version }) => ({ action: "create_policy_version", resource: `agent-policy:v${version}` }) }, async ({ version }, { actor }) => {
   const source = await getPolicyVersion({ orgId: actor.orgId, version });
   if (!source) return { error: `Version ${formatVersion(version)} does not exist.` };
   const created = await createPolicyVersion({

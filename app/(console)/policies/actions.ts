@@ -13,7 +13,7 @@ const refreshConsole = () => revalidatePath("/", "layout");
 
 /** Sets the state rather than flipping it, so a double click or a stale page cannot undo the user's intent. */
 export const togglePolicyAction = consoleAction(
-  { role: "admin", schema: z.object({ id: policyId, enabled: z.boolean() }) },
+  { role: "admin", schema: z.object({ id: policyId, enabled: z.boolean() }), audit: ({ id }) => ({ action: "toggle_policy", resource: `policy:${id}` }) },
   async ({ id, enabled }, { actor }) => {
     await ensureDefaultPolicies(actor);
     const policy = await togglePolicy({ actor, id, enabled });
@@ -25,7 +25,7 @@ export const togglePolicyAction = consoleAction(
 const policyPage = (id: string) => `/policies/${encodeURIComponent(id)}`;
 
 /** The same fields, limits and messages as `POST /api/policies`. Opens the new policy's page (in the same response). */
-export const createPolicyAction = consoleAction({ role: "admin", schema: createPolicyBody }, async ({ created_at: _ignored, ...input }, { actor }) => {
+export const createPolicyAction = consoleAction({ role: "admin", schema: createPolicyBody, audit: () => ({ action: "create_policy", resource: "policies" }) }, async ({ created_at: _ignored, ...input }, { actor }) => {
   // As the API does: the defaults exist before the first custom policy, so their ids stay theirs.
   await ensureDefaultPolicies(actor);
   const policy = await createPolicy({ actor, input: { ...input, id: input.id ?? generatePolicyId(input.name) } });
@@ -35,7 +35,11 @@ export const createPolicyAction = consoleAction({ role: "admin", schema: createP
 
 /** Any policy, the defaults included, can be edited; the id and the enabled state are not part of the form. Back to its page. */
 export const updatePolicyAction = consoleAction(
-  { role: "admin", schema: createPolicyBody.pick({ name: true, description: true, type: true, rules: true }).extend({ id: policyId }) },
+  {
+    role: "admin",
+    schema: createPolicyBody.pick({ name: true, description: true, type: true, rules: true }).extend({ id: policyId }),
+    audit: ({ id }) => ({ action: "update_policy", resource: `policy:${id}` }),
+  },
   async ({ id, ...update }, { actor }) => {
     await ensureDefaultPolicies(actor);
     const policy = await updatePolicy({ actor, id, update });
@@ -46,7 +50,7 @@ export const updatePolicyAction = consoleAction(
 
 /** `confirmed` is sent only after the stronger warning that a critical default needs was accepted. Back to the list. */
 export const deletePolicyAction = consoleAction(
-  { role: "admin", schema: z.object({ id: policyId, confirmed: z.boolean().default(false) }) },
+  { role: "admin", schema: z.object({ id: policyId, confirmed: z.boolean().default(false) }), audit: ({ id }) => ({ action: "delete_policy", resource: `policy:${id}` }) },
   async ({ id, confirmed }, { actor }) => {
     await ensureDefaultPolicies(actor);
     await deletePolicy({ actor, id, confirmed });

@@ -1,21 +1,22 @@
 import { z } from "zod";
+import { plainName } from "@/lib/validation";
 
 const labelKey = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$/, "label names are 1-63 letters, digits, '.', '_', '/' or '-'");
 
 export const enrollBody = z.strictObject({
   enrollmentKey: z.string().min(1).max(200),
-  hostname: z.string().trim().min(1, "must not be empty").max(253, "must be at most 253 characters"),
-  agentVersion: z.string().trim().min(1).max(64).optional(),
+  hostname: plainName({ max: 253 }),
+  agentVersion: plainName({ max: 64 }).optional(),
   labels: z
-    .record(labelKey, z.string().max(255, "label values are at most 255 characters"))
+    .record(labelKey, plainName({ min: 0, max: 255 }))
     .refine((labels) => Object.keys(labels).length <= 50, "at most 50 labels")
     .optional(),
 });
 
 export const heartbeatBody = z.strictObject({
   policyVersion: z.union([z.string().regex(/^v[1-9][0-9]{0,8}$/, 'must look like "v3"'), z.null()], 'must be a version like "v3", or null'),
-  agentVersion: z.string().trim().min(1).max(64).optional(),
-  hostname: z.string().trim().min(1).max(253).optional(),
+  agentVersion: plainName({ max: 64 }).optional(),
+  hostname: plainName({ max: 253 }).optional(),
 });
 
 export const listAgentsQuery = z.object({

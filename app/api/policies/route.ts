@@ -12,7 +12,7 @@ export const GET = userRoute({ family: "detail", role: "viewer" }, async ({ requ
   return Response.json(rows.map(toPolicyJson));
 });
 
-export const POST = userRoute({ family: "detail", role: "admin" }, async ({ request, actor }) => {
+export const POST = userRoute({ family: "detail", role: "admin", audit: () => ({ action: "create_policy", resource: "policies" }) }, async ({ request, actor }) => {
   const { created_at: _ignored, ...body } = await parseJsonBody(request, createPolicyBody);
   await ensureDefaultPolicies(actor);
   const policy = await createPolicy({ actor, input: { ...body, id: body.id ?? generatePolicyId(body.name) } });

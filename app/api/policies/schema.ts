@@ -1,15 +1,16 @@
 import { z } from "zod";
 import { POLICY_TYPES } from "@/db/schema";
+import { plainName, plainText } from "@/lib/validation";
 
 export const policyId = z
   .string()
   .regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, "must be 1-64 lowercase letters, digits or hyphens, not starting or ending with a hyphen");
 
-const name = z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters");
-const description = z.string().trim().max(2000, "must be at most 2000 characters");
+const name = plainName({ max: 200 });
+const description = plainText({ max: 2000 });
 const type = z.enum(POLICY_TYPES);
 const rules = z
-  .array(z.string().trim().min(1, "must not be empty").max(500, "must be at most 500 characters"))
+  .array(plainName({ max: 500 }))
   .min(1, "must contain at least one rule")
   .max(100, "must contain at most 100 rules");
 // Accepted so a client can send back a policy it read, and ignored: they are not writable.

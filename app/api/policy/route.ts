@@ -7,7 +7,7 @@ import { hub } from "@/lib/events/hub";
 import { createPolicyVersionBody } from "./schema";
 
 /** Publishes a new version of the organization's agent policy; it is active at once and pushed to connected agents. */
-export const POST = userRoute({ family: "envelope", role: "admin" }, async ({ request, actor }) => {
+export const POST = userRoute({ family: "envelope", role: "admin", audit: () => ({ action: "create_policy_version", resource: "agent-policy" }) }, async ({ request, actor }) => {
   const body = await parseJsonBody(request, createPolicyVersionBody);
   if (body.org_id !== undefined && body.org_id !== actor.orgId) throw ApiError.notFound("Organization not found");
   const version = await createPolicyVersion({ actor, input: { name: body.name, description: body.description ?? null, rules: body.rules } });

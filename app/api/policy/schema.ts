@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { agentOverridesSchema, agentRulesSchema } from "@/lib/agent-policy/rules";
+import { plainName, plainText } from "@/lib/validation";
 
 export const createPolicyVersionBody = z.strictObject({
-  name: z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters"),
-  description: z.string().trim().max(2000, "must be at most 2000 characters").optional(),
+  name: plainName({ max: 200 }),
+  description: plainText({ max: 2000 }).optional(),
   rules: agentRulesSchema,
   org_id: z.string().min(1).max(100).optional(),
 });

@@ -13,14 +13,14 @@ const agentId = z.string().trim().min(1).max(100);
 const overridesSchema = overridesBody.extend({ id: agentId });
 export type OverridesInput = z.input<typeof overridesSchema>;
 
-export const setAgentOverridesAction = consoleAction({ role: "admin", schema: overridesSchema }, async ({ id, rules }, { actor }) => {
+export const setAgentOverridesAction = consoleAction({ role: "admin", schema: overridesSchema, audit: ({ id }) => ({ action: "set_agent_overrides", resource: `agent:${id}` }) }, async ({ id, rules }, { actor }) => {
   const agent = await setAgentOverrides({ actor, id, overrides: rules });
   if (!agent) return { error: "This agent does not exist or has been revoked." };
   refresh();
   return { success: rules.length === 0 ? "Overrides cleared and pushed to the agent." : "Overrides saved and pushed to the agent." };
 });
 
-export const revokeAgentAction = consoleAction({ role: "admin", schema: z.object({ id: agentId }) }, async ({ id }, { actor }) => {
+export const revokeAgentAction = consoleAction({ role: "admin", schema: z.object({ id: agentId }), audit: ({ id }) => ({ action: "revoke_agent", resource: `agent:${id}` }) }, async ({ id }, { actor }) => {
   const agent = await revokeAgent({ actor, id });
   if (!agent) return { error: "This agent does not exist or is already revoked." };
   forgetAgent(agent.id);

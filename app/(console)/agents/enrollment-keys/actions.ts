@@ -19,7 +19,7 @@ export interface IssuedEnrollmentKey {
 
 /** Creates a key; the key itself is returned this once, and only its hash is stored. */
 export const createEnrollmentKeyAction = consoleAction<typeof createSchema, IssuedEnrollmentKey>(
-  { role: "admin", schema: createSchema },
+  { role: "admin", schema: createSchema, audit: () => ({ action: "create_enrollment_key", resource: "enrollment-keys" }) },
   async ({ uses, expiresHours }, { actor }) => {
     const issued = issueSecret("enrollmentKey");
     await createEnrollmentKey({
@@ -34,7 +34,9 @@ export const createEnrollmentKeyAction = consoleAction<typeof createSchema, Issu
   },
 );
 
-export const revokeEnrollmentKeyAction = consoleAction({ role: "admin", schema: z.object({ id: z.string().trim().min(1).max(100) }) }, async ({ id }, { actor }) => {
+export const revokeEnrollmentKeyAction = consoleAction(
+  { role: "admin", schema: z.object({ id: z.string().trim().min(1).max(100) }), audit: ({ id }) => ({ action: "revoke_enrollment_key", resource: `enrollment-key:${id}` }) },
+  async ({ id }, { actor }) => {
   const revoked = await revokeEnrollmentKey({ actor, id });
   if (!revoked) return { error: "This key does not exist or is already revoked." };
   refresh();

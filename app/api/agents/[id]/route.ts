@@ -15,7 +15,7 @@ export const GET = userRoute<Params>({ family: "envelope", role: "viewer" }, asy
 });
 
 /** Revokes the agent: its token stops working at once and its open streams close within a second. */
-export const DELETE = userRoute<Params>({ family: "envelope", role: "admin" }, async ({ params, actor }) => {
+export const DELETE = userRoute<Params>({ family: "envelope", role: "admin", audit: ({ id }) => ({ action: "revoke_agent", resource: `agent:${id}` }) }, async ({ params, actor }) => {
   const agent = await revokeAgent({ actor, id: params.id });
   if (!agent) throw ApiError.notFound("Agent not found");
   forgetAgent(agent.id);

@@ -7,7 +7,7 @@ import { createEnrollmentKeyBody } from "../schema";
 export const GET = userRoute({ family: "envelope", role: "admin" }, async ({ actor }) => okResponse(await listEnrollmentKeys({ orgId: actor.orgId })));
 
 /** Creates an enrollment key; the key itself is in this response only. */
-export const POST = userRoute({ family: "envelope", role: "admin" }, async ({ request, actor }) => {
+export const POST = userRoute({ family: "envelope", role: "admin", audit: () => ({ action: "create_enrollment_key", resource: "enrollment-keys" }) }, async ({ request, actor }) => {
   const body = await parseJsonBody(request, createEnrollmentKeyBody);
   const issued = issueSecret("enrollmentKey");
   const key = await createEnrollmentKey({

@@ -6,6 +6,7 @@ import { toPolicyJson } from "@/lib/policies/serialize";
 import { deletePolicyQuery, togglePolicyBody, updatePolicyBody } from "../schema";
 
 type Params = { id: string };
+const policyResource = ({ id }: Params) => `policy:${id}`;
 
 export const GET = userRoute<Params>({ family: "detail", role: "viewer" }, async ({ params, actor }) => {
   await ensureDefaultPolicies(actor);
@@ -14,14 +15,14 @@ export const GET = userRoute<Params>({ family: "detail", role: "viewer" }, async
   return Response.json(toPolicyJson(policy));
 });
 
-export const PATCH = userRoute<Params>({ family: "detail", role: "admin" }, async ({ request, params, actor }) => {
+export const PATCH = userRoute<Params>({ family: "detail", role: "admin", audit: (input) => ({ action: "toggle_policy", resource: policyResource(input) }) }, async ({ request, params, actor }) => {
   const body = await parseJsonBody(request, togglePolicyBody);
   await ensureDefaultPolicies(actor);
   const policy = await togglePolicy({ actor, id: params.id, enabled: body?.enabled });
   return Response.json({ message: policy.enabled ? "Policy enabled" : "Policy disabled", enabled: policy.enabled });
 });
 
-export const PUT = userRoute<Params>({ family: "detail", role: "admin" }, async ({ request, params, actor }) => {
+export const PUT = userRoute<Params>({ family: "detail", role: "admin", audit: (input) => ({ action: "update_policy", resource: policyResource(input) }) }, async ({ request, params, actor }) => {
   const { id, created_at: _ignored, ...update } = await parseJsonBody(request, updatePolicyBody);
   if (id !== undefined && id !== params.id) {
     throw ApiError.validation([{ code: "custom", path: ["id"], message: "must match the id in the URL", input: id }], "body");
@@ -31,7 +32,7 @@ export const PUT = userRoute<Params>({ family: "detail", role: "admin" }, async 
   return Response.json(toPolicyJson(policy));
 });
 
-export const DELETE = userRoute<Params>({ family: "detail", role: "admin" }, async ({ request, params, actor }) => {
+export const DELETE = userRoute<Params>({ family: "detail", role: "admin", audit: (input) => ({ action: "delete_policy", resource: policyResource(input) }) }, async ({ request, params, actor }) => {
   const { confirm } = parseQuery(request, deletePolicyQuery);
   await ensureDefaultPolicies(actor);
   const policy = await deletePolicy({ actor, id: params.id, confirmed: confirm });

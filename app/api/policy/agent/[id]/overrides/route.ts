@@ -7,7 +7,7 @@ import { ApiError } from "@/lib/errors";
 import { overridesBody } from "../../../schema";
 
 /** Replaces the agent's overrides (an empty list clears them). Only that agent's stream is told. */
-export const PUT = userRoute<{ id: string }>({ family: "envelope", role: "admin" }, async ({ request, params, actor }) => {
+export const PUT = userRoute<{ id: string }>({ family: "envelope", role: "admin", audit: ({ id }) => ({ action: "set_agent_overrides", resource: `agent:${id}` }) }, async ({ request, params, actor }) => {
   const { rules: overrides } = await parseJsonBody(request, overridesBody);
   const agent = await setAgentOverrides({ actor, id: params.id, overrides });
   if (!agent) throw ApiError.notFound("Agent not found");

@@ -5,7 +5,7 @@ import { toPolicyVersionJson } from "@/lib/agent-policy/serialize";
 import { hub } from "@/lib/events/hub";
 
 /** Rollback: publishes an old version's rules again as a new version, which agents then apply like any other. */
-export const POST = userRoute<{ version: string }>({ family: "envelope", role: "admin" }, async ({ params, actor }) => {
+export const POST = userRoute<{ version: string }>({ family: "envelope", role: "admin", audit: ({ version }) => ({ action: "create_policy_version", resource: `agent-policy:${version}` }) }, async ({ params, actor }) => {
   const source = await requireVersion(actor.orgId, params.version);
   const version = await createPolicyVersion({
     actor,
