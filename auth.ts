@@ -1,13 +1,18 @@
+import { randomBytes } from "node:crypto";
 import NextAuth, { CredentialsSignin, type NextAuthConfig } from "next-auth";
+import type { JWT } from "next-auth/jwt";
 import Credentials from "next-auth/providers/credentials";
 import { z } from "zod";
 import { insertAuditLog } from "@/db/queries/audit-logs";
-import { endAllSessions, findSessionUser } from "@/db/queries/users";
+import { claimEnrollmentUpgrade } from "@/db/queries/mfa";
+import { endAllSessions } from "@/db/queries/users";
 import { databaseReady, getDb } from "@/db";
 import { clientIp, userAgent } from "@/lib/api/request";
 import { logError } from "@/lib/log";
+import { resolveSession } from "@/lib/auth/session";
 import { attemptSignIn, type MfaState } from "@/lib/auth/sign-in";
 import { SESSION_COOKIE, SESSION_MAX_AGE_SECONDS, sessionCookieSecure } from "@/lib/auth/session-cookie";
+import { isStorableText } from "@/lib/validation";
 
 declare module "next-auth" {
   interface User {
@@ -27,8 +32,13 @@ export interface SessionClaims {
   email: string;
   role: string;
   orgId: string;
+  /** The user's session version at sign-in: bumping it ends the session. */
   sv: number;
   mfa: MfaState;
+  /** Random per sign-in; binds an MFA enrolment to the session that started it. */
+  sid: string;
+  /** When the user signed in (seconds since the epoch): the session's absolute lifetime counts from here. */
+  at: number;
 }
 
 /** Thrown from authorize(); its `code` reaches the sign-in form. */
@@ -39,11 +49,23 @@ class SignInRefused extends CredentialsSignin {
   }
 }
 
+const storable = (text: string) => isStorableText(text);
 const credentialsSchema = z.object({
-  email: z.string().trim().min(1).max(320),
-  password: z.string().min(1).max(1024),
-  code: z.string().trim().max(32).optional(),
+  email: z.string().trim().min(1).max(320).refine(storable),
+  password: z.string().min(1).max(1024).refine(storable),
+  code: z.string().trim().max(32).refine(storable).optional(),
+  organization: z.string().trim().max(100).refine(storable).optional(),
 });
+
+/**
+ * The session behind a token, checked against the database, or null when it has ended (signed out, password
+ * changed, user disabled, MFA reset or enrolled elsewhere, absolute lifetime over). Auth.js's own endpoints
+ * then clear the cookie instead of refreshing it.
+ */
+async function currentClaims(token: JWT): Promise<JWT | null> {
+  const session = await resolveSession(token as Partial<SessionClaims>);
+  return session ? { ...token, role: session.user.role } : null;
+}
 
 const nextAuth = NextAuth(() => {
   const secure = sessionCookieSecure();
@@ -64,7 +86,7 @@ const nextAuth = NextAuth(() => {
     },
     providers: [
       Credentials({
-        credentials: { email: {}, password: {}, code: {} },
+        credentials: { email: {}, password: {}, code: {}, organization: {} },
         async authorize(raw, request) {
           const parsed = credentialsSchema.safeParse(raw);
           if (!parsed.success) throw new SignInRefused("invalid_credentials");
@@ -72,6 +94,7 @@ const nextAuth = NextAuth(() => {
           const result = await attemptSignIn({
             ...parsed.data,
             code: parsed.data.code || undefined,
+            organization: parsed.data.organization || undefined,
             ip: clientIp(request) ?? "unknown",
             userAgent: userAgent(request),
           });
@@ -91,30 +114,35 @@ const nextAuth = NextAuth(() => {
             orgId: user.orgId!,
             sv: user.sessionVersion!,
             mfa: user.mfa!,
+            sid: randomBytes(16).toString("base64url"),
+            at: Math.floor(Date.now() / 1000),
           };
           return { ...token, ...claims };
         }
-        if (trigger === "update") {
-          // Never trust data sent with an update: re-derive the state from the database.
-          const claims = token as unknown as SessionClaims;
-          const current = await findSessionUser({ id: claims.uid, sessionVersion: claims.sv });
-          if (!current) return null;
-          const enrolled = claims.mfa === "enroll" && current.user.totpEnabledAt !== null;
-          return { ...token, role: current.user.role, mfa: enrolled ? "verified" : claims.mfa };
+        // Never trust data sent with an update (any client can POST one): the only promotion is the one this
+        // very session earned by completing its own MFA enrolment, recorded in the database and spent once.
+        const claims = token as Partial<SessionClaims>;
+        if (trigger === "update" && claims.uid && claims.sid) {
+          const upgraded = await claimEnrollmentUpgrade({ userId: claims.uid, sessionId: claims.sid });
+          if (upgraded !== null) return currentClaims({ ...token, sv: upgraded, mfa: "verified" });
         }
-        return token;
+        return currentClaims(token);
       },
       session({ session, token }) {
-        const claims = token as unknown as SessionClaims;
+        const claims = token as Partial<SessionClaims> as SessionClaims;
         return { ...session, user: { ...session.user, id: claims.uid, email: claims.email, role: claims.role, orgId: claims.orgId, mfa: claims.mfa } };
       },
     },
     events: {
       // Every way of signing out (the console's button or Auth.js's own endpoint) ends every session of the
       // account: a session is a signed cookie, so forgetting it in one browser would leave any copy working.
+      // Only a live session can do that: a copy of an ended one can neither sign the user out again nor write
+      // a logout row in their name.
       async signOut(message) {
-        const claims = "token" in message && message.token ? (message.token as unknown as SessionClaims) : null;
-        if (!claims?.uid) return;
+        const token = "token" in message ? message.token : null;
+        const session = token ? await resolveSession(token as Partial<SessionClaims>) : null;
+        if (!session) return;
+        const claims = token as Partial<SessionClaims> as SessionClaims;
         await endAllSessions({ userId: claims.uid });
         await insertAuditLog(getDb(), { orgId: claims.orgId, userId: claims.uid, email: claims.email }, {
           action: "logout",

@@ -7,7 +7,7 @@ import { Button } from "./ui/button";
 import { Field, Input } from "./ui/field";
 
 export function LoginForm({ callbackUrl, notice }: { callbackUrl: string; notice?: string }) {
-  const [state, action, pending] = useActionState<SignInState, FormData>(signInAction, { step: "password", email: "" });
+  const [state, action, pending] = useActionState<SignInState, FormData>(signInAction, { step: "password", email: "", organization: "" });
   // Kept in memory so the code step can resend it; it never leaves this page otherwise.
   const [password, setPassword] = useState("");
   const codeStep = state.step === "code";
@@ -26,6 +26,7 @@ export function LoginForm({ callbackUrl, notice }: { callbackUrl: string; notice
       {codeStep ? (
         <>
           <input type="hidden" name="email" value={state.email} />
+          <input type="hidden" name="organization" value={state.organization} />
           <input type="hidden" name="password" value={password} />
           <Field id="code" label="Authentication code">
             <Input id="code" name="code" inputMode="text" autoComplete="one-time-code" autoFocus required maxLength={32} placeholder="123456" />
@@ -47,6 +48,15 @@ export function LoginForm({ callbackUrl, notice }: { callbackUrl: string; notice
               onChange={(event) => setPassword(event.target.value)}
             />
           </Field>
+          {/* An email may have accounts in several organizations; without a name, the oldest account is used. */}
+          <details className="text-sm text-slate-600" open={state.organization !== ""}>
+            <summary className="cursor-pointer select-none hover:text-slate-900">My email is in several organizations</summary>
+            <div className="mt-3">
+              <Field id="organization" label="Organization (optional)">
+                <Input id="organization" name="organization" autoComplete="organization" maxLength={100} defaultValue={state.organization} />
+              </Field>
+            </div>
+          </details>
           {/* Without "MFA Required" the password suffices, but an enrolled user may still prove a second factor. */}
           <details className="text-sm text-slate-600">
             <summary className="cursor-pointer select-none hover:text-slate-900">I have an authenticator code</summary>

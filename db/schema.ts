@@ -13,6 +13,9 @@ import {
   uniqueIndex,
 } from "drizzle-orm/pg-core";
 
+export const LOGIN_OUTCOMES = ["pending", "failed", "succeeded", "forgiven"] as const;
+export type LoginOutcome = (typeof LOGIN_OUTCOMES)[number];
+
 const createdAt = () => timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
 const nullableTime = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 
@@ -58,7 +61,30 @@ export const users = pgTable(
     lastLoginAt: nullableTime("last_login_at"),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex("users_email_key").on(sql`lower(${t.email})`), index("users_org_idx").on(t.orgId)],
+  // An email is unique within an organization; the same person may hold accounts in several organizations.
+  (t) => [uniqueIndex("users_org_email_key").on(t.orgId, sql`lower(${t.email})`), index("users_email_idx").on(sql`lower(${t.email})`)],
+);
+
+/**
+ * A TOTP enrolment in progress, bound to the session that started it: a session that only has the password sees
+ * its own secret, never the one another session (the real user) enrols. Completing it records the session version
+ * that the completing session, and only it, is upgraded to.
+ */
+export const mfaEnrollments = pgTable(
+  "mfa_enrollments",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    sessionId: text("session_id").notNull(),
+    // Sealed like users.totp_secret.
+    totpSecret: text("totp_secret").notNull(),
+    completedAt: nullableTime("completed_at"),
+    // The session version the completing session may take up, once.
+    grantedSessionVersion: integer("granted_session_version"),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.sessionId] })],
 );
 
 export const recoveryCodes = pgTable(
@@ -81,13 +107,54 @@ export const loginAttempts = pgTable(
     id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
     email: text("email").notNull(),
     ip: text("ip").notNull(),
-    success: boolean("success").notNull(),
+    // "pending" while it is checked, then "failed" or "succeeded"; a success forgives the earlier failures of the
+    // same account from the same address ("forgiven"). Pending and failed attempts count against the limits.
+    outcome: text("outcome", { enum: LOGIN_OUTCOMES }).notNull(),
+    // Whether the account had signed in from this address before: failures from unknown addresses count
+    // against the account's own ceiling, which never applies at its usual addresses.
+    knownAddress: boolean("known_address").notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [
     index("login_attempts_email_idx").on(t.email, t.createdAt),
     index("login_attempts_ip_idx").on(t.ip, t.createdAt),
   ],
+);
+
+/** Addresses each user signed in from successfully, and when last: their usual addresses. */
+export const signInAddresses = pgTable(
+  "sign_in_addresses",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    ip: text("ip").notNull(),
+    lastSuccessAt: timestamp("last_success_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.ip] })],
+);
+
+/**
+ * A run of refused sign-in attempts under one throttle key, in one organization: the first refusal is audited at
+ * once, the rest are counted here and audited as one summary row when the run ends, so an attacker cannot flood
+ * the audit log.
+ */
+export const signInRefusals = pgTable(
+  "sign_in_refusals",
+  {
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    throttleKey: text("throttle_key").notNull(),
+    userId: text("user_id"),
+    userEmail: text("user_email"),
+    ip: text("ip"),
+    refused: integer("refused").notNull().default(1),
+    firstAt: timestamp("first_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    lastAt: timestamp("last_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    until: timestamp("until", { withTimezone: true, mode: "date" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.throttleKey] })],
 );
 
 export const apiTokens = pgTable(

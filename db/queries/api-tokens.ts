@@ -1,8 +1,8 @@
 import { and, desc, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
-import { getDb } from "@/db";
+import { getDb, type Executor } from "@/db";
 import { apiTokens, users, type ApiToken, type User } from "@/db/schema";
 import { newApiTokenId } from "@/lib/ids";
-import { insertAuditLog, type Actor } from "./audit-logs";
+import { insertAuditLog, recordFailure, type Actor } from "./audit-logs";
 
 /** Token fields that are safe to list: never the hash. */
 export type PublicApiToken = Omit<ApiToken, "tokenHash"> & { ownerEmail: string };
@@ -78,10 +78,10 @@ export async function findApiToken({ id }: { id: string }): Promise<PublicApiTok
 
 /**
  * Revokes a token of the organization (and of one user, when `userId` is given).
- * Returns false when no such unrevoked token exists.
+ * Returns false, and audits the refusal, when no such unrevoked token exists.
  */
 export async function revokeApiToken({ id, actor, userId }: { id: string; actor: Actor; userId?: string }): Promise<boolean> {
-  return getDb().transaction(async (tx) => {
+  const revoked = await getDb().transaction(async (tx) => {
     const [token] = await tx
       .update(apiTokens)
       .set({ revokedAt: sql`now()` })
@@ -103,6 +103,18 @@ export async function revokeApiToken({ id, actor, userId }: { id: string; actor:
     });
     return true;
   });
+  if (!revoked) await recordFailure(actor, { action: "revoke_api_token", resource: `token:${id}`, details: "Refused: no such live token of yours" });
+  return revoked;
+}
+
+/** Revokes every live token of a user, inside the caller's transaction. Returns how many were revoked. */
+export async function revokeTokensOf(executor: Executor, userId: string): Promise<number> {
+  const revoked = await executor
+    .update(apiTokens)
+    .set({ revokedAt: sql`now()` })
+    .where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)))
+    .returning({ id: apiTokens.id });
+  return revoked.length;
 }
 
 export interface TokenOwner {

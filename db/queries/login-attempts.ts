@@ -1,33 +1,149 @@
-import { and, desc, eq, gt, lt, sql } from "drizzle-orm";
-import { getDb } from "@/db";
-import { loginAttempts } from "@/db/schema";
+import { and, eq, inArray, lt, sql } from "drizzle-orm";
+import { getDb, queryRows, type Executor, type Tx } from "@/db";
+import { loginAttempts, signInAddresses, signInRefusals, users, type LoginOutcome } from "@/db/schema";
 
 const ago = (ms: number) => sql`now() - make_interval(secs => ${ms / 1000})`;
 
-export async function recordLoginAttempt({ email, ip, success }: { email: string; ip: string; success: boolean }): Promise<void> {
-  await getDb().insert(loginAttempts).values({ email, ip, success });
+// Advisory-lock classes, so an email's lock and an address's lock can never collide.
+const EMAIL_LOCK_CLASS = 7_221;
+const ADDRESS_LOCK_CLASS = 7_222;
+
+/**
+ * Serializes sign-in attempts on one email and on one address until the transaction ends, so checking the limits
+ * and recording the attempt are one step. Always the email first, then the address: no two attempts can wait on
+ * each other in a cycle.
+ */
+export async function lockSignInKeys(tx: Tx, { email, ip }: { email: string; ip: string }): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${EMAIL_LOCK_CLASS}, hashtext(${email}))`);
+  await tx.execute(sql`select pg_advisory_xact_lock(${ADDRESS_LOCK_CLASS}, hashtext(${ip}))`);
+}
+
+export interface ThrottleWindows {
+  /** Failures of this email from this address: the `pairLimit`-th most recent inside `pairWindowMs`. */
+  pairLimit: number;
+  pairWindowMs: number;
+  addressLimit: number;
+  addressWindowMs: number;
+  accountWindowMs: number;
+  knownAddressMs: number;
+}
+
+export interface ThrottleState {
+  now: Date;
+  /** When the `pairLimit`-th most recent failure of this email from this address happened, if there are that many. */
+  pairNthFailureAt: Date | null;
+  addressNthFailureAt: Date | null;
+  /** Whether an account with this email signed in successfully from this address recently. */
+  knownAddress: boolean;
+  /** Failures of this email from addresses unknown to it, inside the account window, and the latest of them. */
+  accountFailures: number;
+  accountLastFailureAt: Date | null;
+}
+
+const failing = inArray(loginAttempts.outcome, ["pending", "failed"]);
+
+/** Everything the limits are decided on, in one round trip. Run it under {@link lockSignInKeys}. */
+export async function readThrottleState(tx: Tx, { email, ip, windows }: { email: string; ip: string; windows: ThrottleWindows }): Promise<ThrottleState> {
+  const nthFailure = (scope: ReturnType<typeof eq>, limit: number, windowMs: number) =>
+    sql`(select ${loginAttempts.createdAt} from ${loginAttempts} where ${scope} and ${failing} and ${loginAttempts.createdAt} > ${ago(windowMs)}
+         order by ${loginAttempts.createdAt} desc offset ${limit - 1} limit 1)`;
+  const unknownFailures = sql`${loginAttempts.email} = ${email} and not ${loginAttempts.knownAddress} and ${failing} and ${loginAttempts.createdAt} > ${ago(windows.accountWindowMs)}`;
+  const [row] = await queryRows<{ now: string; pair: string | null; address: string | null; known: boolean; account_failures: number; account_last: string | null }>(
+    tx,
+    sql`select now() as now,
+      ${nthFailure(and(eq(loginAttempts.email, email), eq(loginAttempts.ip, ip))!, windows.pairLimit, windows.pairWindowMs)} as pair,
+      ${nthFailure(eq(loginAttempts.ip, ip), windows.addressLimit, windows.addressWindowMs)} as address,
+      exists (select 1 from ${signInAddresses} join ${users} on ${users.id} = ${signInAddresses.userId}
+              where lower(${users.email}) = ${email} and ${signInAddresses.ip} = ${ip} and ${signInAddresses.lastSuccessAt} > ${ago(windows.knownAddressMs)}) as known,
+      (select count(*)::int from ${loginAttempts} where ${unknownFailures}) as account_failures,
+      (select max(${loginAttempts.createdAt}) from ${loginAttempts} where ${unknownFailures}) as account_last`,
+  );
+  const date = (value: string | null) => (value === null ? null : new Date(value));
+  return {
+    now: new Date(row!.now),
+    pairNthFailureAt: date(row!.pair),
+    addressNthFailureAt: date(row!.address),
+    knownAddress: row!.known,
+    accountFailures: Number(row!.account_failures),
+    accountLastFailureAt: date(row!.account_last),
+  };
+}
+
+/** Records an attempt about to be checked; it counts as a failure until {@link settleLoginAttempt}. */
+export async function insertPendingAttempt(tx: Tx, { email, ip, knownAddress }: { email: string; ip: string; knownAddress: boolean }): Promise<number> {
+  const [row] = await tx.insert(loginAttempts).values({ email, ip, knownAddress, outcome: "pending" }).returning({ id: loginAttempts.id });
+  return row!.id;
+}
+
+/** Settles an attempt. A success forgives this email's earlier failures from the same address. */
+export async function settleLoginAttempt({ id, outcome }: { id: number; outcome: Extract<LoginOutcome, "failed" | "succeeded"> }): Promise<void> {
+  await getDb().transaction(async (tx) => {
+    const [attempt] = await tx.update(loginAttempts).set({ outcome }).where(eq(loginAttempts.id, id)).returning();
+    if (outcome !== "succeeded" || !attempt) return;
+    await tx
+      .update(loginAttempts)
+      .set({ outcome: "forgiven" })
+      .where(and(eq(loginAttempts.email, attempt.email), eq(loginAttempts.ip, attempt.ip), eq(loginAttempts.outcome, "failed")));
+  });
+}
+
+/** Marks the address as one the user signs in from. */
+export async function rememberSignInAddress({ userId, ip }: { userId: string; ip: string }): Promise<void> {
+  await getDb()
+    .insert(signInAddresses)
+    .values({ userId, ip })
+    .onConflictDoUpdate({ target: [signInAddresses.userId, signInAddresses.ip], set: { lastSuccessAt: sql`now()` } });
+}
+
+export interface RefusalRun {
+  orgId: string;
+  throttleKey: string;
+  userId: string | null;
+  userEmail: string | null;
+  ip: string | null;
+  refused: number;
+  firstAt: Date;
+  lastAt: Date;
 }
 
 /**
- * When `limit` or more failures for this email, or for this IP, fall inside the window: the moment
- * the limit-th most recent of them leaves it, until which sign-in is refused. Otherwise null.
+ * Counts one refused attempt in the run of its key, starting a run when none is open. Returns the run's count
+ * (1 for the first refusal).
  */
-export async function throttledUntil({ email, ip, limit, windowMs }: { email: string; ip: string; limit: number; windowMs: number }): Promise<Date | null> {
-  const limitthFailure = async (condition: ReturnType<typeof eq>) => {
-    const [row] = await getDb()
-      .select({ at: loginAttempts.createdAt })
-      .from(loginAttempts)
-      .where(and(condition, eq(loginAttempts.success, false), gt(loginAttempts.createdAt, ago(windowMs))))
-      .orderBy(desc(loginAttempts.createdAt))
-      .offset(limit - 1)
-      .limit(1);
-    return row ? row.at.getTime() + windowMs : 0;
-  };
-  const until = Math.max(await limitthFailure(eq(loginAttempts.email, email)), await limitthFailure(eq(loginAttempts.ip, ip)));
-  return until > 0 ? new Date(until) : null;
+export async function countRefusal(
+  tx: Tx,
+  run: { orgId: string; throttleKey: string; userId: string; userEmail: string; ip: string; until: Date },
+): Promise<number> {
+  const [row] = await tx
+    .insert(signInRefusals)
+    .values({ ...run })
+    .onConflictDoUpdate({
+      target: [signInRefusals.orgId, signInRefusals.throttleKey],
+      set: { refused: sql`${signInRefusals.refused} + 1`, lastAt: sql`now()`, until: sql`greatest(${signInRefusals.until}, excluded.until)` },
+    })
+    .returning({ refused: signInRefusals.refused });
+  return row!.refused;
 }
 
-/** Attempts only matter inside the throttle window; this keeps the table small. */
-export async function pruneLoginAttempts({ olderThanMs }: { olderThanMs: number }): Promise<void> {
+/** Ends the runs whose throttle has lifted (of one key, or all), returning them for their summaries. */
+export async function closeRefusalRuns(executor: Executor, key?: { orgId: string; throttleKey: string }): Promise<RefusalRun[]> {
+  return executor
+    .delete(signInRefusals)
+    .where(and(lt(signInRefusals.until, sql`now()`), key && eq(signInRefusals.orgId, key.orgId), key && eq(signInRefusals.throttleKey, key.throttleKey)))
+    .returning({
+      orgId: signInRefusals.orgId,
+      throttleKey: signInRefusals.throttleKey,
+      userId: signInRefusals.userId,
+      userEmail: signInRefusals.userEmail,
+      ip: signInRefusals.ip,
+      refused: signInRefusals.refused,
+      firstAt: signInRefusals.firstAt,
+      lastAt: signInRefusals.lastAt,
+    });
+}
+
+/** Attempts matter for an hour at most, addresses for `addressesOlderThanMs`: this keeps both tables small. */
+export async function pruneLoginAttempts({ olderThanMs, addressesOlderThanMs }: { olderThanMs: number; addressesOlderThanMs: number }): Promise<void> {
   await getDb().delete(loginAttempts).where(lt(loginAttempts.createdAt, ago(olderThanMs)));
+  await getDb().delete(signInAddresses).where(lt(signInAddresses.lastSuccessAt, ago(addressesOlderThanMs)));
 }

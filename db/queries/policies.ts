@@ -142,14 +142,15 @@ export interface PolicyInput {
   enabled: boolean;
 }
 
+/** Creates a custom policy with its audit row; a taken id is refused with 409, and the refusal audited. */
 export async function createPolicy({ actor, input }: { actor: Actor; input: PolicyInput }): Promise<Policy> {
-  return getDb().transaction(async (tx) => {
+  const created = await getDb().transaction(async (tx) => {
     const [created] = await tx
       .insert(policies)
       .values({ ...input, orgId: actor.orgId })
       .onConflictDoNothing()
       .returning();
-    if (!created) throw ApiError.conflict(`A policy with id "${input.id}" already exists`);
+    if (!created) return null;
     await insertAuditLog(tx, actor, {
       action: "create_policy",
       resource: policyResource(created.id),
@@ -160,6 +161,10 @@ export async function createPolicy({ actor, input }: { actor: Actor; input: Poli
     await notifyAgents(tx, actor, "created", null, created);
     return created;
   });
+  if (created) return created;
+  const message = `A policy with id "${input.id}" already exists`;
+  await recordFailure(actor, { action: "create_policy", resource: policyResource(input.id), details: `Refused: ${message}` });
+  throw ApiError.conflict(message);
 }
 
 export type PolicyUpdate = Partial<Omit<PolicyInput, "id">>;

@@ -4,6 +4,7 @@ import { organizations, policies, users, type Role, type User } from "@/db/schem
 import { MFA_POLICY_ID } from "@/lib/policies/defaults";
 import { ApiError } from "@/lib/errors";
 import { newUserId } from "@/lib/ids";
+import { revokeTokensOf } from "./api-tokens";
 import { insertAuditLog, recordFailure, type Actor } from "./audit-logs";
 import { createOrganization, findOrganizationByName } from "./organizations";
 
@@ -48,7 +49,7 @@ async function insertUser(tx: Tx, input: CreateUserInput): Promise<User> {
     .values({ id: newUserId(), orgId, email, passwordHash: input.passwordHash, role: input.role })
     .onConflictDoNothing()
     .returning();
-  if (!user) throw ApiError.conflict(`A user with email ${email} already exists`);
+  if (!user) throw ApiError.conflict(`A user with email ${email} already exists in this organization`);
   const actor: Actor = { orgId, userId: null, email: null, ...input.actor };
   await insertAuditLog(tx, actor, {
     action: "create_user",
@@ -60,9 +61,20 @@ async function insertUser(tx: Tx, input: CreateUserInput): Promise<User> {
   return user;
 }
 
-/** Creates a user, and its organization when it does not exist yet, with an audit row, in one transaction. */
-export function createUser(input: CreateUserInput): Promise<User> {
-  return getDb().transaction((tx) => insertUser(tx, input));
+/**
+ * Creates a user, and its organization when it does not exist yet, with an audit row, in one transaction. An
+ * email is unique within its organization only, so the answer never tells whether it exists in another one. A
+ * refusal by an admin is audited.
+ */
+export async function createUser(input: CreateUserInput): Promise<User> {
+  try {
+    return await getDb().transaction((tx) => insertUser(tx, input));
+  } catch (error) {
+    if (error instanceof ApiError && input.actor && "id" in input.organization) {
+      await recordFailure({ orgId: input.organization.id, ...input.actor }, { action: "create_user", resource: `user:${normalizeEmail(input.email)}`, details: `Refused: ${error.message}` });
+    }
+    throw error;
+  }
 }
 
 // Any constant: it only serializes concurrent first-run setups.
@@ -81,12 +93,30 @@ export function createFirstAdmin(input: Omit<CreateUserInput, "role" | "actor">)
   });
 }
 
-export async function findUserByEmail({ email }: { email: string }): Promise<User | null> {
-  const [user] = await getDb()
-    .select()
+/**
+ * The account an email signs in to: the one in the named organization, or without a name the oldest enabled
+ * account with that email (an email is unique within an organization, and may exist in several).
+ */
+export async function findSignInUser({ email, organization }: { email: string; organization?: string }): Promise<User | null> {
+  const [row] = await getDb()
+    .select({ user: users })
     .from(users)
-    .where(sql`lower(${users.email}) = ${normalizeEmail(email)}`);
-  return user ?? null;
+    .innerJoin(organizations, eq(organizations.id, users.orgId))
+    .where(and(sql`lower(${users.email}) = ${normalizeEmail(email)}`, organization === undefined ? undefined : eq(organizations.name, organization)))
+    .orderBy(sql`${users.disabledAt} is null desc`, asc(users.createdAt))
+    .limit(1);
+  return row?.user ?? null;
+}
+
+/** Every account with this email, with its organization's name, oldest first (for the operator's CLI). */
+export function findUsersByEmail({ email }: { email: string }): Promise<(User & { orgName: string })[]> {
+  return getDb()
+    .select({ user: users, orgName: organizations.name })
+    .from(users)
+    .innerJoin(organizations, eq(organizations.id, users.orgId))
+    .where(sql`lower(${users.email}) = ${normalizeEmail(email)}`)
+    .orderBy(asc(users.createdAt))
+    .then((rows) => rows.map(({ user, orgName }) => ({ ...user, orgName })));
 }
 
 export async function findUserById({ id }: { id: string }): Promise<User | null> {
@@ -239,16 +269,19 @@ export function setUserDisabled({ actor, userId, disabled }: { actor: Actor; use
 }
 
 /**
- * Sets a user's password and ends every session of theirs (one taken over with the old password must not
- * outlive it), audited as `change_password` with `details`, in one transaction.
+ * Sets a user's password, ends every session of theirs and revokes their API tokens (a session or a token
+ * taken over with the old password must not outlive it), audited as `change_password` with `details` and the
+ * number of tokens revoked, in one transaction. Returns that number.
  */
-export async function setUserPassword({ actor, userId, passwordHash, details }: { actor: Actor; userId: string; passwordHash: string; details: string }): Promise<void> {
-  await getDb().transaction(async (tx) => {
+export async function setUserPassword({ actor, userId, passwordHash, details }: { actor: Actor; userId: string; passwordHash: string; details: string }): Promise<number> {
+  return getDb().transaction(async (tx) => {
     await tx
       .update(users)
       .set({ passwordHash, sessionVersion: sql`${users.sessionVersion} + 1` })
       .where(eq(users.id, userId));
-    await insertAuditLog(tx, actor, { action: "change_password", resource: userResource(userId), details, success: true });
+    const revoked = await revokeTokensOf(tx, userId);
+    await insertAuditLog(tx, actor, { action: "change_password", resource: userResource(userId), details: `${details}; ${revoked} API token(s) revoked`, success: true });
+    return revoked;
   });
 }
 

@@ -8,7 +8,7 @@ import { databaseReady } from "@/db";
 import type { User } from "@/db/schema";
 import { clientIp, userAgent } from "@/lib/api/request";
 import { env } from "@/lib/env";
-import { SESSION_COOKIE, sessionCookieSecure } from "./session-cookie";
+import { SESSION_ABSOLUTE_LIFETIME_SECONDS, SESSION_COOKIE, sessionCookieSecure } from "./session-cookie";
 import type { MfaState } from "./sign-in";
 
 /**
@@ -23,6 +23,8 @@ export interface SessionUser {
   user: User;
   mfa: MfaState;
   access: SessionAccess;
+  /** Random per sign-in: what binds an MFA enrolment to the session that started it. */
+  sessionId: string;
 }
 
 function accessFor(user: User, mfa: MfaState, mfaRequired: boolean): SessionAccess {
@@ -30,13 +32,24 @@ function accessFor(user: User, mfa: MfaState, mfaRequired: boolean): SessionAcce
   return user.totpEnabledAt ? "reauth" : "enroll";
 }
 
-/** Checks the claims of a session against the database: a disabled user or an ended session yields null. */
-async function resolve(claims: Partial<SessionClaims> | null | undefined): Promise<SessionUser | null> {
-  if (!claims?.uid || typeof claims.sv !== "number" || !claims.mfa) return null;
+/** Claims of a session that can still be live: complete, and within the absolute lifetime since sign-in. */
+export function liveClaims(claims: Partial<SessionClaims> | null | undefined, now = Date.now()): SessionClaims | null {
+  if (!claims?.uid || typeof claims.sv !== "number" || !claims.mfa || typeof claims.sid !== "string" || typeof claims.at !== "number") return null;
+  if (now / 1000 >= claims.at + SESSION_ABSOLUTE_LIFETIME_SECONDS) return null;
+  return claims as SessionClaims;
+}
+
+/**
+ * Checks the claims of a session against the database: an incomplete or expired session, a disabled user, or an
+ * ended session (its version bumped by a sign-out, a password change, an enrolment, an MFA reset) yields null.
+ */
+export async function resolveSession(raw: Partial<SessionClaims> | null | undefined): Promise<SessionUser | null> {
+  const claims = liveClaims(raw);
+  if (!claims) return null;
   await databaseReady();
   const found = await findSessionUser({ id: claims.uid, sessionVersion: claims.sv });
   if (!found) return null;
-  return { user: found.user, mfa: claims.mfa, access: accessFor(found.user, claims.mfa, found.mfaRequired) };
+  return { user: found.user, mfa: claims.mfa, access: accessFor(found.user, claims.mfa, found.mfaRequired), sessionId: claims.sid };
 }
 
 function readClaims(req: Request | { headers: Headers }): Promise<Partial<SessionClaims> | null> {
@@ -47,7 +60,7 @@ function readClaims(req: Request | { headers: Headers }): Promise<Partial<Sessio
 
 /** The session of an API request, from its cookie. */
 export async function sessionFromRequest(request: Request): Promise<SessionUser | null> {
-  return resolve(await readClaims(request));
+  return resolveSession(await readClaims(request));
 }
 
 /**
@@ -59,7 +72,7 @@ export async function currentSession(): Promise<SessionUser | null> {
     .getAll()
     .map(({ name, value }) => `${name}=${value}`)
     .join("; ");
-  return resolve(await readClaims({ headers: new Headers({ cookie: cookieHeader }) }));
+  return resolveSession(await readClaims({ headers: new Headers({ cookie: cookieHeader }) }));
 }
 
 export async function actorFromHeaders(user: Pick<User, "id" | "email" | "orgId">): Promise<Actor> {

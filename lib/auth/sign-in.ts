@@ -1,19 +1,18 @@
-import { insertAuditLog, type Actor } from "@/db/queries/audit-logs";
-import { recordLoginAttempt, throttledUntil } from "@/db/queries/login-attempts";
+import { recordFailure, type Actor } from "@/db/queries/audit-logs";
+import { rememberSignInAddress, settleLoginAttempt } from "@/db/queries/login-attempts";
 import { acceptTotpStep, spendRecoveryCode } from "@/db/queries/mfa";
-import { findSessionUser, findUserByEmail, markSignedIn, normalizeEmail } from "@/db/queries/users";
-import { getDb } from "@/db";
+import { findSessionUser, findSignInUser, markSignedIn, normalizeEmail } from "@/db/queries/users";
 import type { User } from "@/db/schema";
 import { decryptSecret } from "./crypto";
 import { verifyPassword } from "./password";
+import { reserveSignInAttempt } from "./throttle";
 import { hashRecoveryCode, matchTotp } from "./totp";
 
-export const MAX_FAILED_ATTEMPTS = 10;
-export const THROTTLE_WINDOW_MS = 15 * 60 * 1000;
-
-/** What a throttled user reads: when they may try again, in whole minutes. */
+/** What a throttled user reads: when they may try again, in seconds under a minute, else in whole minutes. */
 export function tooManyAttemptsMessage(retryAt: Date): string {
-  const minutes = Math.max(1, Math.ceil((retryAt.getTime() - Date.now()) / 60_000));
+  const seconds = Math.max(1, Math.ceil((retryAt.getTime() - Date.now()) / 1000));
+  if (seconds < 60) return `Too many attempts. Try again in ${seconds} second${seconds === 1 ? "" : "s"}.`;
+  const minutes = Math.ceil(seconds / 60);
   return `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`;
 }
 
@@ -35,6 +34,8 @@ export interface SignInAttempt {
   password: string;
   /** A 6-digit TOTP code or a recovery code, on the second step. */
   code?: string;
+  /** The organization's name, for an email that has accounts in several. */
+  organization?: string;
   ip: string;
   userAgent: string | null;
 }
@@ -59,27 +60,23 @@ async function verifySecondFactor(user: User, code: string, actor: Actor): Promi
 /**
  * The whole sign-in decision, independent of Auth.js: throttling, password, second factor, and the audit
  * trail. Messages never reveal whether an email exists, and an unknown email costs a full argon2id check.
+ * Each attempt is counted before its check runs (lib/auth/throttle.ts), so concurrent guesses cannot slip past.
  */
 export async function attemptSignIn(attempt: SignInAttempt): Promise<SignInResult> {
   const email = normalizeEmail(attempt.email);
   const { ip } = attempt;
-  const user = await findUserByEmail({ email });
+  const user = await findSignInUser({ email, organization: attempt.organization });
   // Audit rows belong to an organization: attempts on unknown emails are only counted, not audited.
   const actor: Actor | null = user && { orgId: user.orgId, userId: user.id, email: user.email, ip, userAgent: attempt.userAgent };
-  const auditFailure = async (details: string) => {
-    if (actor) await insertAuditLog(getDb(), actor, { action: "login_failed", resource: `user:${actor.userId}`, details, success: false });
-  };
-  const fail = async (reason: "invalid_credentials" | "invalid_code", details: string): Promise<SignInResult> => {
-    await recordLoginAttempt({ email, ip, success: false });
-    await auditFailure(details);
+  const reservation = await reserveSignInAttempt({ email, ip, subject: actor && user && { actor, userId: user.id } });
+  if (!reservation.ok) return { ok: false, reason: "rate_limited", retryAt: reservation.retryAt };
+
+  const fail = async (reason: "invalid_credentials" | "invalid_code" | "mfa_required", details: string): Promise<SignInResult> => {
+    await settleLoginAttempt({ id: reservation.attemptId, outcome: "failed" });
+    if (actor) await recordFailure(actor, { action: "login_failed", resource: `user:${actor.userId}`, details });
     return { ok: false, reason };
   };
 
-  const retryAt = await throttledUntil({ email, ip, limit: MAX_FAILED_ATTEMPTS, windowMs: THROTTLE_WINDOW_MS });
-  if (retryAt) {
-    await auditFailure("Too many failed attempts");
-    return { ok: false, reason: "rate_limited", retryAt };
-  }
   const passwordOk = await verifyPassword(user?.passwordHash, attempt.password);
   if (!user || !actor || !passwordOk) return fail("invalid_credentials", "Wrong password");
   if (user.disabledAt) return fail("invalid_credentials", "Account disabled");
@@ -91,13 +88,15 @@ export async function attemptSignIn(attempt: SignInAttempt): Promise<SignInResul
     if (!(await verifySecondFactor(user, attempt.code, actor))) return fail("invalid_code", "Wrong MFA code");
     mfa = "verified";
   } else if (mfaRequired && user.totpEnabledAt) {
-    // The password was right; the second step asks for the code. Not a failure.
-    return { ok: false, reason: "mfa_required" };
+    // The password was right, but the attempt does not sign in: it counts, so that someone holding only the
+    // password can neither probe nor fill the audit log without limit. The code step that follows forgives it.
+    return fail("mfa_required", "Correct password; refused until an MFA code is given");
   } else if (mfaRequired) {
     mfa = "enroll";
   }
 
-  await recordLoginAttempt({ email, ip, success: true });
+  await settleLoginAttempt({ id: reservation.attemptId, outcome: "succeeded" });
+  await rememberSignInAddress({ userId: user.id, ip });
   await markSignedIn({ actor, userId: user.id, details: SIGN_IN_DETAILS[mfa] });
   return { ok: true, user, mfa };
 }

@@ -8,12 +8,13 @@ import { createApiToken, findApiToken, listApiTokens, revokeApiToken } from "@/d
 import { createEnrollmentKey } from "@/db/queries/enrollment-keys";
 import type { Actor } from "@/db/queries/audit-logs";
 import { listOrganizations } from "@/db/queries/organizations";
-import { createUser, findUserByEmail, setUserPassword } from "@/db/queries/users";
+import { createUser, findUsersByEmail, setUserPassword } from "@/db/queries/users";
 import { ROLES } from "@/db/schema";
 import { hashPassword, MIN_PASSWORD_LENGTH } from "@/lib/auth/password";
 import { issueSecret } from "@/lib/auth/secrets";
 import { env } from "@/lib/env";
 import { ApiError } from "@/lib/errors";
+import { findUnsafeInput, plainName } from "@/lib/validation";
 
 export interface CommandIo {
   out: (line: string) => void;
@@ -26,12 +27,15 @@ const USAGE = `Usage: npm run cli -- <command> [options]
 
   user create --email E --password P --role admin|viewer [--org NAME]
       Creates a user. Pass --password - to read the password from stdin.
-  user set-password --email E --password P
-      Sets a user's password (a forgotten one) and ends every session of theirs. --password - reads stdin.
-  token create --email E --name N [--expires-days D]
+  user set-password --email E --password P [--org NAME]
+      Sets a user's password (a forgotten one), ends every session of theirs and revokes their API tokens.
+      --password - reads stdin.
+  token create --email E --name N [--expires-days D] [--org NAME]
       Creates an API token for the user; the token alone is on the last line.
-  token list --email E
+  token list --email E [--org NAME]
       Lists the user's tokens, one a line, id first. Secrets are never shown.
+
+  An email may have accounts in several organizations: --org picks one.
   token revoke --id ID
       Revokes a token.
   enroll-key create [--uses N] [--expires-hours H] [--org NAME]
@@ -44,6 +48,8 @@ class UsageError extends Error {}
 const cliActor = (orgId: string): Actor => ({ orgId, userId: null, email: null, userAgent: "palisade-cli" });
 
 function parse<T extends z.ZodType>(schema: T, values: unknown): z.output<T> {
+  const unsafe = findUnsafeInput(values);
+  if (unsafe) throw new UsageError(`--${unsafe.path.join(".")}: ${unsafe.message}`);
   const result = schema.safeParse(values);
   if (!result.success) {
     throw new UsageError(result.error.issues.map((issue) => `--${issue.path.join(".")}: ${issue.message}`).join("\n"));
@@ -51,9 +57,14 @@ function parse<T extends z.ZodType>(schema: T, values: unknown): z.output<T> {
   return result.data;
 }
 
-async function requireUser(email: string) {
-  const user = await findUserByEmail({ email });
-  if (!user) throw new UsageError(`No user with email ${email}`);
+/** The user with this email: in the organization named by --org, or the only one with that email. */
+async function requireUser(email: string, orgName: string | undefined) {
+  const matches = (await findUsersByEmail({ email })).filter((user) => orgName === undefined || user.orgName === orgName);
+  const [user] = matches;
+  if (!user) throw new UsageError(`No user with email ${email}${orgName === undefined ? "" : ` in organization ${JSON.stringify(orgName)}`}`);
+  if (matches.length > 1) {
+    throw new UsageError(`${email} has accounts in ${matches.length} organizations (${matches.map((match) => JSON.stringify(match.orgName)).join(", ")}); pass --org NAME`);
+  }
   return user;
 }
 
@@ -119,7 +130,7 @@ const commands: Record<string, (args: string[], io: CommandIo) => Promise<void>>
         email: z.email(),
         password: z.string(),
         role: z.enum(ROLES),
-        org: z.string().trim().min(1).max(100).optional(),
+        org: plainName({ max: 100 }).optional(),
       }),
       values,
     );
@@ -133,32 +144,33 @@ const commands: Record<string, (args: string[], io: CommandIo) => Promise<void>>
   },
 
   async "user set-password"(args, io) {
-    const { values } = parseArgs({ args, options: { email: { type: "string" }, password: { type: "string" } } });
-    const input = parse(z.object({ email: z.email(), password: z.string() }), values);
-    const user = await requireUser(input.email);
-    await setUserPassword({
+    const { values } = parseArgs({ args, options: { email: { type: "string" }, password: { type: "string" }, org: { type: "string" } } });
+    const input = parse(z.object({ email: z.email(), password: z.string(), org: z.string().trim().min(1).optional() }), values);
+    const user = await requireUser(input.email, input.org);
+    const revoked = await setUserPassword({
       actor: cliActor(user.orgId),
       userId: user.id,
       passwordHash: await passwordHashFrom(input.password, io),
       details: `Password of ${user.email} set from the CLI; every session ended`,
     });
-    io.out(`Set a new password for ${user.email}; every session of theirs has ended.`);
+    io.out(`Set a new password for ${user.email}; every session of theirs has ended and ${revoked} API token(s) were revoked.`);
   },
 
   async "token create"(args, io) {
     const { values } = parseArgs({
       args,
-      options: { email: { type: "string" }, name: { type: "string" }, "expires-days": { type: "string" } },
+      options: { email: { type: "string" }, name: { type: "string" }, "expires-days": { type: "string" }, org: { type: "string" } },
     });
     const input = parse(
       z.object({
         email: z.email(),
-        name: z.string().trim().min(1).max(100),
+        name: plainName({ max: 100 }),
         "expires-days": z.coerce.number().int().min(1).max(3650).optional(),
+        org: z.string().trim().min(1).optional(),
       }),
       values,
     );
-    const user = await requireUser(input.email);
+    const user = await requireUser(input.email, input.org);
     const issued = issueSecret("apiToken");
     const days = input["expires-days"];
     const token = await createApiToken({
@@ -175,9 +187,9 @@ const commands: Record<string, (args: string[], io: CommandIo) => Promise<void>>
   },
 
   async "token list"(args, io) {
-    const { values } = parseArgs({ args, options: { email: { type: "string" } } });
-    const input = parse(z.object({ email: z.email() }), values);
-    const user = await requireUser(input.email);
+    const { values } = parseArgs({ args, options: { email: { type: "string" }, org: { type: "string" } } });
+    const input = parse(z.object({ email: z.email(), org: z.string().trim().min(1).optional() }), values);
+    const user = await requireUser(input.email, input.org);
     for (const token of await listApiTokens({ orgId: user.orgId, userId: user.id })) {
       const state = token.revokedAt ? "revoked" : token.expiresAt && token.expiresAt <= new Date() ? "expired" : "active";
       const fields = [

@@ -2,6 +2,8 @@ import { databaseReady, databaseTarget } from "@/db";
 import { pruneAgentEvents } from "@/db/queries/agent-events";
 import { pruneVersionReports } from "@/db/queries/convergence";
 import { pruneLoginAttempts } from "@/db/queries/login-attempts";
+import { pruneMfaEnrollments } from "@/db/queries/mfa";
+import { summarizeRefusalRuns, THROTTLE } from "@/lib/auth/throttle";
 import { env } from "@/lib/env";
 import { stopEventDelivery } from "@/lib/events/shutdown";
 import { logError } from "@/lib/log";
@@ -10,6 +12,9 @@ import { startControlSocket } from "@/lib/server/control-socket";
 
 const MAINTENANCE_INTERVAL_MS = 60_000;
 const LOGIN_ATTEMPT_RETENTION_MS = 24 * 60 * 60 * 1000;
+const USUAL_ADDRESS_RETENTION_MS = THROTTLE.knownAddressMs;
+// An enrolment page left open this long starts over.
+const MFA_ENROLLMENT_RETENTION_MS = 24 * 60 * 60 * 1000;
 // The convergence views show the newest ten versions; a few more are kept for the API.
 const VERSION_REPORTS_KEPT = 50;
 
@@ -17,7 +22,9 @@ const VERSION_REPORTS_KEPT = 50;
 async function maintain(): Promise<void> {
   try {
     await pruneAgentEvents({ keep: env().AGENT_EVENT_RETENTION });
-    await pruneLoginAttempts({ olderThanMs: LOGIN_ATTEMPT_RETENTION_MS });
+    await pruneLoginAttempts({ olderThanMs: LOGIN_ATTEMPT_RETENTION_MS, addressesOlderThanMs: USUAL_ADDRESS_RETENTION_MS });
+    await summarizeRefusalRuns();
+    await pruneMfaEnrollments({ olderThanMs: MFA_ENROLLMENT_RETENTION_MS });
     await pruneVersionReports({ keepVersions: VERSION_REPORTS_KEPT });
   } catch (error) {
     logError("maintenance", error);

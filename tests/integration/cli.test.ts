@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import * as enroll from "@/app/api/agents/enroll/route";
 import * as collection from "@/app/api/policies/route";
-import { findUserByEmail } from "@/db/queries/users";
+import { findSignInUser } from "@/db/queries/users";
 import { runCommand } from "@/lib/cli/commands";
 import { verifyPassword } from "@/lib/auth/password";
 import { randomHex } from "@/lib/ids";
@@ -26,7 +26,7 @@ describe("admin CLI commands", () => {
   it("creates a user with an argon2id password in the named organization", async () => {
     const result = await cli("user", "create", "--email", email, "--password", "correct horse battery", "--role", "admin", "--org", org);
     expect(result.code).toBe(0);
-    const user = await findUserByEmail({ email });
+    const user = await findSignInUser({ email });
     expect(user?.email).toBe(email.toLowerCase());
     expect(user?.passwordHash).toMatch(/^\$argon2id\$/);
     expect(await verifyPassword(user?.passwordHash, "correct horse battery")).toBe(true);
@@ -36,10 +36,10 @@ describe("admin CLI commands", () => {
   });
 
   it("sets a forgotten password from stdin, ending the user's sessions, and refuses a short one", async () => {
-    const before = (await findUserByEmail({ email }))!;
+    const before = (await findSignInUser({ email }))!;
     const code = await runCommand(["user", "set-password", "--email", email, "--password", "-"], { out: () => {}, err: () => {}, stdin: "a brand new passphrase\n" });
     expect(code).toBe(0);
-    const after = (await findUserByEmail({ email }))!;
+    const after = (await findSignInUser({ email }))!;
     expect(await verifyPassword(after.passwordHash, "a brand new passphrase")).toBe(true);
     expect(after.sessionVersion).toBe(before.sessionVersion + 1);
     const short = await cli("user", "set-password", "--email", email, "--password", "short");

@@ -5,7 +5,8 @@ import { verifyPassword } from "@/lib/auth/password";
 import { changeOwnPassword } from "@/lib/auth/password-change";
 import { attemptSignIn } from "@/lib/auth/sign-in";
 import { actorFor } from "@/lib/auth/principal";
-import { createTestOrg, TEST_PASSWORD } from "../helpers";
+import * as policies from "@/app/api/policies/route";
+import { call, createTestOrg, TEST_PASSWORD } from "../helpers";
 
 const NEW_PASSWORD = "a different, longer passphrase";
 
@@ -19,9 +20,11 @@ async function setUp() {
 }
 
 describe("changing one's own password", () => {
-  it("sets the new password, ends every session of the user, and audits it", async () => {
+  it("sets the new password, ends every session of the user, revokes their API tokens, and audits it", async () => {
     const { org, user, actor } = await setUp();
-    expect(await changeOwnPassword({ user, actor, currentPassword: TEST_PASSWORD, newPassword: NEW_PASSWORD })).toEqual({ ok: true });
+    expect((await call(policies.GET, "GET", "/api/policies", { token: org.viewer.token })).status).toBe(200);
+    expect(await changeOwnPassword({ user, actor, currentPassword: TEST_PASSWORD, newPassword: NEW_PASSWORD })).toEqual({ ok: true, revokedTokens: 1 });
+    expect((await call(policies.GET, "GET", "/api/policies", { token: org.viewer.token })).status).toBe(401);
 
     const after = (await findUserById({ id: user.id }))!;
     expect(await verifyPassword(after.passwordHash, NEW_PASSWORD)).toBe(true);
@@ -44,12 +47,14 @@ describe("changing one's own password", () => {
     expect(await listAuditLogs({ orgId: org.orgId, action: "change_password", limit: 10 })).toMatchObject([{ success: false, details: "Refused: wrong current password" }]);
   });
 
-  it("counts wrong current passwords with failed sign-ins: after 10, even the right one is refused", async () => {
+  it("counts wrong current passwords with failed sign-ins: after 10 from one address, even the right one is refused there, not elsewhere", async () => {
     const { user, actor } = await setUp();
     for (let i = 0; i < 10; i++) {
       expect(await changeOwnPassword({ user, actor, currentPassword: `guess number ${i}`, newPassword: NEW_PASSWORD })).toMatchObject({ reason: "wrong_password" });
     }
     expect(await changeOwnPassword({ user, actor, currentPassword: TEST_PASSWORD, newPassword: NEW_PASSWORD })).toMatchObject({ ok: false, reason: "rate_limited" });
-    expect(await attemptSignIn({ email: user.email, password: TEST_PASSWORD, ip: "203.0.113.10", userAgent: null })).toMatchObject({ ok: false, reason: "rate_limited" });
+    expect(await attemptSignIn({ email: user.email, password: TEST_PASSWORD, ip: actor.ip, userAgent: null })).toMatchObject({ ok: false, reason: "rate_limited" });
+    // The owner is not locked out: from another address the right password still signs in.
+    expect(await attemptSignIn({ email: user.email, password: TEST_PASSWORD, ip: "203.0.113.10", userAgent: null })).toMatchObject({ ok: true });
   });
 });

@@ -9,6 +9,7 @@ import { tooManyAttemptsMessage } from "@/lib/auth/sign-in";
 export interface SignInState {
   step: "password" | "code";
   email: string;
+  organization: string;
   error?: string;
 }
 
@@ -22,13 +23,14 @@ export async function signInAction(_previous: SignInState, form: FormData): Prom
   const email = String(form.get("email") ?? "");
   const password = String(form.get("password") ?? "");
   const code = String(form.get("code") ?? "");
+  const organization = String(form.get("organization") ?? "");
   try {
-    await signIn("credentials", { email, password, code, redirect: false });
+    await signIn("credentials", { email, password, code, organization, redirect: false });
   } catch (error) {
     if (!(error instanceof CredentialsSignin)) throw error;
-    if (error.code === "mfa_required") return { step: "code", email };
+    if (error.code === "mfa_required") return { step: "code", email, organization };
     // A wrong code keeps the code step; anything else starts over from the password.
-    return { step: error.code === "invalid_code" ? "code" : "password", email, error: messageFor(error.code) };
+    return { step: error.code === "invalid_code" ? "code" : "password", email, organization, error: messageFor(error.code) };
   }
   redirect(safeRedirectPath(form.get("callbackUrl")));
 }

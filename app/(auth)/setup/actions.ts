@@ -3,25 +3,35 @@
 import { redirect } from "next/navigation";
 import { z } from "zod";
 import { signIn } from "@/auth";
-import { createFirstAdmin } from "@/db/queries/users";
+import { countUsers, createFirstAdmin } from "@/db/queries/users";
 import { hashPassword, newPasswordSchema } from "@/lib/auth/password";
 import { fieldErrors, type FormState } from "@/lib/forms";
+import { findUnsafeInput, plainName } from "@/lib/validation";
 
 const setupSchema = z
   .object({
-    organization: z.string().trim().min(1, "Enter your organization's name").max(100, "At most 100 characters"),
+    organization: plainName({ max: 100 }),
     email: z.email("Enter a valid email address"),
     password: newPasswordSchema,
     confirm: z.string(),
   })
   .refine((input) => input.password === input.confirm, { path: ["confirm"], message: "The passwords do not match" });
 
+const SETUP_DONE: FormState = { error: "Setup is already complete: sign in instead." };
+
+/**
+ * First-run setup. Reachable without a session (by its action id, even after setup), so it checks that setup can
+ * still happen before any costly work: a password is hashed only while no user exists.
+ */
 export async function setupAction(_previous: FormState, form: FormData): Promise<FormState> {
-  const parsed = setupSchema.safeParse(Object.fromEntries(form));
+  if ((await countUsers()) > 0) return SETUP_DONE;
+  const input = Object.fromEntries(form);
+  if (findUnsafeInput(input)) return { error: "Check the highlighted fields." };
+  const parsed = setupSchema.safeParse(input);
   if (!parsed.success) return { error: "Check the highlighted fields.", fields: fieldErrors(parsed.error) };
   const { organization, email, password } = parsed.data;
   const user = await createFirstAdmin({ email, passwordHash: await hashPassword(password), organization: { name: organization } });
-  if (!user) return { error: "Setup is already complete: sign in instead." };
+  if (!user) return SETUP_DONE;
   await signIn("credentials", { email, password, redirect: false });
   redirect("/");
 }

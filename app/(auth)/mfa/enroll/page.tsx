@@ -11,7 +11,7 @@ export default async function EnrollPage() {
   const { user, session } = await requireUser({ allowEnrollment: true });
   // Once enrolled the form shows the recovery codes it just received (the page re-renders after the
   // session cookie changes, so it must not redirect here), or says MFA is already on.
-  const sealed = user.totpEnabledAt ? null : await pendingTotpSecret({ userId: user.id, sealedCandidate: encryptSecret(newTotpSecret()) });
+  const sealed = user.totpEnabledAt ? null : await pendingTotpSecret({ userId: user.id, sessionId: session.sessionId, sealedCandidate: encryptSecret(newTotpSecret()) });
   if (!sealed) return <EnrollForm setup={null} required={false} />;
   const secret = decryptSecret(sealed);
   const { qrSvg } = await totpEnrollment(secret, user.email);

@@ -2,6 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
+import { recordFailure } from "@/db/queries/audit-logs";
 import { resetMfa } from "@/db/queries/mfa";
 import { createUser, setUserDisabled, updateUserRole } from "@/db/queries/users";
 import { ROLES } from "@/db/schema";
@@ -49,7 +50,11 @@ export const setUserDisabledAction = consoleAction(
 /** Clears another user's authenticator and recovery codes and ends their sessions; they enrol again at their next sign-in. */
 export const resetMfaAction = consoleAction({ role: "admin", schema: z.object({ userId }), audit: (input) => ({ action: "mfa_reset", resource: userResource(input) }) }, async ({ userId }, { user, actor }) => {
   // Your own reset would sign you out with no way back in until you enrol again; another admin does it.
-  if (userId === user.id) return { error: "You cannot reset your own MFA. Ask another admin." };
+  if (userId === user.id) {
+    const refusal = "You cannot reset your own MFA. Ask another admin.";
+    await recordFailure(actor, { action: "mfa_reset", resource: `user:${userId}`, details: `Refused: ${refusal}` });
+    return { error: refusal };
+  }
   if (!(await resetMfa({ actor, userId }))) return { error: "User not found" };
   refreshUsers();
   return { success: "MFA reset" };
