@@ -1,7 +1,7 @@
 import type { Actor } from "@/db/queries/audit-logs";
 import { databaseReady } from "@/db";
 import type { Agent, Role, User } from "@/db/schema";
-import { actorFor, authenticateAgent, authenticateUser } from "@/lib/auth/principal";
+import { actorFor, authenticateAgent, authenticateUser, type AuthenticateOptions } from "@/lib/auth/principal";
 import { ApiError, type ApiFamily } from "@/lib/errors";
 import { logError } from "@/lib/log";
 
@@ -32,17 +32,21 @@ export interface UserRouteContext<P extends Params> {
   actor: Actor;
 }
 
+export interface UserRouteOptions extends AuthenticateOptions {
+  family: ApiFamily;
+  role: Role;
+}
+
 /**
  * A route for console users (API token or session). `role: "admin"` refuses viewers with 403.
- * Every query the handler makes is scoped with `actor.orgId`.
+ * `sameOriginOnly: true` refuses a console session's request from another site with 403, whatever the
+ * method: for a GET that has an effect, such as an audited export. Every query the handler makes is
+ * scoped with `actor.orgId`.
  */
-export function userRoute<P extends Params = Params>(
-  options: { family: ApiFamily; role: Role },
-  handler: (context: UserRouteContext<P>) => Promise<Response>,
-) {
+export function userRoute<P extends Params = Params>(options: UserRouteOptions, handler: (context: UserRouteContext<P>) => Promise<Response>) {
   return (request: Request, context: RouteContext<P>) =>
     respond(options.family, request, async () => {
-      const { user } = await authenticateUser(request);
+      const { user } = await authenticateUser(request, { sameOriginOnly: options.sameOriginOnly });
       if (options.role === "admin" && user.role !== "admin") throw ApiError.forbidden();
       return handler({ request, params: await context.params, user, actor: actorFor(user, request) });
     });
