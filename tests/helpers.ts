@@ -1,9 +1,13 @@
+import { encode } from "next-auth/jwt";
+import type { SessionClaims } from "@/auth";
 import { createApiToken } from "@/db/queries/api-tokens";
 import { createUser } from "@/db/queries/users";
 import type { Role, User } from "@/db/schema";
 import { hashPassword } from "@/lib/auth/password";
 import { actorFor } from "@/lib/auth/principal";
 import { issueSecret } from "@/lib/auth/secrets";
+import { SESSION_COOKIE, SESSION_MAX_AGE_SECONDS, sessionCookieSecure } from "@/lib/auth/session-cookie";
+import { env } from "@/lib/env";
 import { randomHex } from "@/lib/ids";
 
 export const TEST_PASSWORD = "correct horse battery staple";
@@ -45,6 +49,27 @@ export async function createTestOrg(): Promise<TestOrg> {
   const admin = await createTestUser("admin", { name: `org-${randomHex(6)}` });
   const viewer = await createTestUser("viewer", { id: admin.user.orgId });
   return { orgId: admin.user.orgId, admin, viewer };
+}
+
+/**
+ * A `Cookie` header carrying a console session of the user, signed in with MFA, encoded as Auth.js encodes
+ * it (same cookie name and salt as lib/auth/session.ts, the claims of auth.ts).
+ */
+export async function sessionCookie(user: User, overrides: Partial<SessionClaims> = {}): Promise<string> {
+  const name = SESSION_COOKIE(sessionCookieSecure());
+  const claims: SessionClaims = {
+    uid: user.id,
+    email: user.email,
+    role: user.role,
+    orgId: user.orgId,
+    sv: user.sessionVersion,
+    mfa: "verified",
+    sid: randomHex(16),
+    at: Math.floor(Date.now() / 1000),
+    ...overrides,
+  };
+  const value = await encode({ token: { ...claims }, secret: env().AUTH_SECRET!, salt: name, maxAge: SESSION_MAX_AGE_SECONDS });
+  return `${name}=${value}`;
 }
 
 type Handler<P> = (request: Request, context: { params: Promise<P> }) => Promise<Response>;

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { recordFailure, type Actor } from "@/db/queries/audit-logs";
 import { databaseReady } from "@/db";
 import type { Agent, AuditAction, Role, User } from "@/db/schema";
-import { actorFor, authenticateAgent, authenticateUser } from "@/lib/auth/principal";
+import { actorFor, authenticateAgent, authenticateUser, type AuthenticateOptions } from "@/lib/auth/principal";
 import { ApiError, type ApiFamily } from "@/lib/errors";
 import { logError } from "@/lib/log";
 import { validateInput } from "./request";
@@ -38,7 +38,7 @@ export interface UserRouteContext<P extends Params> {
 
 const pathParams = z.record(z.string(), z.string());
 
-export interface UserRouteOptions<P extends Params> {
+export interface UserRouteOptions<P extends Params> extends AuthenticateOptions {
   family: ApiFamily;
   role: Role;
   /** For writes: the audit action and resource under which a refusal for want of the role is recorded. */
@@ -47,12 +47,14 @@ export interface UserRouteOptions<P extends Params> {
 
 /**
  * A route for console users (API token or session). `role: "admin"` refuses viewers with 403, audited when the
- * route names its `audit` action. Every query the handler makes is scoped with `actor.orgId`.
+ * route names its `audit` action. `sameOriginOnly: true` refuses a console session's request from another site
+ * with 403, whatever the method: for a GET that has an effect, such as an audited export. Every query the
+ * handler makes is scoped with `actor.orgId`.
  */
 export function userRoute<P extends Params = Params>(options: UserRouteOptions<P>, handler: (context: UserRouteContext<P>) => Promise<Response>) {
   return (request: Request, context: RouteContext<P>) =>
     respond(options.family, request, async () => {
-      const { user, credential } = await authenticateUser(request);
+      const { user, credential } = await authenticateUser(request, { sameOriginOnly: options.sameOriginOnly });
       const actor = actorFor(user, request);
       const params = validateInput(await context.params, pathParams, "path") as P;
       if (options.role === "admin" && user.role !== "admin") {

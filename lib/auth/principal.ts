@@ -36,6 +36,20 @@ async function principalFromApiToken(token: string): Promise<UserPrincipal | nul
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
+/** The host this request was sent to, as the browser saw it. */
+function requestHost(request: Request): string {
+  return request.headers.get("x-forwarded-host") ?? request.headers.get("host") ?? new URL(request.url).host;
+}
+
+/**
+ * Whether an `Origin` or `Referer` value names this server's own origin. "null", an empty value and
+ * anything that is not a URL (`http://[`) do not: they are refused, never an error.
+ */
+function isThisOrigin(request: Request, value: string | null): boolean {
+  if (value === null || !URL.canParse(value)) return false;
+  return new URL(value).host === requestHost(request);
+}
+
 /**
  * A session cookie rides along on any request the browser makes, so a write authenticated by it must come
  * from this origin. SameSite=Lax already stops most cross-site writes; this refuses the rest.
@@ -44,15 +58,42 @@ function isCrossSiteWrite(request: Request): boolean {
   if (SAFE_METHODS.has(request.method)) return false;
   const origin = request.headers.get("origin");
   if (origin === null) return request.headers.get("sec-fetch-site") === "cross-site";
-  const host = request.headers.get("x-forwarded-host") ?? request.headers.get("host");
-  return origin === "null" || new URL(origin).host !== host;
+  return !isThisOrigin(request, origin);
+}
+
+/** `Sec-Fetch-Site` values of a request this origin made, or the user made by typing an address or opening a bookmark. */
+const OWN_FETCH_SITES = new Set(["same-origin", "none"]);
+
+/**
+ * For a GET with an effect (an audited export): SameSite=Lax still sends the cookie on a top-level
+ * navigation from another site, so such a request must show it comes from this origin. Current browsers
+ * send `Sec-Fetch-Site` to HTTPS and localhost origins: `same-origin` and `none` (a typed address or a
+ * bookmark) pass, `same-site` and `cross-site` do not. Without it (an older browser, or plain HTTP), a
+ * `Referer` of this origin is required (the console's pages send one: Referrer-Policy same-origin).
+ * An `Origin` of another site is refused in any case.
+ */
+function isCrossSiteRequest(request: Request): boolean {
+  const origin = request.headers.get("origin");
+  if (origin !== null && !isThisOrigin(request, origin)) return true;
+  const fetchSite = request.headers.get("sec-fetch-site");
+  if (fetchSite !== null) return !OWN_FETCH_SITES.has(fetchSite);
+  return !isThisOrigin(request, request.headers.get("referer"));
+}
+
+export interface AuthenticateOptions {
+  /**
+   * Refuse a console session's request (any method) unless it comes from this origin, for a read that has
+   * an effect. API tokens are not sent by browsers on their own, so they are unaffected.
+   */
+  sameOriginOnly?: boolean;
 }
 
 /**
  * Authenticates the caller as a user: a Bearer API token when an Authorization header is present,
- * otherwise the console session cookie. Anything else throws the 401 every family documents.
+ * otherwise the console session cookie. Anything else throws the 401 every family documents; a session's
+ * request from another site throws 403.
  */
-export async function authenticateUser(request: Request): Promise<UserPrincipal> {
+export async function authenticateUser(request: Request, options: AuthenticateOptions = {}): Promise<UserPrincipal> {
   const token = bearerCredential(request);
   if (token !== null) {
     const principal = token ? await principalFromApiToken(token) : null;
@@ -62,6 +103,7 @@ export async function authenticateUser(request: Request): Promise<UserPrincipal>
   const session = await sessionFromRequest(request);
   if (!session || session.access !== "ok") throw ApiError.unauthenticated();
   if (isCrossSiteWrite(request)) throw ApiError.forbidden();
+  if (options.sameOriginOnly && isCrossSiteRequest(request)) throw ApiError.forbidden();
   return { user: session.user, via: "session", credential: `user:${session.user.id}` };
 }
 

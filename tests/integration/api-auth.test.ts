@@ -1,12 +1,13 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import * as item from "@/app/api/policies/[id]/route";
 import * as collection from "@/app/api/policies/route";
 import { getDb } from "@/db";
 import { createApiToken, listApiTokens, revokeApiToken } from "@/db/queries/api-tokens";
 import { users } from "@/db/schema";
 import { actorFor } from "@/lib/auth/principal";
 import { issueSecret } from "@/lib/auth/secrets";
-import { call, createTestOrg } from "../helpers";
+import { call, createTestOrg, sessionCookie } from "../helpers";
 
 async function expectRefused(headers: Record<string, string>) {
   const response = await call(collection.GET, "GET", "/api/policies", { headers });
@@ -63,5 +64,21 @@ describe("API authentication", () => {
     const stored = JSON.stringify(rows);
     expect(stored).not.toContain(org.admin.token);
     expect(stored).not.toContain(org.admin.token.slice(12));
+  });
+
+  it("refuses a console session's write whose Origin is another site, \"null\" or not a URL with 403, never 500", async () => {
+    const org = await createTestOrg();
+    const cookie = await sessionCookie(org.admin.user);
+    const toggle = (origin: string) =>
+      call(item.PATCH, "PATCH", "/api/policies/pol-mfa-required", { params: { id: "pol-mfa-required" }, headers: { cookie, origin } });
+    for (const origin of ["http://[", "https://", "not a url", "null", "https://evil.example"]) {
+      const response = await toggle(origin);
+      expect(response.status, origin).toBe(403);
+      expect(await response.json()).toEqual({ detail: "Not authorized" });
+    }
+    // The same session from the console's own origin writes.
+    const allowed = await toggle("http://localhost");
+    expect(allowed.status).toBe(200);
+    expect(await allowed.json()).toEqual({ message: "Policy disabled", enabled: false });
   });
 });

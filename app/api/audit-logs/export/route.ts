@@ -1,33 +1,11 @@
-import { stringify } from "csv-stringify/sync";
-import { listAuditLogs, recordAudit } from "@/db/queries/audit-logs";
-import type { AuditLog } from "@/db/schema";
+import { auditLogExtent, recordAudit } from "@/db/queries/audit-logs";
 import { parseQuery } from "@/lib/api/request";
 import { userRoute } from "@/lib/api/route";
-import { pageOf } from "@/lib/audit/paging";
-import { toAuditLogJson } from "@/lib/audit/serialize";
+import { auditLogExportStream } from "@/lib/audit/export";
+import { acquireExportSlot } from "@/lib/audit/export-slots";
+import { nextPageLink } from "@/lib/audit/paging";
 import { auditLogFilter } from "../schema";
-import { exportAuditLogsQuery, type ExportFormat } from "./schema";
-
-const CSV_COLUMNS = ["id", "timestamp", "user_id", "user_email", "action", "resource", "details", "success", "ip", "user_agent", "before", "after"] as const;
-
-/**
- * A spreadsheet runs a cell that starts with one of these as a formula. User agents, emails and policy
- * names are chosen by whoever sent them, so such cells get a leading apostrophe (OWASP's CSV injection advice).
- */
-const FORMULA_START = /^[=+\-@\t\r]/;
-const neutralizeFormula = (value: string) => (FORMULA_START.test(value) ? `'${value}` : value);
-
-function toCsv(rows: AuditLog[]): string {
-  const records = rows.map((row) => {
-    const json = toAuditLogJson(row);
-    return CSV_COLUMNS.map((column) => {
-      const value = json[column as keyof typeof json];
-      if (value === undefined || value === null) return "";
-      return neutralizeFormula(typeof value === "string" ? value : JSON.stringify(value));
-    });
-  });
-  return stringify(records, { header: true, columns: [...CSV_COLUMNS], eof: true });
-}
+import { describeExportFilter, exportAuditLogsQuery, type ExportFormat } from "./schema";
 
 const CONTENT_TYPES: Record<ExportFormat, string> = { csv: "text/csv; charset=utf-8", json: "application/json; charset=utf-8" };
 
@@ -35,29 +13,56 @@ const CONTENT_TYPES: Record<ExportFormat, string> = { csv: "text/csv; charset=ut
  * The audit log matching the same filters as `GET /api/audit-logs`, newest first, as a CSV or JSON file.
  * At most `limit` rows (10,000 by default and at most): when more match, `X-Export-Truncated: true` and a
  * `Link: <…>; rel="next"` header give the cursor of the rest, exactly as the list API pages.
+ *
+ * The file is streamed in batches (lib/audit/export.ts), a few exports at a time per user and organization
+ * (lib/audit/export-slots.ts). It writes an audit row, so a console session may only export from this origin
+ * (`sameOriginOnly`): a link on another site cannot put an export in an admin's audit trail.
  */
-export const GET = userRoute({ family: "detail", role: "viewer" }, async ({ request, actor }) => {
+export const GET = userRoute({ family: "detail", role: "viewer", sameOriginOnly: true }, async ({ request, actor }) => {
   const query = parseQuery(request, exportAuditLogsQuery);
-  const rows = await listAuditLogs(auditLogFilter(actor.orgId, query, query.limit));
-  const { page: exported, nextLink } = pageOf(request, rows, query.limit);
-  const truncated = nextLink !== null;
+  const release = acquireExportSlot(actor);
+  try {
+    const filter = auditLogFilter(actor.orgId, query, query.limit);
+    const extent = await auditLogExtent(filter);
 
-  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-  const headers = new Headers({
-    "Content-Type": CONTENT_TYPES[query.format],
-    "Content-Disposition": `attachment; filename="palisade-audit-log-${stamp}.${query.format}"`,
-    "X-Export-Row-Limit": String(query.limit),
-    "X-Export-Truncated": String(truncated),
-  });
-  if (nextLink) headers.set("Link", nextLink);
-  // Reading the log is not audited; carrying a copy of it out of Palisade is.
-  const filters = [...new URL(request.url).searchParams].filter(([key]) => key !== "format").map(([key, value]) => `${key}=${value}`);
-  await recordAudit(actor, {
-    action: "export_audit_log",
-    resource: "audit-log",
-    details: `Exported ${exported.length} entries as ${query.format.toUpperCase()}${filters.length ? ` (${filters.join(", ")})` : ""}${truncated ? ", truncated" : ""}`,
-    success: true,
-  });
-  const body = query.format === "csv" ? toCsv(exported) : JSON.stringify(exported.map(toAuditLogJson));
-  return new Response(body, { headers });
+    const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+    const headers = new Headers({
+      "Content-Type": CONTENT_TYPES[query.format],
+      "Content-Disposition": `attachment; filename="palisade-audit-log-${stamp}.${query.format}"`,
+      "X-Export-Row-Limit": String(query.limit),
+      "X-Export-Truncated": String(extent.truncated),
+    });
+    if (extent.truncated && extent.lastSeq !== null) headers.set("Link", nextPageLink(request, extent.lastSeq));
+
+    // Reading the log is not audited; carrying a copy of it out of Palisade is. Written before the first byte,
+    // so every export that sends anything is on record; it is never in the export itself (newestSeq predates it).
+    const filters = describeExportFilter(query);
+    await recordAudit(actor, {
+      action: "export_audit_log",
+      resource: "audit-log",
+      details: `Exported ${extent.rows} entries as ${query.format.toUpperCase()}${filters ? ` (${filters})` : ""}${extent.truncated ? ", truncated" : ""}`,
+      success: true,
+    });
+
+    const body = auditLogExportStream({
+      format: query.format,
+      filter,
+      newestSeq: extent.newestSeq,
+      rows: extent.rows,
+      onFinish: release,
+      signal: request.signal,
+    });
+    return new Response(body, { headers });
+  } catch (error) {
+    release();
+    throw error;
+  }
 });
+
+/**
+ * Next.js would answer HEAD by running GET and dropping the body unread: an audited export that never
+ * finishes, holding its slot. There is nothing to show without the file.
+ */
+export function HEAD(): Response {
+  return new Response(null, { status: 405, headers: { Allow: "GET" } });
+}

@@ -24,3 +24,16 @@ export function exportSearchParams(query: Omit<AuditLogQueryFilter, "cursor">, f
   if (query.until) params.set("until", query.until.toISOString());
   return params;
 }
+
+/**
+ * The validated filter of an export, for its audit row: the known parameters only, in a fixed order and
+ * their parsed form (`action=toggle_policy, user_email=a@example.com, success=true, since=2026-03-01T00:00:00.000Z`).
+ * Each is bounded by the schema; unknown parameters are never recorded, whatever the URL carried.
+ */
+export function describeExportFilter(query: z.output<typeof exportAuditLogsQuery>): string {
+  const parts: string[] = [];
+  for (const [key, value] of exportSearchParams(query, query.format)) if (key !== "format") parts.push(`${key}=${value}`);
+  if (query.cursor !== undefined) parts.push(`cursor=${query.cursor}`);
+  if (query.limit !== MAX_EXPORT_ROWS) parts.push(`limit=${query.limit}`);
+  return parts.join(", ");
+}
