@@ -1,19 +1,35 @@
 import { NextResponse, type NextRequest } from "next/server";
+import { createNonce, pageContentSecurityPolicy } from "@/lib/security-headers";
+
+// The pages that work signed out: the sign-in and first-run pages, and files (anything with an extension).
+const SIGNED_OUT_PATHS = /^\/(?:api\/|_next\/|login|setup|.*\.[a-z0-9]+$)/;
 
 /**
- * Optimistic redirect only: a visitor without a session cookie is sent to /login. Pages, server actions
- * and route handlers verify the session themselves; this never grants anything.
+ * Two things, on every page request:
+ * - the Content-Security-Policy with a fresh nonce, set on the request too, so Next puts the nonce on the
+ *   inline scripts it renders (lib/security-headers.ts);
+ * - an optimistic redirect: a visitor without a session cookie is sent to /login. Pages, server actions and
+ *   route handlers verify the session themselves; this never grants anything.
  */
 export function proxy(request: NextRequest) {
-  const hasSessionCookie = request.cookies.getAll().some((cookie) => cookie.name.includes("palisade.session"));
-  if (hasSessionCookie) return NextResponse.next();
-  const login = new URL("/login", request.url);
   const { pathname, search } = request.nextUrl;
-  if (pathname !== "/") login.searchParams.set("callbackUrl", pathname + search);
-  return NextResponse.redirect(login);
+  const hasSessionCookie = request.cookies.getAll().some((cookie) => cookie.name.includes("palisade.session"));
+  if (!hasSessionCookie && !SIGNED_OUT_PATHS.test(pathname)) {
+    const login = new URL("/login", request.url);
+    if (pathname !== "/") login.searchParams.set("callbackUrl", pathname + search);
+    return NextResponse.redirect(login);
+  }
+
+  const policy = pageContentSecurityPolicy({ nonce: createNonce(), dev: process.env.NODE_ENV === "development" });
+  const requestHeaders = new Headers(request.headers);
+  requestHeaders.set("Content-Security-Policy", policy);
+  const response = NextResponse.next({ request: { headers: requestHeaders } });
+  response.headers.set("Content-Security-Policy", policy);
+  return response;
 }
 
 export const config = {
-  // Everything but the API, Next's assets, files with an extension, and the pages that work signed out.
-  matcher: ["/((?!api/|_next/|login|setup|.*\\.[a-z0-9]+$).*)"],
+  // Every page, signed-out ones and not-found pages included. Not the API (next.config.ts gives it a static
+  // policy, without work per request) and not Next's assets.
+  matcher: ["/((?!api/|_next/).*)"],
 };

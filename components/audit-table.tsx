@@ -58,7 +58,7 @@ export function AuditFeed({ entries }: { entries: AuditLog[] }) {
  */
 export function AuditTable({ entries, label }: { entries: AuditLog[]; label: string }) {
   return (
-    <DataTable label={label} columns={AUDIT_COLUMNS} minWidth="52rem">
+    <DataTable label={label} columns={AUDIT_COLUMNS} minWidth="min-w-[52rem]">
       {entries.map((entry) => (
         <tr key={entry.seq} data-testid="audit-row">
           <td className="px-4 py-3 whitespace-nowrap text-slate-700">

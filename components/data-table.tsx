@@ -1,4 +1,5 @@
 import type { ReactNode } from "react";
+import { cn } from "./ui/cn";
 
 export interface Column {
   label: string;
@@ -8,7 +9,8 @@ export interface Column {
 
 /**
  * A table inside a region that scrolls sideways on narrow screens. The region can be focused, so it also
- * scrolls by keyboard, and is named by `label` or by the heading `labelledBy` points at.
+ * scrolls by keyboard, and is named by `label` or by the heading `labelledBy` points at. `minWidth` is a Tailwind
+ * class (e.g. "min-w-[52rem]"), not a style attribute: the Content-Security-Policy allows no inline styles.
  */
 export function DataTable({ columns, minWidth, children, ...name }: { columns: Column[]; minWidth: string; children: ReactNode } & ({ label: string } | { labelledBy: string })) {
   return (
@@ -19,7 +21,7 @@ export function DataTable({ columns, minWidth, children, ...name }: { columns: C
       tabIndex={0}
       className="overflow-x-auto rounded-lg border border-slate-200 bg-white focus-visible:outline-2 focus-visible:outline-indigo-600"
     >
-      <table className="w-full text-left text-sm" style={{ minWidth }}>
+      <table className={cn("w-full text-left text-sm", minWidth)}>
         <thead className="border-b border-slate-200 bg-slate-50 text-xs font-semibold text-slate-700 uppercase">
           <tr>
             {columns.map((column) => (

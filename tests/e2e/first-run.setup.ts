@@ -1,8 +1,10 @@
 import { expect, test } from "@playwright/test";
 import { currentTotp } from "@/lib/auth/totp";
+import { watchForViolations } from "./helpers";
 
 // Runs before every other e2e test, against the fresh database the e2e server starts with.
 test("first-run setup creates the first admin, who must enrol in MFA, then /setup is gone", async ({ page }) => {
+  const violations = await watchForViolations(page);
   await page.goto("/");
   await expect(page).toHaveURL(/\/setup$/);
   await expect(page).toHaveTitle(/First-run setup/);
@@ -25,4 +27,6 @@ test("first-run setup creates the first admin, who must enrol in MFA, then /setu
 
   const setup = await page.request.get("/setup");
   expect(setup.status()).toBe(404);
+  // The setup and enrolment pages work under the Content-Security-Policy (tests/e2e/security-headers.spec.ts).
+  expect(violations).toEqual([]);
 });

@@ -85,3 +85,19 @@ export async function signIn(page: Page, user: E2eUser, authenticator?: Authenti
   }
   await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
 }
+
+/** Collects every Content-Security-Policy violation, and every uncaught error, on this page across navigations. */
+export async function watchForViolations(page: Page): Promise<string[]> {
+  const violations: string[] = [];
+  page.on("console", (message) => {
+    if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(`${page.url()}: ${message.text()}`);
+  });
+  page.on("pageerror", (error) => violations.push(`${page.url()}: uncaught ${error.message}`));
+  // Runs before any page script, and CSP does not apply to it; it reports what the console may word differently.
+  await page.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (event) => {
+      console.error(`Content Security Policy violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"}`);
+    });
+  });
+  return violations;
+}

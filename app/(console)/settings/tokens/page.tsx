@@ -51,7 +51,7 @@ export default async function TokensPage() {
         {tokens.length === 0 ? (
           <EmptyState title="No API tokens yet">Create one above to call the Security Policies API from a script.</EmptyState>
         ) : (
-          <DataTable labelledBy="token-list" columns={columns("Name", ...(isAdmin ? ["Owner"] : []), "Token", "Created", "Last used", "Expires", "State", "Actions")} minWidth="48rem">
+          <DataTable labelledBy="token-list" columns={columns("Name", ...(isAdmin ? ["Owner"] : []), "Token", "Created", "Last used", "Expires", "State", "Actions")} minWidth="min-w-[48rem]">
             {tokens.map((token) => {
               const live = !token.revokedAt && !(token.expiresAt && token.expiresAt <= now);
               return (

@@ -95,7 +95,7 @@ export default async function UsersPage() {
         <h2 id="user-list" className="text-lg font-semibold text-slate-900">
           Users in your organization
         </h2>
-        <DataTable labelledBy="user-list" columns={USER_COLUMNS} minWidth="52rem">
+        <DataTable labelledBy="user-list" columns={USER_COLUMNS} minWidth="min-w-[52rem]">
           {users.map((member) => {
             const self = member.id === user.id;
             return (
