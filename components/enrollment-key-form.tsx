@@ -33,7 +33,7 @@ export function EnrollmentKeyForm() {
         <Field id="uses" label="Uses (optional)" hint="How many agents it can enrol. Empty: unlimited." error={state.fields?.uses}>
           <Input id="uses" name="uses" inputMode="numeric" className="sm:w-40" {...invalid("uses")} />
         </Field>
-        <Field id="expiresHours" label="Expires in hours (optional)" hint="Empty: never expires." error={state.fields?.expiresHours}>
+        <Field id="expiresHours" label="Expires in hours (optional)" hint="Empty: 24 hours. At most 8760 (a year)." error={state.fields?.expiresHours}>
           <Input id="expiresHours" name="expiresHours" inputMode="decimal" className="sm:w-40" {...invalid("expiresHours")} />
         </Field>
         <Button type="submit" disabled={pending} className="sm:mt-7">

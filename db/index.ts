@@ -1,5 +1,4 @@
 import path from "node:path";
-import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import type { ExtractTablesWithRelations, SQL } from "drizzle-orm";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
@@ -9,6 +8,7 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { env } from "@/lib/env";
+import { prepareDataDir, tightenDataDir } from "./data-dir";
 import { lockDataDir } from "./pglite-lock";
 import * as schema from "./schema";
 
@@ -82,9 +82,10 @@ async function migrateTarget(connection: Connection): Promise<void> {
 function connect(target: DatabaseTarget): Connection {
   if (target.engine === "pglite") {
     let unlock = () => {};
-    if (target.dataDir) {
-      mkdirSync(target.dataDir, { recursive: true });
-      unlock = lockDataDir(target.dataDir);
+    const { dataDir } = target;
+    if (dataDir) {
+      prepareDataDir(dataDir);
+      unlock = lockDataDir(dataDir);
     }
     const client = new PGlite(target.dataDir);
     const db = drizzlePglite({ client, schema }) as unknown as Db;
@@ -95,7 +96,10 @@ function connect(target: DatabaseTarget): Connection {
       onConnect();
     };
     const connection: Connection = { target, db, close, listen, ready: Promise.resolve() };
-    connection.ready = client.waitReady.then(() => migrateTarget(connection));
+    connection.ready = client.waitReady.then(async () => {
+      if (dataDir) tightenDataDir(dataDir);
+      await migrateTarget(connection);
+    });
     return connection;
   }
   const sql = postgres(target.url, {

@@ -1,4 +1,5 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dataDirFile } from "./data-dir";
 
 /** PGlite is a single-process database: two processes on one data directory would corrupt it. This lock prevents that. */
 export class DataDirInUseError extends Error {
@@ -11,7 +12,7 @@ export class DataDirInUseError extends Error {
   }
 }
 
-export const lockFileFor = (dataDir: string) => `${dataDir}.pid`;
+export const lockFileFor = (dataDir: string) => dataDirFile(dataDir, "lock");
 
 function isAlive(pid: number): boolean {
   try {
@@ -38,7 +39,7 @@ export function lockDataDir(dataDir: string): () => void {
   const holder = dataDirHolder(dataDir);
   if (holder !== null) throw new DataDirInUseError(dataDir, holder);
   const file = lockFileFor(dataDir);
-  writeFileSync(file, String(process.pid));
+  writeFileSync(file, String(process.pid), { mode: 0o600 });
   const release = () => {
     try {
       if (readFileSync(file, "utf8") === String(process.pid)) rmSync(file);

@@ -4,29 +4,48 @@
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { closeDatabase, databaseReady, describeDatabaseTarget, resolveDatabaseTarget } from "@/db";
+import { dataDirFile, DataDirExposedError, prepareDataDir } from "@/db/data-dir";
 import { countUsers } from "@/db/queries/users";
 import { env } from "@/lib/env";
 import { createAdminFromEnv } from "@/lib/server/bootstrap";
 import { buildIfNeeded, NEXT_BIN } from "./build";
 
-/** Sessions are signed with AUTH_SECRET. With the embedded database one is generated once and kept beside the data. */
-function ensureAuthSecret(): void {
-  if (process.env.AUTH_SECRET) return;
+/**
+ * Sessions are signed with AUTH_SECRET. With the embedded database one is generated once and kept inside the
+ * (private) data directory. Earlier versions kept it beside the directory, possibly in a shared folder: it is
+ * moved in, not regenerated, since TOTP secrets are sealed with a key derived from it.
+ */
+function ensureAuthSecret(dataDir: string): void {
+  const file = dataDirFile(dataDir, "authSecret");
+  const legacy = path.join(path.dirname(dataDir), "auth-secret");
+  if (!existsSync(file)) {
+    const secret = existsSync(legacy) ? readFileSync(legacy, "utf8").trim() : randomBytes(32).toString("base64url");
+    writeFileSync(file, secret, { mode: 0o600 });
+    rmSync(legacy, { force: true });
+  }
+  process.env.AUTH_SECRET = readFileSync(file, "utf8").trim();
+}
+
+/** Checks the environment and the embedded data directory before anything starts; exits with the reason if they are unusable. */
+function prepareEnvironment(): void {
   const target = resolveDatabaseTarget();
+  try {
+    if (target.engine === "pglite" && target.dataDir) prepareDataDir(target.dataDir);
+  } catch (error) {
+    if (!(error instanceof DataDirExposedError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+  if (process.env.AUTH_SECRET) return;
   if (target.engine === "postgres" || !target.dataDir) {
     console.error("AUTH_SECRET is required with PostgreSQL, and must be the same on every instance. Generate one with: openssl rand -base64 32");
     process.exit(1);
   }
-  const file = path.join(path.dirname(target.dataDir), "auth-secret");
-  if (!existsSync(file)) {
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, randomBytes(32).toString("base64url"), { mode: 0o600 });
-  }
-  process.env.AUTH_SECRET = readFileSync(file, "utf8").trim();
+  ensureAuthSecret(target.dataDir);
 }
 
 async function prepareDatabase(): Promise<{ users: number; createdAdmin: string | null }> {
@@ -63,7 +82,7 @@ function banner(base: string, users: number, createdAdmin: string | null): strin
   return ["", "=".repeat(width), ...lines, "=".repeat(width), ""].join("\n");
 }
 
-ensureAuthSecret();
+prepareEnvironment();
 const { PORT } = env();
 buildIfNeeded();
 const { users, createdAdmin } = await prepareDatabase();

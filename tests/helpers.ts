@@ -94,5 +94,6 @@ export function call<P = Record<string, string>>(
   if (options.body !== undefined && !headers.has("content-type")) headers.set("content-type", "application/json");
   const body = options.body === undefined ? undefined : typeof options.body === "string" ? options.body : JSON.stringify(options.body);
   const request = new Request(`http://localhost${path}`, { method, headers, body });
-  return handler(request, { params: Promise.resolve(options.params ?? ({} as P)) });
+  // As Next.js does, a route without dynamic segments gets no params.
+  return handler(request, { params: Promise.resolve(options.params as P) });
 }

@@ -56,7 +56,8 @@ export function userRoute<P extends Params = Params>(options: UserRouteOptions<P
     respond(options.family, request, async () => {
       const { user, credential } = await authenticateUser(request, { sameOriginOnly: options.sameOriginOnly });
       const actor = actorFor(user, request);
-      const params = validateInput(await context.params, pathParams, "path") as P;
+      // Routes without dynamic segments get no params at all.
+      const params = validateInput((await context.params) ?? {}, pathParams, "path") as P;
       if (options.role === "admin" && user.role !== "admin") {
         if (options.audit) {
           await recordFailure(actor, { ...options.audit(params), details: `Refused: the ${user.role} role cannot do this` });

@@ -10,6 +10,7 @@ import type { Actor } from "@/db/queries/audit-logs";
 import { listOrganizations } from "@/db/queries/organizations";
 import { createUser, findUsersByEmail, setUserPassword } from "@/db/queries/users";
 import { ROLES } from "@/db/schema";
+import { DEFAULT_ENROLLMENT_KEY_HOURS, enrollmentKeyExpiry, MAX_ENROLLMENT_KEY_HOURS } from "@/app/api/agents/schema";
 import { hashPassword, MIN_PASSWORD_LENGTH } from "@/lib/auth/password";
 import { issueSecret } from "@/lib/auth/secrets";
 import { env } from "@/lib/env";
@@ -39,7 +40,8 @@ const USAGE = `Usage: npm run cli -- <command> [options]
   token revoke --id ID
       Revokes a token.
   enroll-key create [--uses N] [--expires-hours H] [--org NAME]
-      Creates an agent enrollment key; the key alone is on the last line.
+      Creates an agent enrollment key (expiring after 24 hours unless --expires-hours says otherwise, at most
+      a year); the key alone is on the last line.
       --org is needed only when there are several organizations.`;
 
 class UsageError extends Error {}
@@ -100,7 +102,7 @@ const commands: Record<string, (args: string[], io: CommandIo) => Promise<void>>
     const input = parse(
       z.object({
         uses: z.coerce.number().int().min(1).max(1_000_000).optional(),
-        "expires-hours": z.coerce.number().positive().max(24 * 365).optional(),
+        "expires-hours": z.coerce.number().positive().max(MAX_ENROLLMENT_KEY_HOURS).default(DEFAULT_ENROLLMENT_KEY_HOURS),
         org: z.string().trim().min(1).optional(),
       }),
       values,
@@ -113,7 +115,7 @@ const commands: Record<string, (args: string[], io: CommandIo) => Promise<void>>
       keyHash: issued.hash,
       keyPrefix: issued.displayPrefix,
       maxUses: input.uses ?? null,
-      expiresAt: hours ? new Date(Date.now() + hours * 3_600_000) : null,
+      expiresAt: enrollmentKeyExpiry(hours),
     });
     io.out(`Created enrollment key ${key.id} for ${organization.name}: ${key.maxUses ?? "unlimited"} uses, ${key.expiresAt ? `expires ${key.expiresAt.toISOString()}` : "no expiry"}.`);
     io.out("Store it now: it is shown only once.");

@@ -1,4 +1,5 @@
 import { databaseReady, databaseTarget } from "@/db";
+import { tightenDataDir } from "@/db/data-dir";
 import { pruneAgentEvents } from "@/db/queries/agent-events";
 import { pruneVersionReports } from "@/db/queries/convergence";
 import { pruneLoginAttempts } from "@/db/queries/login-attempts";
@@ -18,9 +19,16 @@ const MFA_ENROLLMENT_RETENTION_MS = 24 * 60 * 60 * 1000;
 // The convergence views show the newest ten versions; a few more are kept for the API.
 const VERSION_REPORTS_KEPT = 50;
 
+/** The embedded database's files stay private to their owner (see db/data-dir.ts). */
+function tightenEmbeddedData(): void {
+  const target = databaseTarget();
+  if (target.engine === "pglite" && target.dataDir) tightenDataDir(target.dataDir);
+}
+
 /** Bounded tables stay bounded: the agent event log keeps its newest events, login attempts a day, version reports 50 versions. */
 async function maintain(): Promise<void> {
   try {
+    tightenEmbeddedData();
     await pruneAgentEvents({ keep: env().AGENT_EVENT_RETENTION });
     await pruneLoginAttempts({ olderThanMs: LOGIN_ATTEMPT_RETENTION_MS, addressesOlderThanMs: USUAL_ADDRESS_RETENTION_MS });
     await summarizeRefusalRuns();

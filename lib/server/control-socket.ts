@@ -1,14 +1,15 @@
-import { chmodSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
+import { dataDirFile } from "@/db/data-dir";
 import { createServer, request, type Server } from "node:http";
 import { runCommand } from "@/lib/cli/commands";
 import { logError } from "@/lib/log";
 
 /**
  * While a server holds the embedded database, `npm run cli` runs its commands inside that server through
- * a Unix socket beside the data directory. The socket is mode 0600: only the user who owns the data can use it,
- * and it is never reachable over the network.
+ * a Unix socket inside the data directory. The directory is 0700 and the server's umask 077, so the socket is
+ * private from the moment it exists: only the user who owns the data can use it, and never over the network.
  */
-export const controlSocketFor = (dataDir: string) => `${dataDir}.sock`;
+export const controlSocketFor = (dataDir: string) => dataDirFile(dataDir, "controlSocket");
 
 interface CommandRequest {
   argv: string[];
@@ -45,7 +46,7 @@ export function startControlSocket(dataDir: string): Server {
         .then((result) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(result)));
     });
   });
-  server.listen(path, () => chmodSync(path, 0o600));
+  server.listen(path);
   process.once("exit", () => rmSync(path, { force: true }));
   return server;
 }

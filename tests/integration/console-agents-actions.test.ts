@@ -127,12 +127,13 @@ describe("agent overrides and revocation", () => {
 });
 
 describe("enrollment keys", () => {
-  it("creates a key shown once and stored as a hash, which enrols up to its uses", async () => {
+  it("creates a key shown once and stored as a hash, which enrols up to its uses and expires after 24 hours unless told otherwise", async () => {
     const result = await createEnrollmentKeyAction(undefined, form({ uses: "1", expiresHours: "" }));
     const key = result.data!.key;
     expect(key).toMatch(/^penr_/);
     const [stored] = await listEnrollmentKeys({ orgId: org.orgId });
-    expect(stored).toMatchObject({ keyPrefix: result.data!.prefix, maxUses: 1, uses: 0, expiresAt: null });
+    expect(stored).toMatchObject({ keyPrefix: result.data!.prefix, maxUses: 1, uses: 0 });
+    expect(Math.abs(stored!.expiresAt!.getTime() - (Date.now() + 24 * 3_600_000))).toBeLessThan(60_000);
     expect(JSON.stringify(stored)).not.toContain(key);
     await enroll(key, "first");
     await expect(enroll(key, "second")).rejects.toThrow(/enroll: 401/);

@@ -26,7 +26,16 @@ export const listAgentsQuery = z.object({
   offset: z.coerce.number("must be a number").int().min(0).default(0),
 });
 
+/** A key that is never given an expiry still expires: a forgotten key must not enrol agents for ever. */
+export const DEFAULT_ENROLLMENT_KEY_HOURS = 24;
+export const MAX_ENROLLMENT_KEY_HOURS = 24 * 365;
+
+const enrollmentKeyHours = z.number("must be a number").positive("must be greater than 0").max(MAX_ENROLLMENT_KEY_HOURS, `must be at most ${MAX_ENROLLMENT_KEY_HOURS} (a year)`);
+
 export const createEnrollmentKeyBody = z.strictObject({
   uses: z.number().int().min(1).max(1_000_000).optional(),
-  expiresHours: z.number().positive().max(24 * 365).optional(),
+  expiresHours: enrollmentKeyHours.default(DEFAULT_ENROLLMENT_KEY_HOURS),
 });
+
+/** When a key created now with this lifetime expires. */
+export const enrollmentKeyExpiry = (hours: number) => new Date(Date.now() + hours * 3_600_000);

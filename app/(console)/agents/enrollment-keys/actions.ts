@@ -2,7 +2,7 @@
 
 import { refresh } from "next/cache";
 import { z } from "zod";
-import { createEnrollmentKeyBody } from "@/app/api/agents/schema";
+import { createEnrollmentKeyBody, enrollmentKeyExpiry } from "@/app/api/agents/schema";
 import { createEnrollmentKey, revokeEnrollmentKey } from "@/db/queries/enrollment-keys";
 import { consoleAction } from "@/lib/auth/actions";
 import { issueSecret } from "@/lib/auth/secrets";
@@ -27,7 +27,7 @@ export const createEnrollmentKeyAction = consoleAction<typeof createSchema, Issu
       keyHash: issued.hash,
       keyPrefix: issued.displayPrefix,
       maxUses: uses ?? null,
-      expiresAt: expiresHours ? new Date(Date.now() + expiresHours * 3_600_000) : null,
+      expiresAt: enrollmentKeyExpiry(expiresHours),
     });
     refresh();
     return { success: "Enrollment key created.", data: { key: issued.secret, prefix: issued.displayPrefix } };

@@ -2,7 +2,7 @@ import { createEnrollmentKey, listEnrollmentKeys } from "@/db/queries/enrollment
 import { parseJsonBody } from "@/lib/api/request";
 import { okResponse, userRoute } from "@/lib/api/route";
 import { issueSecret } from "@/lib/auth/secrets";
-import { createEnrollmentKeyBody } from "../schema";
+import { createEnrollmentKeyBody, enrollmentKeyExpiry } from "../schema";
 
 export const GET = userRoute({ family: "envelope", role: "admin" }, async ({ actor }) => okResponse(await listEnrollmentKeys({ orgId: actor.orgId })));
 
@@ -15,7 +15,7 @@ export const POST = userRoute({ family: "envelope", role: "admin", audit: () => 
     keyHash: issued.hash,
     keyPrefix: issued.displayPrefix,
     maxUses: body.uses ?? null,
-    expiresAt: body.expiresHours ? new Date(Date.now() + body.expiresHours * 3_600_000) : null,
+    expiresAt: enrollmentKeyExpiry(body.expiresHours),
   });
   return okResponse({ ...key, key: issued.secret }, 201);
 });
