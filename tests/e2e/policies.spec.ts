@@ -99,7 +99,12 @@ test("a viewer sees policies without any write control, and the server refuses t
   const policy = await viewerPage.request.get("/api/policies/pol-network-zero-trust", { headers: { Authorization: `Bearer ${adminToken}` } });
   expect(await policy.json()).toMatchObject({ enabled: true });
   const toggles = await viewerPage.request.get("/api/audit-logs?action=toggle_policy", { headers: { Authorization: `Bearer ${adminToken}` } });
-  expect(((await toggles.json()) as { user_email: string }[]).map((entry) => entry.user_email)).toEqual([admin.email, admin.email]);
+  // The admin's two toggles, and the viewer's refused attempt, audited as a failure.
+  expect(((await toggles.json()) as { user_email: string; success: boolean; details: string }[]).map(({ user_email, success, details }) => [user_email, success, details])).toEqual([
+    [viewer.email, false, "Refused: the viewer role cannot do this"],
+    [admin.email, true, "Policy enabled"],
+    [admin.email, true, "Policy disabled"],
+  ]);
   await viewerContext.close();
 });
 

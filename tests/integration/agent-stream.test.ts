@@ -205,6 +205,28 @@ describe("resuming with Last-Event-ID", () => {
       await stream.close();
     }
   });
+
+  it("replays when the oldest retained event is the next one the agent needs, and resets when it is one later", async () => {
+    await publish(org, [BLOCK_RULE]);
+    const agent = await enrollAgent(org);
+    const first = await openStream(agent.token);
+    const resumeFrom = Number((await first.next())!.id);
+    await first.close();
+    for (let i = 0; i < 3; i++) await publish(org, [ALERT_RULE], `later-${i}`);
+
+    // Events resumeFrom+1 … resumeFrom+3 are in the log: keeping all three, the oldest is exactly resumeFrom+1.
+    await pruneAgentEvents({ keep: 3 });
+    const replay = await openStream(agent.token, String(resumeFrom));
+    const replayed = [await replay.next(), await replay.next(), await replay.next()];
+    expect(replayed.map((event) => [event?.event, Number(event?.id)])).toEqual([1, 2, 3].map((n) => ["policy_version", resumeFrom + n]));
+    await replay.close();
+
+    // Keeping two, the oldest is resumeFrom+2: resumeFrom+1 is lost, so a replay would have a hole.
+    await pruneAgentEvents({ keep: 2 });
+    const reset = await openStream(agent.token, String(resumeFrom));
+    expect(await reset.next()).toMatchObject({ event: "reset", id: String(resumeFrom + 3), data: { policyVersion: "v4" } });
+    await reset.close();
+  });
 });
 
 describe("POST /api/agents/heartbeat", () => {
