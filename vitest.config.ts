@@ -16,8 +16,9 @@ export default defineConfig({
     })),
     include: ["tests/unit/**/*.test.ts", "tests/integration/**/*.test.ts"],
     setupFiles: ["tests/setup/database.ts"],
-    // Leak tests compare the heap after a full collection.
-    execArgv: ["--expose-gc"],
+    // Leak tests compare the heap after a full collection. Mutation testing runs the tests in worker threads,
+    // which do not take the flag.
+    execArgv: process.env.STRYKER_MUTATOR_WORKER ? [] : ["--expose-gc"],
     // next-auth imports "next/server" without an extension, which only a bundler resolves: let Vite handle it.
     server: { deps: { inline: ["next-auth"] } },
     testTimeout: 30_000,

@@ -20,6 +20,21 @@ export class DataDirExposedError extends Error {
 
 const OTHERS = 0o077;
 
+/** Runs `create` with umask 077, so what it creates is its owner's only from the first instant. */
+export function createPrivately<T>(create: () => T): T {
+  let previous: number | null = null;
+  try {
+    previous = process.umask(0o077);
+  } catch {
+    // Worker threads cannot change the umask; callers tighten what they created.
+  }
+  try {
+    return create();
+  } finally {
+    if (previous !== null) process.umask(previous);
+  }
+}
+
 /**
  * Makes sure the data directory is private before anything is written to it: files this process creates from now
  * on are its owner's only (umask 077), a new directory is created 0700, and an existing one that group or others
@@ -29,7 +44,8 @@ export function prepareDataDir(dataDir: string): void {
   try {
     process.umask(0o077);
   } catch {
-    // Worker threads cannot change the umask; the process that started them already did (npm start).
+    // Worker threads cannot change the umask; the process that started them already did (npm start), and
+    // tightenDataDir catches the rest.
   }
   if (!existsSync(dataDir)) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });

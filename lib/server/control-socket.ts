@@ -1,5 +1,5 @@
-import { rmSync } from "node:fs";
-import { dataDirFile } from "@/db/data-dir";
+import { chmodSync, rmSync } from "node:fs";
+import { createPrivately, dataDirFile } from "@/db/data-dir";
 import { createServer, request, type Server } from "node:http";
 import { runCommand } from "@/lib/cli/commands";
 import { logError } from "@/lib/log";
@@ -46,7 +46,8 @@ export function startControlSocket(dataDir: string): Server {
         .then((result) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(result)));
     });
   });
-  server.listen(path);
+  // Bound under umask 077: private from its first instant. The chmod only matters where the umask cannot be set.
+  createPrivately(() => server.listen(path, () => chmodSync(path, 0o600)));
   process.once("exit", () => rmSync(path, { force: true }));
   return server;
 }

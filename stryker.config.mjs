@@ -1,0 +1,20 @@
+// Mutation testing (`npm run test:mutation`): slow, so not part of `npm test` or CI. Incremental: a rerun only
+// tests the mutants whose code or covering tests changed since reports/stryker-incremental.json.
+/** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
+export default {
+  testRunner: "vitest",
+  vitest: { configFile: "vitest.config.ts" },
+  mutate: ["db/queries/**/*.ts", "lib/auth/**/*.ts", "lib/events/**/*.ts"],
+  coverageAnalysis: "perTest",
+  incremental: true,
+  incrementalFile: "reports/stryker-incremental.json",
+  reporters: ["clear-text", "progress", "html", "json"],
+  htmlReporter: { fileName: "reports/mutation/index.html" },
+  jsonReporter: { fileName: "reports/mutation/mutation.json" },
+  concurrency: 2,
+  timeoutMS: 60_000,
+  ignoreStatic: true,
+  tempDirName: ".stryker-tmp",
+  // What the sandbox must not copy: build output, data directories (with their sockets), reports.
+  ignorePatterns: [".next", "data", "tests/e2e/.data", "test-results", "reports", "bench/results", "docs/screenshots", ".agent"],
+};
