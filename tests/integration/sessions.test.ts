@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import * as policies from "@/app/api/policies/route";
 import { GET as authGET, POST as authPOST } from "@/auth";
 import { listAuditLogs } from "@/db/queries/audit-logs";
-import { claimEnrollmentUpgrade, completeTotpEnrollment, findPendingTotpSecret, pendingTotpSecret } from "@/db/queries/mfa";
+import { claimEnrollmentUpgrade, completeTotpEnrollment, findPendingTotpSecret, pendingTotpSecret, resetMfa } from "@/db/queries/mfa";
 import { endAllSessions, findSessionUser, findUserById } from "@/db/queries/users";
 import { getDb } from "@/db";
 import { encryptSecret } from "@/lib/auth/crypto";
@@ -57,6 +57,14 @@ describe("MFA enrolment", () => {
     expect(await claimEnrollmentUpgrade({ userId: user.id, sessionId: "victim" })).toBe(user.sessionVersion + 1);
     expect(await claimEnrollmentUpgrade({ userId: user.id, sessionId: "victim" })).toBeNull();
     expect((await findUserById({ id: user.id }))!.totpSecret).toBe(sealed);
+  });
+
+  it("an MFA reset ends the user's sessions and revokes their API tokens", async () => {
+    const { admin, viewer } = await createTestOrg();
+    const cookie = await sessionCookie(viewer.user);
+    expect(await resetMfa({ actor: actorFor(admin.user), userId: viewer.user.id })).toBe(true);
+    expect((await call(policies.GET, "GET", "/api/policies", { token: viewer.token })).status).toBe(401);
+    expect((await call(policies.GET, "GET", "/api/policies", { headers: { cookie } })).status).toBe(401);
   });
 
   it("refuses to complete with a secret other than the session's pending one", async () => {
