@@ -32,7 +32,7 @@ export default defineConfig({
   ],
   // The production build, served by the same `npm start` a user runs, on a fresh embedded database.
   webServer: {
-    command: `rm -rf ${E2E_DATA_DIR} && node_modules/.bin/tsx scripts/start.ts`,
+    command: `rm -rf ${E2E_DATA_DIR} && node_modules/.bin/tsx --conditions=react-server scripts/start.ts`,
     url: `http://localhost:${PORT}/api/health`,
     timeout: 300_000,
     reuseExistingServer: false,

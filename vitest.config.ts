@@ -5,7 +5,13 @@ import { defineConfig } from "vitest/config";
 const engines = process.env.TEST_DATABASE_URL ? ["pglite", "postgres"] : ["pglite"];
 
 export default defineConfig({
-  resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
+  resolve: {
+    alias: {
+      "@": path.resolve(import.meta.dirname),
+      // Tests run server code outside Next's bundler, which is what makes `import "server-only"` a no-op on the server.
+      "server-only": path.resolve(import.meta.dirname, "node_modules/server-only/empty.js"),
+    },
+  },
   test: {
     projects: engines.map((engine) => ({
       extends: true,

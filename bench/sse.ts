@@ -18,6 +18,7 @@ import path from "node:path";
 import { parseArgs, promisify } from "node:util";
 import { EventSourceParserStream } from "eventsource-parser/stream";
 import { buildIfNeeded, NEXT_BIN } from "../scripts/build";
+import { SERVER_CONDITIONS } from "../scripts/node-flags";
 import type { WorkerCommand, WorkerReport } from "./sse-clients";
 
 const exec = promisify(execFile);
@@ -100,7 +101,7 @@ async function api<T>(method: string, route: string, token: string | null, body?
 }
 
 async function cli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<string> {
-  const { stdout } = await exec("node_modules/.bin/tsx", ["scripts/cli.ts", ...args], { env });
+  const { stdout } = await exec("node_modules/.bin/tsx", [...SERVER_CONDITIONS, "scripts/cli.ts", ...args], { env });
   return stdout.trimEnd().split("\n").at(-1)!;
 }
 
@@ -111,7 +112,7 @@ const policyBody = (name: string) => ({
 
 /** Creates the admin, the token and N enrolled agents through the real API; returns the token and agent tokens. */
 async function provision(env: NodeJS.ProcessEnv): Promise<{ adminToken: string; agentTokens: string[]; enrolSeconds: number }> {
-  await exec("node_modules/.bin/tsx", ["scripts/cli.ts", "user", "create", "--email", "bench@example.test", "--password", "bench password 123", "--role", "admin", "--org", "Bench"], { env });
+  await exec("node_modules/.bin/tsx", [...SERVER_CONDITIONS, "scripts/cli.ts", "user", "create", "--email", "bench@example.test", "--password", "bench password 123", "--role", "admin", "--org", "Bench"], { env });
   const adminToken = await cli(env, "token", "create", "--email", "bench@example.test", "--name", "bench");
   const enrollmentKey = await cli(env, "enroll-key", "create", "--uses", String(AGENTS), "--org", "Bench");
   // Agents must not count as offline during a long run, and the console must see them all.

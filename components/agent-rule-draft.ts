@@ -1,4 +1,4 @@
-import type { AgentRule, AgentRuleOverride, AgentRuleType } from "@/db/schema";
+import type { AgentRule, AgentRuleOverride, AgentRuleType } from "@/lib/agent-policy/types";
 import { formatPath } from "@/lib/errors";
 import { RULE_TYPES } from "./agent-rule-types";
 

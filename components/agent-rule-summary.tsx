@@ -1,4 +1,4 @@
-import type { AgentRule, AgentRuleType } from "@/db/schema";
+import type { AgentRule, AgentRuleType } from "@/lib/agent-policy/types";
 import { RULE_CONFIG_SCHEMAS } from "@/lib/agent-policy/rules";
 import { RULE_TYPE_LABELS } from "./agent-rule-types";
 import { Badge } from "./ui/badge";

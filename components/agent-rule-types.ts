@@ -1,4 +1,4 @@
-import type { AgentRuleType } from "@/db/schema";
+import type { AgentRuleType } from "@/lib/agent-policy/types";
 import { RULE_CONFIG_SCHEMAS } from "@/lib/agent-policy/rules";
 
 /**

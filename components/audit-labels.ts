@@ -1,4 +1,4 @@
-import type { AuditAction } from "@/db/schema";
+import type { AuditAction } from "@/lib/audit/actions";
 
 /** How each audit action reads in the console; the raw action stays visible beside it for filtering and the API. */
 export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {

@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { useEffect, useId, useRef, useState } from "react";
 import { createPolicyAction, updatePolicyAction } from "@/app/(console)/policies/actions";
-import { POLICY_TYPES, type PolicyType } from "@/db/schema";
+import { POLICY_TYPES, type PolicyType } from "@/lib/policies/constants";
 import { POLICY_TYPE_LABELS } from "./policy-labels";
 import { Alert } from "./ui/alert";
 import { Button, buttonClasses } from "./ui/button";

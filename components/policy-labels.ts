@@ -1,4 +1,4 @@
-import type { PolicyType } from "@/db/schema";
+import type { PolicyType } from "@/lib/policies/constants";
 import type { BadgeTone } from "./ui/badge";
 
 export const POLICY_TYPE_LABELS: Record<PolicyType, string> = { access: "Access", network: "Network", session: "Session" };

@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState, useTransition, type FormEvent } from "react";
 import { publishPolicyVersionAction, type PublishInput } from "@/app/(console)/agent-policy/actions";
-import type { AgentRuleType } from "@/db/schema";
+import type { AgentRuleType } from "@/lib/agent-policy/types";
 import { draftsFromJson, parseJson, rulesToJson, toApiPath, toDrafts, toRuleInputs, type RuleDraft, type RuleInput } from "./agent-rule-draft";
 import { RuleField } from "./agent-rule-field";
 import { RULE_FIELDS, RULE_TYPE_LABELS, RULE_TYPES, ruleTemplate } from "./agent-rule-types";

@@ -1,7 +1,7 @@
 "use client";
 
 import { createUserAction } from "@/app/(console)/settings/users/actions";
-import { ROLES } from "@/db/schema";
+import { ROLES } from "@/lib/users/roles";
 import { NewPasswordField } from "./new-password-field";
 import { Alert } from "./ui/alert";
 import { Button } from "./ui/button";

@@ -1,4 +1,4 @@
-import { relations, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import {
   bigint,
   boolean,
@@ -12,9 +12,11 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
-
-export const LOGIN_OUTCOMES = ["pending", "failed", "succeeded", "forgiven"] as const;
-export type LoginOutcome = (typeof LOGIN_OUTCOMES)[number];
+import type { AgentRule, AgentRuleOverride } from "@/lib/agent-policy/types";
+import { LOGIN_OUTCOMES } from "@/lib/auth/login-outcomes";
+import type { AgentEventType } from "@/lib/events/event-types";
+import { POLICY_TYPES } from "@/lib/policies/constants";
+import { ROLES } from "@/lib/users/roles";
 
 const createdAt = () => timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
 const nullableTime = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
@@ -49,7 +51,7 @@ export const users = pgTable(
       .references(() => organizations.id, { onDelete: "cascade" }),
     email: text("email").notNull(),
     passwordHash: text("password_hash").notNull(),
-    role: text("role", { enum: ["admin", "viewer"] }).notNull(),
+    role: text("role", { enum: ROLES }).notNull(),
     disabledAt: nullableTime("disabled_at"),
     // Bumped to end every session of the user at once (disable, MFA reset, sign-out everywhere).
     sessionVersion: integer("session_version").notNull().default(0),
@@ -188,7 +190,7 @@ export const policies = pgTable(
     id: text("id").notNull(),
     name: text("name").notNull(),
     description: text("description").notNull().default(""),
-    type: text("type", { enum: ["access", "network", "session"] }).notNull(),
+    type: text("type", { enum: POLICY_TYPES }).notNull(),
     rules: jsonb("rules").$type<string[]>().notNull(),
     enabled: boolean("enabled").notNull().default(true),
     createdAt: createdAt(),
@@ -342,29 +344,6 @@ export const streamPresence = pgTable(
 );
 
 // ---------------------------------------------------------------------------
-// Relations
-// ---------------------------------------------------------------------------
-
-export const organizationsRelations = relations(organizations, ({ many }) => ({
-  users: many(users),
-  policies: many(policies),
-  agents: many(agents),
-}));
-
-export const usersRelations = relations(users, ({ one, many }) => ({
-  organization: one(organizations, { fields: [users.orgId], references: [organizations.id] }),
-  apiTokens: many(apiTokens),
-}));
-
-export const apiTokensRelations = relations(apiTokens, ({ one }) => ({
-  user: one(users, { fields: [apiTokens.userId], references: [users.id] }),
-}));
-
-export const agentsRelations = relations(agents, ({ one }) => ({
-  organization: one(organizations, { fields: [agents.orgId], references: [organizations.id] }),
-}));
-
-// ---------------------------------------------------------------------------
 // Types
 // ---------------------------------------------------------------------------
 
@@ -379,60 +358,3 @@ export type AgentPolicyVersion = typeof agentPolicyVersions.$inferSelect;
 export type EnrollmentKey = typeof enrollmentKeys.$inferSelect;
 export type Agent = typeof agents.$inferSelect;
 export type AgentEvent = typeof agentEvents.$inferSelect;
-
-export type AgentRuleType = (typeof AGENT_RULE_TYPES)[number];
-export interface AgentRule {
-  type: AgentRuleType;
-  config: Record<string, unknown>;
-  enabled: boolean;
-}
-export interface AgentRuleOverride {
-  type: AgentRuleType;
-  enabled?: boolean;
-  config?: Record<string, unknown>;
-}
-
-// ---------------------------------------------------------------------------
-// Enums shared with the UI
-// ---------------------------------------------------------------------------
-
-export const ROLES = ["admin", "viewer"] as const;
-export type Role = (typeof ROLES)[number];
-
-export const POLICY_TYPES = ["access", "network", "session"] as const;
-export type PolicyType = (typeof POLICY_TYPES)[number];
-
-export const AGENT_RULE_TYPES = ["block_ip", "alert_threshold", "auto_respond", "custom"] as const;
-
-export const AGENT_EVENT_TYPES = ["policy_version", "overrides", "security_policy", "revoked"] as const;
-export type AgentEventType = (typeof AGENT_EVENT_TYPES)[number];
-
-export const AUDIT_ACTIONS = [
-  "toggle_policy",
-  "create_policy",
-  "update_policy",
-  "delete_policy",
-  "seed_default_policies",
-  "export_audit_log",
-  "login",
-  "login_failed",
-  "logout",
-  "change_password",
-  "mfa_enroll",
-  "mfa_reset",
-  "mfa_recovery_code_used",
-  "create_user",
-  "update_user_role",
-  "disable_user",
-  "enable_user",
-  "create_api_token",
-  "revoke_api_token",
-  "create_policy_version",
-  "set_agent_overrides",
-  "create_enrollment_key",
-  "revoke_enrollment_key",
-  "enroll_agent",
-  "revoke_agent",
-  "agent_hostname_changed",
-] as const;
-export type AuditAction = (typeof AUDIT_ACTIONS)[number];

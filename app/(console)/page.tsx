@@ -13,7 +13,8 @@ import { Badge } from "@/components/ui/badge";
 import { Card, CardHeader } from "@/components/ui/card";
 import { listAuditLogs } from "@/db/queries/audit-logs";
 import { ensureDefaultPolicies, listPolicies } from "@/db/queries/policies";
-import { POLICY_TYPES, type Policy } from "@/db/schema";
+import { type Policy } from "@/db/schema";
+import { POLICY_TYPES } from "@/lib/policies/constants";
 import { requireUser } from "@/lib/auth/session";
 import { DEFAULT_POLICIES, isCriticalPolicy } from "@/lib/policies/defaults";
 

@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, sql } from "drizzle-orm";
 import { getDb, type Executor } from "@/db";
-import { agentEvents, orgCounters, type AgentEvent, type AgentEventType } from "@/db/schema";
+import { agentEvents, orgCounters, type AgentEvent } from "@/db/schema";
+import { type AgentEventType } from "@/lib/events/event-types";
 
 /**
  * The channel every instance LISTENs on. Payloads are "<orgId>:<eventId>", plus ":<type>:<agentId>" for an

@@ -1,6 +1,7 @@
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import { getDb, type Executor } from "@/db";
-import { agentPolicyVersions, orgCounters, type AgentPolicyVersion, type AgentRule } from "@/db/schema";
+import { agentPolicyVersions, orgCounters, type AgentPolicyVersion } from "@/db/schema";
+import { type AgentRule } from "@/lib/agent-policy/types";
 import { formatVersion } from "@/lib/agent-policy/rules";
 import { newAgentPolicyId } from "@/lib/ids";
 import { appendAgentEvent } from "./agent-events";

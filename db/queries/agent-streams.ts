@@ -1,6 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { getDb } from "@/db";
-import { agentEvents, agentPolicyVersions, agents, orgCounters, policies, type AgentEvent, type AgentRuleOverride } from "@/db/schema";
+import { agentEvents, agentPolicyVersions, agents, orgCounters, policies, type AgentEvent } from "@/db/schema";
+import { type AgentRuleOverride } from "@/lib/agent-policy/types";
 import type { PolicyVersionEventPayload } from "./agent-policies";
 import { AGENT_ENFORCED_TYPES, type AgentSecurityPolicy } from "./policies";
 

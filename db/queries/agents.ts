@@ -1,6 +1,7 @@
 import { and, asc, count, eq, ilike, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import { getDb, queryRows } from "@/db";
-import { agents, agentVersionReports, type Agent, type AgentRuleOverride } from "@/db/schema";
+import { agents, agentVersionReports, type Agent } from "@/db/schema";
+import { type AgentRuleOverride } from "@/lib/agent-policy/types";
 import { newAgentId } from "@/lib/ids";
 import { appendAgentEvent } from "./agent-events";
 import { insertAuditLog, type Actor } from "./audit-logs";

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { and, desc, eq, gte, lt, type SQL } from "drizzle-orm";
 import { getDb, type Executor } from "@/db";
-import { auditLogs, type AuditAction, type AuditLog } from "@/db/schema";
+import { auditLogs, type AuditLog } from "@/db/schema";
+import { type AuditAction } from "@/lib/audit/actions";
 
 /** Who did something, and from where. Every audit row and every scoped query starts from one. */
 export interface Actor {

@@ -1,6 +1,7 @@
 import { and, eq, inArray, lt, sql } from "drizzle-orm";
 import { getDb, queryRows, type Executor, type Tx } from "@/db";
-import { loginAttempts, signInAddresses, signInRefusals, users, type LoginOutcome } from "@/db/schema";
+import { loginAttempts, signInAddresses, signInRefusals, users } from "@/db/schema";
+import { type LoginOutcome } from "@/lib/auth/login-outcomes";
 
 const ago = (ms: number) => sql`now() - make_interval(secs => ${ms / 1000})`;
 

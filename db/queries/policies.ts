@@ -1,6 +1,7 @@
 import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import { getDb, type Executor } from "@/db";
-import { organizations, policies, type Policy, type PolicyType } from "@/db/schema";
+import { organizations, policies, type Policy } from "@/db/schema";
+import { type PolicyType } from "@/lib/policies/constants";
 import { ApiError } from "@/lib/errors";
 import { DEFAULT_POLICIES, isCriticalPolicy } from "@/lib/policies/defaults";
 import { toPolicyJson } from "@/lib/policies/serialize";

@@ -1,6 +1,7 @@
 import { and, asc, count, eq, isNull, ne, sql } from "drizzle-orm";
 import { getDb, type Tx } from "@/db";
-import { organizations, policies, users, type Role, type User } from "@/db/schema";
+import { organizations, policies, users, type User } from "@/db/schema";
+import { type Role } from "@/lib/users/roles";
 import { MFA_POLICY_ID } from "@/lib/policies/defaults";
 import { ApiError } from "@/lib/errors";
 import { newUserId } from "@/lib/ids";

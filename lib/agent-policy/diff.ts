@@ -1,4 +1,4 @@
-import type { AgentRule, AgentRuleType } from "@/db/schema";
+import type { AgentRule, AgentRuleType } from "@/lib/agent-policy/types";
 
 /** One field that differs between two rules or two versions, by its dotted path ("config.threshold"). */
 export interface FieldChange {

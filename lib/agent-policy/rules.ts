@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { AgentRule, AgentRuleOverride, AgentRuleType } from "@/db/schema";
+import type { AgentRule, AgentRuleOverride, AgentRuleType } from "@/lib/agent-policy/types";
 import { boundedJsonObject, plainName, plainText } from "@/lib/validation";
 
 /** Config of each rule type, with the fields and types of the Agent Policy API document's tables. */

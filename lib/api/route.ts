@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { recordFailure, type Actor } from "@/db/queries/audit-logs";
 import { databaseReady } from "@/db";
-import type { Agent, AuditAction, Role, User } from "@/db/schema";
+import type { Agent, User } from "@/db/schema";
+import type { AuditAction } from "@/lib/audit/actions";
+import type { Role } from "@/lib/users/roles";
 import { actorFor, authenticateAgent, authenticateUser, type AuthenticateOptions } from "@/lib/auth/principal";
 import { ApiError, type ApiFamily } from "@/lib/errors";
 import { logError } from "@/lib/log";

@@ -1,7 +1,9 @@
 import { unstable_rethrow } from "next/navigation";
 import type { z } from "zod";
 import { recordFailure, type Actor } from "@/db/queries/audit-logs";
-import type { AuditAction, Role, User } from "@/db/schema";
+import type { User } from "@/db/schema";
+import type { AuditAction } from "@/lib/audit/actions";
+import type { Role } from "@/lib/users/roles";
 import { ApiError } from "@/lib/errors";
 import { fieldErrors, type FormState } from "@/lib/forms";
 import { logError } from "@/lib/log";

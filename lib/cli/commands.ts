@@ -9,7 +9,7 @@ import { createEnrollmentKey } from "@/db/queries/enrollment-keys";
 import type { Actor } from "@/db/queries/audit-logs";
 import { listOrganizations } from "@/db/queries/organizations";
 import { createUser, findUsersByEmail, setUserPassword } from "@/db/queries/users";
-import { ROLES } from "@/db/schema";
+import { ROLES } from "@/lib/users/roles";
 import { DEFAULT_ENROLLMENT_KEY_HOURS, enrollmentKeyExpiry, MAX_ENROLLMENT_KEY_HOURS } from "@/app/api/agents/schema";
 import { hashPassword, MIN_PASSWORD_LENGTH } from "@/lib/auth/password";
 import { issueSecret } from "@/lib/auth/secrets";

@@ -1,5 +1,6 @@
 import type { PolicyVersionEventPayload } from "@/db/queries/agent-policies";
-import type { AgentEvent, AgentRule, AgentRuleOverride } from "@/db/schema";
+import type { AgentEvent } from "@/db/schema";
+import type { AgentRule, AgentRuleOverride } from "@/lib/agent-policy/types";
 import { effectiveRules, formatVersion } from "@/lib/agent-policy/rules";
 import { encodeEvent, retryFrame } from "./sse";
 import type { StreamSink } from "./stream-sink";

@@ -1,4 +1,4 @@
-import type { PolicyType } from "@/db/schema";
+import type { PolicyType } from "@/lib/policies/constants";
 
 export interface DefaultPolicy {
   id: string;

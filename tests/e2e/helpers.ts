@@ -3,13 +3,14 @@ import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import { expect, type Page } from "@playwright/test";
 import { currentTotp } from "@/lib/auth/totp";
+import { SERVER_CONDITIONS } from "../../scripts/node-flags";
 
 const exec = promisify(execFile);
 export const E2E_DATABASE_URL = "pglite:tests/e2e/.data/pglite";
 
 /** Runs `npm run cli` against the e2e server's database (the running server executes it). */
 export async function cli(args: string[], stdin?: string): Promise<string> {
-  const child = exec("node_modules/.bin/tsx", ["scripts/cli.ts", ...args], {
+  const child = exec("node_modules/.bin/tsx", [...SERVER_CONDITIONS, "scripts/cli.ts", ...args], {
     env: { ...process.env, DATABASE_URL: E2E_DATABASE_URL },
   });
   if (stdin !== undefined) child.child.stdin?.end(stdin);

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import { expect, test } from "@playwright/test";
 import postgres from "postgres";
+import { SERVER_CONDITIONS } from "../../scripts/node-flags";
 import { SseReader } from "../sse-client";
 
 const exec = promisify(execFile);
@@ -45,7 +46,7 @@ test.describe("two instances against one PostgreSQL", () => {
 
   const [a, b] = PORTS.map((port) => `http://localhost:${port}`) as [string, string];
   const json = { "Content-Type": "application/json" };
-  const cli = async (...args: string[]) => (await exec("node_modules/.bin/tsx", ["scripts/cli.ts", ...args], { env })).stdout.trimEnd().split("\n").at(-1)!;
+  const cli = async (...args: string[]) => (await exec("node_modules/.bin/tsx", [...SERVER_CONDITIONS, "scripts/cli.ts", ...args], { env })).stdout.trimEnd().split("\n").at(-1)!;
 
   /** A new organization with an admin token and an agent enrolled on instance B. */
   async function organizationWithAgent(org: string) {

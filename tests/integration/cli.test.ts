@@ -10,6 +10,7 @@ import { findSignInUser } from "@/db/queries/users";
 import { runCommand } from "@/lib/cli/commands";
 import { verifyPassword } from "@/lib/auth/password";
 import { randomHex } from "@/lib/ids";
+import { SERVER_CONDITIONS } from "../../scripts/node-flags";
 import { call } from "../helpers";
 
 async function cli(...argv: string[]) {
@@ -104,10 +105,10 @@ describe("npm run cli", () => {
   it("runs against the database DATABASE_URL names and prints the token alone on the last line", async () => {
     const env = { ...process.env, DATABASE_URL: `pglite:${dir}/db` };
     const tsx = path.resolve("node_modules/.bin/tsx");
-    await exec(tsx, ["scripts/cli.ts", "user", "create", "--email", "ops@example.test", "--password", "correct horse battery", "--role", "viewer"], { env });
-    const { stdout } = await exec(tsx, ["scripts/cli.ts", "token", "create", "--email", "ops@example.test", "--name", "ci"], { env });
+    await exec(tsx, [...SERVER_CONDITIONS, "scripts/cli.ts", "user", "create", "--email", "ops@example.test", "--password", "correct horse battery", "--role", "viewer"], { env });
+    const { stdout } = await exec(tsx, [...SERVER_CONDITIONS, "scripts/cli.ts", "token", "create", "--email", "ops@example.test", "--name", "ci"], { env });
     expect(stdout.trimEnd().split("\n").at(-1)).toMatch(/^pal_[A-Za-z0-9_-]{43}$/);
-    const failure = await exec(tsx, ["scripts/cli.ts", "token", "revoke", "--id", "tok_missing"], { env }).catch((error: { code: number; stderr: string }) => error);
+    const failure = await exec(tsx, [...SERVER_CONDITIONS, "scripts/cli.ts", "token", "revoke", "--id", "tok_missing"], { env }).catch((error: { code: number; stderr: string }) => error);
     expect(failure).toMatchObject({ code: 2, stderr: expect.stringContaining("No token with id tok_missing") });
   }, 60_000);
 });

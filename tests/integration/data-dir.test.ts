@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { DataDirExposedError, prepareDataDir, tightenDataDir } from "@/db/data-dir";
 import { lockDataDir, lockFileFor } from "@/db/pglite-lock";
 import { controlSocketFor, startControlSocket } from "@/lib/server/control-socket";
+import { SERVER_CONDITIONS } from "../../scripts/node-flags";
 
 const exec = promisify(execFile);
 const scratch = mkdtempSync(path.join(tmpdir(), "palisade-data-"));
@@ -69,7 +70,7 @@ describe("the embedded database's directory is its owner's only", () => {
     mkdirSync(dataDir, { mode: 0o777 });
     chmodSync(dataDir, 0o777);
     writeFileSync(path.join(dataDir, "placeholder"), "");
-    const started = exec("node_modules/.bin/tsx", ["scripts/start.ts"], { env: { ...process.env, DATABASE_URL: `pglite:${dataDir}`, PORT: "3999" } });
+    const started = exec("node_modules/.bin/tsx", [...SERVER_CONDITIONS, "scripts/start.ts"], { env: { ...process.env, DATABASE_URL: `pglite:${dataDir}`, PORT: "3999" } });
     const failure = await started.then(
       () => null,
       (error: { code: number; stderr: string }) => error,

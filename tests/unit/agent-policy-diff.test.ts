@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { AgentRule } from "@/db/schema";
+import type { AgentRule } from "@/lib/agent-policy/types";
 import { diffFields, diffRules, diffVersions, jsonEqual } from "@/lib/agent-policy/diff";
 
 const block = (threshold: number, trigger = "brute_force"): AgentRule => ({

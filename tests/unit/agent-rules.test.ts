@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { AgentRule } from "@/db/schema";
+import type { AgentRule } from "@/lib/agent-policy/types";
 import { agentOverridesSchema, effectiveRules, formatVersion, parseVersion } from "@/lib/agent-policy/rules";
 
 const rules: AgentRule[] = [

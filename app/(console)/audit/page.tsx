@@ -10,7 +10,7 @@ import { Alert } from "@/components/ui/alert";
 import { Button, buttonClasses } from "@/components/ui/button";
 import { Field, Input, Select } from "@/components/ui/field";
 import { listAuditLogs } from "@/db/queries/audit-logs";
-import { AUDIT_ACTIONS } from "@/db/schema";
+import { AUDIT_ACTIONS } from "@/lib/audit/actions";
 import { requireUser } from "@/lib/auth/session";
 import { auditHref, auditPageQuery, presentParams, toQueryFilter } from "./filter";
 

@@ -8,7 +8,7 @@ import { POLICY_TYPE_EXAMPLES, POLICY_TYPE_LABELS } from "@/components/policy-la
 import { buttonClasses } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
 import { ensureDefaultPolicies, listPolicies } from "@/db/queries/policies";
-import { POLICY_TYPES, type PolicyType } from "@/db/schema";
+import { POLICY_TYPES, type PolicyType } from "@/lib/policies/constants";
 import { requireUser } from "@/lib/auth/session";
 
 export const metadata: Metadata = { title: "Security policies" };

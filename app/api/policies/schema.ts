@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { POLICY_TYPES } from "@/db/schema";
+import { POLICY_TYPES } from "@/lib/policies/constants";
 import { plainName, plainText } from "@/lib/validation";
 
 export const policyId = z

@@ -11,7 +11,7 @@ import { AgentTime } from "@/components/agent-time";
 import { Card, CardHeader } from "@/components/ui/card";
 import { getActivePolicyVersion } from "@/db/queries/agent-policies";
 import { firstReportedAt, getAgent } from "@/db/queries/agents";
-import type { AgentRuleOverride } from "@/db/schema";
+import type { AgentRuleOverride } from "@/lib/agent-policy/types";
 import { effectiveRules, formatVersion } from "@/lib/agent-policy/rules";
 import { toAgentJson } from "@/lib/agent-policy/serialize";
 import { requireUser } from "@/lib/auth/session";

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { recordFailure } from "@/db/queries/audit-logs";
 import { resetMfa } from "@/db/queries/mfa";
 import { createUser, setUserDisabled, updateUserRole } from "@/db/queries/users";
-import { ROLES } from "@/db/schema";
+import { ROLES } from "@/lib/users/roles";
 import { consoleAction } from "@/lib/auth/actions";
 import { hashPassword, newPasswordSchema } from "@/lib/auth/password";
 
