@@ -1,7 +1,7 @@
 // Mutation testing (`npm run test:mutation`): slow, so not part of `npm test` or CI. Incremental: a rerun only
 // tests the mutants whose code or covering tests changed since reports/stryker-incremental.json.
 /** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
-export default {
+const config = {
   testRunner: "vitest",
   vitest: { configFile: "vitest.config.ts" },
   mutate: ["db/queries/**/*.ts", "lib/auth/**/*.ts", "lib/events/**/*.ts"],
@@ -18,3 +18,5 @@ export default {
   // What the sandbox must not copy: build output, data directories (with their sockets), reports.
   ignorePatterns: [".next", "data", "tests/e2e/.data", "test-results", "reports", "bench/results", "docs/screenshots", ".agent"],
 };
+
+export default config;
