@@ -3,7 +3,7 @@ import NextAuth, { CredentialsSignin, type NextAuthConfig } from "next-auth";
 import type { JWT } from "next-auth/jwt";
 import Credentials from "next-auth/providers/credentials";
 import { z } from "zod";
-import { insertAuditLog } from "@/db/queries/audit-logs";
+import { recordAudit } from "@/lib/audit/log";
 import { claimEnrollmentUpgrade } from "@/db/queries/mfa";
 import { endAllSessions } from "@/db/queries/users";
 import { databaseReady, getDb } from "@/db";
@@ -144,12 +144,12 @@ const nextAuth = NextAuth(() => {
         if (!session) return;
         const claims = token as Partial<SessionClaims> as SessionClaims;
         await endAllSessions({ userId: claims.uid });
-        await insertAuditLog(getDb(), { orgId: claims.orgId, userId: claims.uid, email: claims.email }, {
+        await recordAudit({ orgId: claims.orgId, userId: claims.uid, email: claims.email }, {
           action: "logout",
           resource: `user:${claims.uid}`,
           details: "Signed out",
           success: true,
-        });
+        }, getDb());
       },
     },
   } satisfies NextAuthConfig;

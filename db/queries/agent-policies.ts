@@ -5,7 +5,7 @@ import { type AgentRule } from "@/lib/agent-policy/types";
 import { formatVersion } from "@/lib/agent-policy/rules";
 import { newAgentPolicyId } from "@/lib/ids";
 import { appendAgentEvent } from "./agent-events";
-import { insertAuditLog, type Actor } from "./audit-logs";
+import { recordAudit, type Actor } from "@/lib/audit/log";
 
 /** What a `policy_version` event carries: everything an agent needs, so replay never joins. */
 export interface PolicyVersionEventPayload {
@@ -52,7 +52,7 @@ export async function createPolicyVersion({ actor, input }: { actor: Actor; inpu
     if (!created) throw new Error("policy version insert returned no row");
     const payload: PolicyVersionEventPayload = { version: created.version, policyId: created.id, name: created.name, rules: created.rules };
     await appendAgentEvent(tx, { orgId: actor.orgId, type: "policy_version", payload });
-    await insertAuditLog(tx, actor, {
+    await recordAudit(actor, {
       action: "create_policy_version",
       resource: `agent-policy:${formatVersion(created.version)}`,
       details: input.republishedFrom
@@ -60,7 +60,7 @@ export async function createPolicyVersion({ actor, input }: { actor: Actor; inpu
         : `Published ${formatVersion(created.version)} "${created.name}" with ${created.rules.length} rules`,
       success: true,
       after: { id: created.id, version: formatVersion(created.version), name: created.name, description: created.description, rules: created.rules },
-    });
+    }, tx);
     return created;
   });
 }

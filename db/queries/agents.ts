@@ -4,7 +4,7 @@ import { agents, agentVersionReports, type Agent } from "@/db/schema";
 import { type AgentRuleOverride } from "@/lib/agent-policy/types";
 import { newAgentId } from "@/lib/ids";
 import { appendAgentEvent } from "./agent-events";
-import { insertAuditLog, type Actor } from "./audit-logs";
+import { recordAudit, type Actor } from "@/lib/audit/log";
 import { consumeEnrollmentKey } from "./enrollment-keys";
 
 export interface EnrollAgentInput {
@@ -43,13 +43,13 @@ export async function enrollAgent(input: EnrollAgentInput): Promise<Agent | null
     }
     if (!agent) throw new Error("could not allocate a free agent id");
     const actor: Actor = { orgId: key.orgId, userId: null, email: null, ip: input.ip, userAgent: input.userAgent };
-    await insertAuditLog(tx, actor, {
+    await recordAudit(actor, {
       action: "enroll_agent",
       resource: `agent:${agent.id}`,
       details: `Enrolled ${agent.hostname} with enrollment key ${key.id}`,
       success: true,
       after: { id: agent.id, hostname: agent.hostname, agentVersion: agent.agentVersion, labels: agent.labels },
-    });
+    }, tx);
     return agent;
   });
 }
@@ -135,14 +135,14 @@ export async function setAgentOverrides({ actor, id, overrides }: { actor: Actor
     const [after] = await tx.update(agents).set({ overrides }).where(eq(agents.id, id)).returning();
     if (!after) throw new Error("locked agent row vanished");
     await appendAgentEvent(tx, { orgId: actor.orgId, agentId: id, type: "overrides", payload: { overrides } });
-    await insertAuditLog(tx, actor, {
+    await recordAudit(actor, {
       action: "set_agent_overrides",
       resource: `agent:${id}`,
       details: overrides.length === 0 ? `Cleared the overrides of ${after.hostname}` : `Set ${overrides.length} override(s) on ${after.hostname}`,
       success: true,
       before: { overrides: before.overrides },
       after: { overrides },
-    });
+    }, tx);
     return after;
   });
 }
@@ -157,12 +157,12 @@ export async function revokeAgent({ actor, id }: { actor: Actor; id: string }): 
       .returning();
     if (!agent) return null;
     await appendAgentEvent(tx, { orgId: actor.orgId, agentId: id, type: "revoked", payload: { reason: "revoked" } });
-    await insertAuditLog(tx, actor, {
+    await recordAudit(actor, {
       action: "revoke_agent",
       resource: `agent:${id}`,
       details: `Revoked ${agent.hostname}`,
       success: true,
-    });
+    }, tx);
     return agent;
   });
 }
@@ -218,14 +218,14 @@ export async function recordHeartbeats(batch: HeartbeatRecord[]): Promise<void> 
     if (reports.length > 0) await tx.insert(agentVersionReports).values(reports).onConflictDoNothing();
     const ipOf = new Map(batch.map((beat) => [beat.agentId, beat.ip]));
     for (const change of changes) {
-      await insertAuditLog(tx, { orgId: change.org_id, userId: null, email: null, ip: ipOf.get(change.id) ?? null, userAgent: "palisade-agent" }, {
+      await recordAudit({ orgId: change.org_id, userId: null, email: null, ip: ipOf.get(change.id) ?? null, userAgent: "palisade-agent" }, {
         action: "agent_hostname_changed",
         resource: `agent:${change.id}`,
         details: `Agent ${change.id} reported a new hostname: ${JSON.stringify(change.previous_hostname)} → ${JSON.stringify(change.hostname)}`,
         success: true,
         before: { hostname: change.previous_hostname },
         after: { hostname: change.hostname },
-      });
+      }, tx);
     }
   });
 }

@@ -2,7 +2,7 @@ import { and, desc, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
 import { getDb, type Executor } from "@/db";
 import { apiTokens, users, type ApiToken, type User } from "@/db/schema";
 import { newApiTokenId } from "@/lib/ids";
-import { insertAuditLog, recordFailure, type Actor } from "./audit-logs";
+import { recordAudit, recordFailure, type Actor } from "@/lib/audit/log";
 
 /** Token fields that are safe to list: never the hash. */
 export type PublicApiToken = Omit<ApiToken, "tokenHash"> & { ownerEmail: string };
@@ -46,13 +46,13 @@ export async function createApiToken(input: CreateApiTokenInput): Promise<Omit<A
       .returning();
     if (!token) throw new Error("token insert returned no row");
     const { tokenHash: _hash, ...safe } = token;
-    await insertAuditLog(tx, input.actor, {
+    await recordAudit(input.actor, {
       action: "create_api_token",
       resource: `token:${token.id}`,
       details: `Created API token "${token.name}" for ${input.user.email}`,
       success: true,
       after: safe,
-    });
+    }, tx);
     return safe;
   });
 }
@@ -95,12 +95,12 @@ export async function revokeApiToken({ id, actor, userId }: { id: string; actor:
       )
       .returning({ id: apiTokens.id, name: apiTokens.name });
     if (!token) return false;
-    await insertAuditLog(tx, actor, {
+    await recordAudit(actor, {
       action: "revoke_api_token",
       resource: `token:${token.id}`,
       details: `Revoked API token "${token.name}"`,
       success: true,
-    });
+    }, tx);
     return true;
   });
   if (!revoked) await recordFailure(actor, { action: "revoke_api_token", resource: `token:${id}`, details: "Refused: no such live token of yours" });

@@ -2,7 +2,7 @@ import { and, desc, eq, gt, isNull, or, sql } from "drizzle-orm";
 import { getDb, type Tx } from "@/db";
 import { enrollmentKeys, type EnrollmentKey } from "@/db/schema";
 import { newEnrollmentKeyId } from "@/lib/ids";
-import { insertAuditLog, type Actor } from "./audit-logs";
+import { recordAudit, type Actor } from "@/lib/audit/log";
 
 export type PublicEnrollmentKey = Omit<EnrollmentKey, "keyHash">;
 
@@ -37,13 +37,13 @@ export async function createEnrollmentKey({
       .values({ id: newEnrollmentKeyId(), orgId: actor.orgId, keyHash, keyPrefix, maxUses, expiresAt, createdBy: actor.email })
       .returning(publicColumns);
     if (!key) throw new Error("enrollment key insert returned no row");
-    await insertAuditLog(tx, actor, {
+    await recordAudit(actor, {
       action: "create_enrollment_key",
       resource: `enrollment-key:${key.id}`,
       details: `Created enrollment key ${key.keyPrefix}… (${maxUses ?? "unlimited"} uses${expiresAt ? `, expires ${expiresAt.toISOString()}` : ""})`,
       success: true,
       after: key,
-    });
+    }, tx);
     return key;
   });
 }
@@ -61,12 +61,12 @@ export async function revokeEnrollmentKey({ actor, id }: { actor: Actor; id: str
       .where(and(eq(enrollmentKeys.id, id), eq(enrollmentKeys.orgId, actor.orgId), isNull(enrollmentKeys.revokedAt)))
       .returning({ id: enrollmentKeys.id, keyPrefix: enrollmentKeys.keyPrefix });
     if (!key) return false;
-    await insertAuditLog(tx, actor, {
+    await recordAudit(actor, {
       action: "revoke_enrollment_key",
       resource: `enrollment-key:${key.id}`,
       details: `Revoked enrollment key ${key.keyPrefix}…`,
       success: true,
-    });
+    }, tx);
     return true;
   });
 }

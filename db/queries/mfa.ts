@@ -2,7 +2,7 @@ import { and, count, eq, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import { getDb } from "@/db";
 import { mfaEnrollments, recoveryCodes, users } from "@/db/schema";
 import { revokeTokensOf } from "./api-tokens";
-import { insertAuditLog, recordFailure, type Actor } from "./audit-logs";
+import { recordAudit, recordFailure, type Actor } from "@/lib/audit/log";
 
 /**
  * The TOTP secret this session is enrolling, created from `sealedCandidate` on the session's first visit, so
@@ -78,12 +78,12 @@ export async function completeTotpEnrollment({
     await tx.delete(mfaEnrollments).where(and(eq(mfaEnrollments.userId, userId), isNull(mfaEnrollments.completedAt)));
     await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
     await tx.insert(recoveryCodes).values(recoveryCodeHashes.map((codeHash) => ({ userId, codeHash })));
-    await insertAuditLog(tx, actor, {
+    await recordAudit(actor, {
       action: "mfa_enroll",
       resource: `user:${userId}`,
       details: `Enrolled a TOTP authenticator and ${recoveryCodeHashes.length} recovery codes; every other session ended`,
       success: true,
-    });
+    }, tx);
     return "enrolled";
   });
 }
@@ -130,12 +130,12 @@ export async function spendRecoveryCode({ actor, userId, codeHash }: { actor: Ac
       .select({ value: count() })
       .from(recoveryCodes)
       .where(and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt)));
-    await insertAuditLog(tx, actor, {
+    await recordAudit(actor, {
       action: "mfa_recovery_code_used",
       resource: `user:${userId}`,
       details: `Signed in with a recovery code; ${left?.value ?? 0} left`,
       success: true,
-    });
+    }, tx);
     return true;
   });
 }
@@ -157,12 +157,12 @@ export async function resetMfa({ actor, userId }: { actor: Actor; userId: string
     await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
     await tx.delete(mfaEnrollments).where(eq(mfaEnrollments.userId, userId));
     const revoked = await revokeTokensOf(tx, userId);
-    await insertAuditLog(tx, actor, {
+    await recordAudit(actor, {
       action: "mfa_reset",
       resource: `user:${user.id}`,
       details: `Reset MFA for ${user.email}; every session ended and ${revoked} API token(s) revoked`,
       success: true,
-    });
+    }, tx);
     return true;
   });
   if (!reset) await recordFailure(actor, { action: "mfa_reset", resource: `user:${userId}`, details: "Refused: user not found" });

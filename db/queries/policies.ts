@@ -6,7 +6,7 @@ import { ApiError } from "@/lib/errors";
 import { DEFAULT_POLICIES, isCriticalPolicy } from "@/lib/policies/defaults";
 import { toPolicyJson } from "@/lib/policies/serialize";
 import { appendAgentEvent } from "./agent-events";
-import { insertAuditLog, recordFailure, type Actor } from "./audit-logs";
+import { recordAudit, recordFailure, type Actor } from "@/lib/audit/log";
 
 const policyResource = (id: string) => `policy:${id}`;
 
@@ -56,13 +56,13 @@ export async function ensureDefaultPolicies(actor: Actor): Promise<void> {
       .values(DEFAULT_POLICIES.map((policy) => ({ ...policy, orgId: actor.orgId })))
       .onConflictDoNothing()
       .returning();
-    await insertAuditLog(tx, actor, {
+    await recordAudit(actor, {
       action: "seed_default_policies",
       resource: "policies",
       details: `Created the ${rows.length} default policies`,
       success: true,
       after: rows.map(toPolicyJson),
-    });
+    }, tx);
   });
   seededOrganizations.add(actor.orgId);
 }
@@ -120,14 +120,14 @@ export async function togglePolicy({ actor, id, enabled }: { actor: Actor; id: s
       .returning();
     if (!after) throw new Error("locked policy row vanished");
     const changed = before.enabled !== after.enabled;
-    await insertAuditLog(tx, actor, {
+    await recordAudit(actor, {
       action: "toggle_policy",
       resource: policyResource(id),
       details: after.enabled ? "Policy enabled" : "Policy disabled",
       success: true,
       before: changed ? toPolicyJson(before) : undefined,
       after: changed ? toPolicyJson(after) : undefined,
-    });
+    }, tx);
     if (changed) await notifyAgents(tx, actor, "toggled", before, after);
     return after;
   });
@@ -152,13 +152,13 @@ export async function createPolicy({ actor, input }: { actor: Actor; input: Poli
       .onConflictDoNothing()
       .returning();
     if (!created) return null;
-    await insertAuditLog(tx, actor, {
+    await recordAudit(actor, {
       action: "create_policy",
       resource: policyResource(created.id),
       details: `Created policy "${created.name}"`,
       success: true,
       after: toPolicyJson(created),
-    });
+    }, tx);
     await notifyAgents(tx, actor, "created", null, created);
     return created;
   });
@@ -181,14 +181,14 @@ export async function updatePolicy({ actor, id, update }: { actor: Actor; id: st
       .where(and(eq(policies.orgId, actor.orgId), eq(policies.id, id)))
       .returning();
     if (!after) throw new Error("locked policy row vanished");
-    await insertAuditLog(tx, actor, {
+    await recordAudit(actor, {
       action: "update_policy",
       resource: policyResource(id),
       details: `Updated policy "${after.name}"`,
       success: true,
       before: toPolicyJson(before),
       after: toPolicyJson(after),
-    });
+    }, tx);
     await notifyAgents(tx, actor, "updated", before, after);
     return after;
   });
@@ -207,13 +207,13 @@ export async function deletePolicy({ actor, id, confirmed }: { actor: Actor; id:
       .where(and(eq(policies.orgId, actor.orgId), eq(policies.id, id)))
       .returning();
     if (!deleted) return { status: "missing" as const };
-    await insertAuditLog(tx, actor, {
+    await recordAudit(actor, {
       action: "delete_policy",
       resource: policyResource(id),
       details: `Deleted policy "${deleted.name}"`,
       success: true,
       before: toPolicyJson(deleted),
-    });
+    }, tx);
     await notifyAgents(tx, actor, "deleted", deleted, null);
     return { status: "deleted" as const, policy: deleted };
   });

@@ -6,7 +6,7 @@ import { MFA_POLICY_ID } from "@/lib/policies/defaults";
 import { ApiError } from "@/lib/errors";
 import { newUserId } from "@/lib/ids";
 import { revokeTokensOf } from "./api-tokens";
-import { insertAuditLog, recordFailure, type Actor } from "./audit-logs";
+import { recordAudit, recordFailure, type Actor } from "@/lib/audit/log";
 import { createOrganization, findOrganizationByName } from "./organizations";
 
 /** The user fields that are safe to show and to put in an audit snapshot. */
@@ -52,13 +52,13 @@ async function insertUser(tx: Tx, input: CreateUserInput): Promise<User> {
     .returning();
   if (!user) throw ApiError.conflict(`A user with email ${email} already exists in this organization`);
   const actor: Actor = { orgId, userId: null, email: null, ...input.actor };
-  await insertAuditLog(tx, actor, {
+  await recordAudit(actor, {
     action: "create_user",
     resource: `user:${user.id}`,
     details: `Created ${user.role} ${user.email}`,
     success: true,
     after: toPublicUser(user),
-  });
+  }, tx);
   return user;
 }
 
@@ -156,7 +156,7 @@ export function listUsers({ orgId }: { orgId: string }): Promise<User[]> {
 export async function markSignedIn({ actor, userId, details }: { actor: Actor; userId: string; details: string }): Promise<void> {
   await getDb().transaction(async (tx) => {
     await tx.update(users).set({ lastLoginAt: sql`now()` }).where(eq(users.id, userId));
-    await insertAuditLog(tx, actor, { action: "login", resource: `user:${userId}`, details, success: true });
+    await recordAudit(actor, { action: "login", resource: `user:${userId}`, details, success: true }, tx);
   });
 }
 
@@ -227,14 +227,14 @@ export function updateUserRole({ actor, userId, role }: { actor: Actor; userId: 
       .where(and(eq(users.id, before.id), eq(users.orgId, actor.orgId)))
       .returning();
     if (!after) throw new Error("user row vanished under the organization lock");
-    await insertAuditLog(tx, actor, {
+    await recordAudit(actor, {
       action: "update_user_role",
       resource: userResource(after.id),
       details: `Changed the role of ${after.email} from ${before.role} to ${after.role}`,
       success: true,
       before: toPublicUser(before),
       after: toPublicUser(after),
-    });
+    }, tx);
     return { user: after };
   });
 }
@@ -257,14 +257,14 @@ export function setUserDisabled({ actor, userId, disabled }: { actor: Actor; use
       .where(and(eq(users.id, before.id), eq(users.orgId, actor.orgId)))
       .returning();
     if (!after) throw new Error("user row vanished under the organization lock");
-    await insertAuditLog(tx, actor, {
+    await recordAudit(actor, {
       action,
       resource: userResource(after.id),
       details: `${disabled ? "Disabled" : "Enabled"} ${after.email}`,
       success: true,
       before: toPublicUser(before),
       after: toPublicUser(after),
-    });
+    }, tx);
     return { user: after };
   });
 }
@@ -281,7 +281,7 @@ export async function setUserPassword({ actor, userId, passwordHash, details }: 
       .set({ passwordHash, sessionVersion: sql`${users.sessionVersion} + 1` })
       .where(eq(users.id, userId));
     const revoked = await revokeTokensOf(tx, userId);
-    await insertAuditLog(tx, actor, { action: "change_password", resource: userResource(userId), details: `${details}; ${revoked} API token(s) revoked`, success: true });
+    await recordAudit(actor, { action: "change_password", resource: userResource(userId), details: `${details}; ${revoked} API token(s) revoked`, success: true }, tx);
     return revoked;
   });
 }

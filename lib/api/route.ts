@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { recordFailure, type Actor } from "@/db/queries/audit-logs";
+import { recordFailure, type Actor } from "@/lib/audit/log";
 import { databaseReady } from "@/db";
 import type { Agent, User } from "@/db/schema";
 import type { AuditAction } from "@/lib/audit/actions";

@@ -1,6 +1,6 @@
 import { unstable_rethrow } from "next/navigation";
 import type { z } from "zod";
-import { recordFailure, type Actor } from "@/db/queries/audit-logs";
+import { recordFailure, type Actor } from "@/lib/audit/log";
 import type { User } from "@/db/schema";
 import type { AuditAction } from "@/lib/audit/actions";
 import type { Role } from "@/lib/users/roles";

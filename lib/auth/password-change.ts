@@ -1,4 +1,4 @@
-import { recordFailure, type Actor } from "@/db/queries/audit-logs";
+import { recordFailure, type Actor } from "@/lib/audit/log";
 import { settleLoginAttempt } from "@/db/queries/login-attempts";
 import { normalizeEmail, setUserPassword } from "@/db/queries/users";
 import type { User } from "@/db/schema";

@@ -1,5 +1,5 @@
 import { findTokenOwner, touchApiToken } from "@/db/queries/api-tokens";
-import type { Actor } from "@/db/queries/audit-logs";
+import type { Actor } from "@/lib/audit/log";
 import type { Agent, User } from "@/db/schema";
 import { clientIp, userAgent } from "@/lib/api/request";
 import { ApiError } from "@/lib/errors";

@@ -2,7 +2,7 @@ import { getToken } from "next-auth/jwt";
 import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import type { SessionClaims } from "@/auth";
-import type { Actor } from "@/db/queries/audit-logs";
+import type { Actor } from "@/lib/audit/log";
 import { findSessionUser } from "@/db/queries/users";
 import { databaseReady } from "@/db";
 import type { User } from "@/db/schema";

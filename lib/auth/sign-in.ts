@@ -1,4 +1,4 @@
-import { recordFailure, type Actor } from "@/db/queries/audit-logs";
+import { recordFailure, type Actor } from "@/lib/audit/log";
 import { rememberSignInAddress, settleLoginAttempt } from "@/db/queries/login-attempts";
 import { acceptTotpStep, spendRecoveryCode } from "@/db/queries/mfa";
 import { findSessionUser, findSignInUser, markSignedIn, normalizeEmail } from "@/db/queries/users";

@@ -1,4 +1,4 @@
-import { insertAuditLog, type Actor } from "@/db/queries/audit-logs";
+import { recordAudit, type Actor } from "@/lib/audit/log";
 import {
   closeRefusalRuns,
   countRefusal,
@@ -76,12 +76,12 @@ function throttleKey(rule: ThrottleRule, email: string, ip: string): string {
 async function auditRunSummary(executor: Executor, run: RefusalRun): Promise<void> {
   if (run.refused <= 1) return;
   const actor: Actor = { orgId: run.orgId, userId: run.userId, email: run.userEmail, ip: run.ip };
-  await insertAuditLog(executor, actor, {
+  await recordAudit(actor, {
     action: "login_failed",
     resource: run.userId ? `user:${run.userId}` : "sign-in",
     details: `Refused ${run.refused - 1} more sign-in attempt(s) between ${run.firstAt.toISOString()} and ${run.lastAt.toISOString()} (${run.throttleKey.split(":")[0]} throttle)`,
     success: false,
-  });
+  }, executor);
 }
 
 /**
@@ -101,12 +101,12 @@ export function reserveSignInAttempt({ email, ip, subject }: { email: string; ip
       for (const ended of await closeRefusalRuns(tx, key)) await auditRunSummary(tx, ended);
       const count = await countRefusal(tx, { ...key, userId: subject.userId, userEmail: subject.actor.email ?? email, ip, until: refusal.until });
       if (count === 1) {
-        await insertAuditLog(tx, subject.actor, {
+        await recordAudit(subject.actor, {
           action: "login_failed",
           resource: `user:${subject.userId}`,
           details: `Refused: ${RULE_WORDS[refusal.rule]} until ${refusal.until.toISOString()}; further refusals are counted and summarized`,
           success: false,
-        });
+        }, tx);
       }
     }
     return { ok: false, retryAt: refusal.until };

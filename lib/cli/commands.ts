@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { createApiToken, findApiToken, listApiTokens, revokeApiToken } from "@/db/queries/api-tokens";
 import { createEnrollmentKey } from "@/db/queries/enrollment-keys";
-import type { Actor } from "@/db/queries/audit-logs";
+import type { Actor } from "@/lib/audit/log";
 import { listOrganizations } from "@/db/queries/organizations";
 import { createUser, findUsersByEmail, setUserPassword } from "@/db/queries/users";
 import { ROLES } from "@/lib/users/roles";

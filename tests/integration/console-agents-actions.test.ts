@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as auditLogs from "@/app/api/audit-logs/route";
 import * as agentPolicy from "@/app/api/policy/agent/[id]/route";
 import type { PublishInput } from "@/app/(console)/agent-policy/actions";
-import type { Actor } from "@/db/queries/audit-logs";
+import type { Actor } from "@/lib/audit/log";
 import type { User } from "@/db/schema";
 import { actorFor } from "@/lib/auth/principal";
 import { ALERT_RULE, BLOCK_RULE, enroll, enrollAgent, publish } from "../agent-helpers";

@@ -5,7 +5,8 @@ import * as auditLogs from "@/app/api/audit-logs/route";
 import * as exportRoute from "@/app/api/audit-logs/export/route";
 import * as item from "@/app/api/policies/[id]/route";
 import type * as AuditLogQueries from "@/db/queries/audit-logs";
-import { insertAuditLog, listAuditLogs, type AuditLogFilter } from "@/db/queries/audit-logs";
+import { listAuditLogs, type AuditLogFilter } from "@/db/queries/audit-logs";
+import { recordAudit } from "@/lib/audit/log";
 import { getDb } from "@/db";
 import { auditLogs as auditLogsTable, type AuditLog, type NewAuditLog } from "@/db/schema";
 import { EXPORT_BATCH_ROWS, MAX_EXPORTS_PER_ORG, MAX_EXPORTS_PER_USER } from "@/lib/audit/export";
@@ -87,12 +88,12 @@ beforeAll(async () => {
     await call(item.PATCH, "PATCH", `/api/policies/${id}`, { token: org.admin.token, params: { id } });
   }
   // A user agent is chosen by the client: a spreadsheet must not run it as a formula.
-  await insertAuditLog(getDb(), { ...actorFor(org.admin.user), userAgent: '=HYPERLINK("https://evil.example","x")' }, {
+  await recordAudit({ ...actorFor(org.admin.user), userAgent: '=HYPERLINK("https://evil.example","x")' }, {
     action: "login_failed",
     resource: `user:${org.admin.user.id}`,
     details: "Wrong password, with a comma, a \"quote\"\nand a newline",
     success: false,
-  });
+  }, getDb());
 });
 
 describe("GET /api/audit-logs/export", () => {

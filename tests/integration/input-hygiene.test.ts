@@ -8,8 +8,8 @@ import * as policies from "@/app/api/policies/route";
 import * as overrides from "@/app/api/policy/agent/[id]/overrides/route";
 import * as policyRoute from "@/app/api/policy/route";
 import { createPolicyAction } from "@/app/(console)/policies/actions";
-import { AUDIT_FIELD_LIMITS, insertAuditLog, listAuditLogs } from "@/db/queries/audit-logs";
-import { getDb } from "@/db";
+import { listAuditLogs } from "@/db/queries/audit-logs";
+import { AUDIT_FIELD_LIMITS, recordAudit } from "@/lib/audit/log";
 import { actorFor } from "@/lib/auth/principal";
 import { createEnrollmentKey, enrollAgent } from "../agent-helpers";
 import { consoleSession } from "../console-session";
@@ -107,7 +107,7 @@ describe("audit rows are bounded, whatever a caller sends", () => {
   it("cuts long text and replaces a huge snapshot by its size and digest", async () => {
     const org = await createTestOrg();
     const actor = { ...actorFor(org.admin.user), userAgent: "u".repeat(5000) };
-    await insertAuditLog(getDb(), actor, {
+    await recordAudit(actor, {
       action: "update_policy",
       resource: "r".repeat(10_000),
       details: "d".repeat(100_000),

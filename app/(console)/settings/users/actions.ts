@@ -2,7 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { recordFailure } from "@/db/queries/audit-logs";
+import { recordFailure } from "@/lib/audit/log";
 import { resetMfa } from "@/db/queries/mfa";
 import { createUser, setUserDisabled, updateUserRole } from "@/db/queries/users";
 import { ROLES } from "@/lib/users/roles";

@@ -1,4 +1,5 @@
-import { auditLogExtent, recordAudit } from "@/db/queries/audit-logs";
+import { auditLogExtent } from "@/db/queries/audit-logs";
+import { recordAudit } from "@/lib/audit/log";
 import { parseQuery } from "@/lib/api/request";
 import { userRoute } from "@/lib/api/route";
 import { auditLogExportStream } from "@/lib/audit/export";
