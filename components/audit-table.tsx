@@ -3,6 +3,7 @@ import type { AuditLog } from "@/db/schema";
 import { auditActionLabel } from "./audit-labels";
 import { AuditDiff } from "./audit-diff";
 import { columns, DataTable } from "./data-table";
+import { DateTime } from "./date-time";
 import { formatDateTime } from "./format";
 import { Badge } from "./ui/badge";
 
@@ -43,7 +44,7 @@ export function AuditFeed({ entries }: { entries: AuditLog[] }) {
               </Link>
             </p>
             <p className="mt-0.5 text-xs text-slate-600 [overflow-wrap:anywhere]">
-              {entry.userEmail ?? "System"} · <time dateTime={entry.createdAt.toISOString()}>{formatDateTime(entry.createdAt)}</time>
+              {entry.userEmail ?? "System"} · <DateTime value={entry.createdAt} />
             </p>
           </div>
           <Result success={entry.success} />
@@ -61,26 +62,26 @@ export function AuditTable({ entries, label }: { entries: AuditLog[]; label: str
     <DataTable label={label} columns={AUDIT_COLUMNS} minWidth="min-w-[52rem]">
       {entries.map((entry) => (
         <tr key={entry.seq} data-testid="audit-row">
-          <td className="px-4 py-3 whitespace-nowrap text-slate-700">
+          <td className="whitespace-nowrap text-slate-700">
             <When date={entry.createdAt} />
           </td>
-          <td className="px-4 py-3">
+          <td>
             <span className="block font-medium text-slate-900">{auditActionLabel(entry.action)}</span>
             <span className="block font-mono text-xs text-slate-600">{entry.action}</span>
           </td>
-          <td className="px-4 py-3">
+          <td>
             <Result success={entry.success} />
           </td>
-          <td className="max-w-56 min-w-36 px-4 py-3 font-mono text-xs [overflow-wrap:anywhere]">
+          <td className="max-w-56 min-w-36 font-mono text-xs [overflow-wrap:anywhere]">
             <Link href={resourceHref(entry.resource)} className={linkClass}>
               {entry.resource}
             </Link>
           </td>
-          <td className="max-w-56 min-w-36 px-4 py-3 text-slate-700 [overflow-wrap:anywhere]">
+          <td className="max-w-56 min-w-36 text-slate-700 [overflow-wrap:anywhere]">
             {entry.userEmail ?? <span className="text-slate-600 italic">System</span>}
             {entry.ip && <span className="block text-xs text-slate-600">from {entry.ip}</span>}
           </td>
-          <td className="min-w-56 px-4 py-3 text-slate-700">
+          <td className="min-w-56 text-slate-700">
             <p className="[overflow-wrap:anywhere]">{entry.details}</p>
             {(entry.before !== null || entry.after !== null) && (
               <details className="mt-2">

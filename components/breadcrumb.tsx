@@ -2,6 +2,8 @@ import Link from "next/link";
 import { Fragment } from "react";
 
 export const POLICIES_CRUMB = { href: "/policies", label: "Security policies" };
+export const AGENT_POLICY_CRUMB = { href: "/agent-policy", label: "Agent policy" };
+export const AGENTS_CRUMB = { href: "/agents", label: "Agents" };
 
 /** The pages above this one, each a link, ending with a separator before the page's own title. */
 export function Breadcrumb({ trail }: { trail: { href: string; label: string }[] }) {

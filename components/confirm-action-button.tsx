@@ -15,10 +15,12 @@ export interface ConfirmActionButtonProps<P> {
   dialog: Pick<ConfirmDialogProps, "title" | "confirmLabel" | "tone" | "typeToConfirm"> & { body: ReactNode };
   action: (previous: FormState | undefined, payload: P) => Promise<FormState>;
   payload: P;
+  /** Show the action's success message too, for a button that stays on the page afterwards (a rollback). */
+  showSuccess?: boolean;
 }
 
 /** A button that asks for confirmation in a modal, then runs a server action and shows its outcome beside it. */
-export function ConfirmActionButton<P>({ label, ariaLabel, variant = "secondary", dialog, action, payload }: ConfirmActionButtonProps<P>) {
+export function ConfirmActionButton<P>({ label, ariaLabel, variant = "secondary", dialog, action, payload, showSuccess = false }: ConfirmActionButtonProps<P>) {
   const [open, setOpen] = useState(false);
   const [pending, startTransition] = useTransition();
   const [result, setResult] = useState<FormState>({});
@@ -40,6 +42,11 @@ export function ConfirmActionButton<P>({ label, ariaLabel, variant = "secondary"
       {result.error && (
         <span role="alert" className="max-w-xs text-xs font-medium text-red-700">
           {result.error}
+        </span>
+      )}
+      {showSuccess && result.success && (
+        <span role="status" className="max-w-xs text-xs font-medium text-emerald-700">
+          {result.success}
         </span>
       )}
       <ConfirmDialog

@@ -2,9 +2,9 @@
 
 import { useEffect, useId, useState } from "react";
 import type { toConvergenceJson } from "@/lib/agent-policy/serialize";
-import { formatDuration } from "./agent-format";
-import { AgentTable } from "./agent-table";
-import { AgentTime } from "./agent-time";
+import { DataTable } from "./data-table";
+import { DateTime } from "./date-time";
+import { formatDuration } from "./format";
 import { Badge } from "./ui/badge";
 import { Card, CardHeader } from "./ui/card";
 
@@ -114,7 +114,7 @@ export function FleetConvergenceLive({ initial }: { initial: ConvergenceJson }) 
             </div>
           )}
           {versions.length > 0 && (
-            <AgentTable
+            <DataTable
               label="Convergence by version"
               layout="inset"
               minWidth="min-w-[32rem]"
@@ -128,7 +128,7 @@ export function FleetConvergenceLive({ initial }: { initial: ConvergenceJson }) 
                       {version.version} <span className="font-normal text-slate-600">· {version.name}</span>
                     </th>
                     <td className="text-slate-700">
-                      <AgentTime value={version.createdAt} />
+                      <DateTime value={version.createdAt} />
                     </td>
                     <td className="text-right tabular-nums text-slate-900">{version.applied}</td>
                     <td className="text-right tabular-nums text-slate-900">{isLatest ? agents.outdated : <><span aria-hidden="true">—</span><span className="sr-only">not applicable</span></>}</td>
@@ -136,7 +136,7 @@ export function FleetConvergenceLive({ initial }: { initial: ConvergenceJson }) 
                   </tr>
                 );
               })}
-            </AgentTable>
+            </DataTable>
           )}
         </div>
       </Card>

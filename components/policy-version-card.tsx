@@ -2,7 +2,7 @@ import type { ReactNode } from "react";
 import type { AgentPolicyVersion } from "@/db/schema";
 import { formatVersion } from "@/lib/agent-policy/rules";
 import { AgentRuleList } from "./agent-rule-summary";
-import { AgentTime } from "./agent-time";
+import { DateTime } from "./date-time";
 import { Badge } from "./ui/badge";
 import { Card, CardHeader } from "./ui/card";
 
@@ -26,7 +26,7 @@ export function PolicyVersionCard({ version, active, title, actions }: { version
         <dl className="grid gap-x-6 gap-y-2 text-sm sm:grid-cols-[auto_1fr]">
           <dt className="font-medium text-slate-600">Published</dt>
           <dd className="text-slate-900">
-            <AgentTime value={version.createdAt} />
+            <DateTime value={version.createdAt} />
             {version.createdBy && ` by ${version.createdBy}`}
           </dd>
           {version.republishedFrom !== null && (

@@ -1,7 +1,7 @@
 import type { FieldChange, RuleChange, VersionDiff } from "@/lib/agent-policy/diff";
 import { describeRule } from "./agent-rule-summary";
 import { RULE_TYPE_LABELS } from "./agent-rule-types";
-import { AgentTable } from "./agent-table";
+import { columns, DataTable } from "./data-table";
 import { Badge, type BadgeTone } from "./ui/badge";
 import { cn } from "./ui/cn";
 
@@ -19,7 +19,7 @@ function formatValue(value: unknown): string {
 
 function FieldTable({ changes, fromLabel, toLabel, label }: { changes: FieldChange[]; fromLabel: string; toLabel: string; label: string }) {
   return (
-    <AgentTable label={label} layout="inset" minWidth="min-w-[24rem]" columns={[{ label: "Field" }, { label: fromLabel }, { label: toLabel }]}>
+    <DataTable label={label} layout="inset" minWidth="min-w-[24rem]" columns={columns("Field", fromLabel, toLabel)}>
       {changes.map((change) => (
         <tr key={change.path} className="font-mono text-xs">
           <th scope="row" className="font-medium text-slate-900">
@@ -33,7 +33,7 @@ function FieldTable({ changes, fromLabel, toLabel, label }: { changes: FieldChan
           </td>
         </tr>
       ))}
-    </AgentTable>
+    </DataTable>
   );
 }
 

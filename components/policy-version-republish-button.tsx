@@ -1,22 +1,24 @@
 import { republishPolicyVersionAction } from "@/app/(console)/agent-policy/actions";
 import { formatVersion } from "@/lib/agent-policy/rules";
-import { ConfirmAction } from "./agent-confirm-action";
+import { ConfirmActionButton } from "./confirm-action-button";
 
 /** Rollback, confirmed first: an old version published again as the next one. */
 export function PolicyVersionRepublishButton({ version, activeVersion }: { version: number; activeVersion: number }) {
   const label = formatVersion(version);
   const next = formatVersion(activeVersion + 1);
   return (
-    <ConfirmAction
-      action={republishPolicyVersionAction}
-      fields={{ version: String(version) }}
+    <ConfirmActionButton
       label="Republish"
-      accessibleLabel={`Republish ${label}`}
-      title={`Republish ${label}?`}
-      description={`Its rules, name and description are published again as ${next}, which becomes active and is pushed to every connected agent.`}
-      confirmLabel={`Republish as ${next}`}
-      pendingLabel="Republishing…"
-      variant="primary"
+      ariaLabel={`Republish ${label}`}
+      action={republishPolicyVersionAction}
+      payload={{ version }}
+      showSuccess
+      dialog={{
+        title: `Republish ${label}?`,
+        confirmLabel: `Republish as ${next}`,
+        tone: "primary",
+        body: <p>Its rules, name and description are published again as {next}, which becomes active and is pushed to every connected agent.</p>,
+      }}
     />
   );
 }

@@ -1,14 +1,14 @@
 import { cn } from "./ui/cn";
 
 function Bar({ className }: { className?: string }) {
-  return <div className={cn("animate-pulse rounded bg-slate-200", className)} />;
+  return <div aria-hidden="true" className={cn("animate-pulse rounded bg-slate-200 motion-reduce:animate-none", className)} />;
 }
 
-/** What a console page looks like while it loads: its header, then cards or a table. */
-export function PageSkeleton({ variant = "cards" }: { variant?: "cards" | "table" }) {
+/** What a console page looks like while it loads: its header, then cards or a table. `label` is announced. */
+export function PageSkeleton({ variant = "cards", label = "Loading…" }: { variant?: "cards" | "table"; label?: string }) {
   return (
     <div role="status" aria-live="polite" aria-busy="true">
-      <span className="sr-only">Loading…</span>
+      <span className="sr-only">{label}</span>
       <Bar className="h-7 w-48" />
       <Bar className="mt-3 h-4 w-80 max-w-full" />
       {variant === "cards" ? (

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { formatAgo, formatDateTime, formatDuration } from "@/components/agent-format";
 import { describeRule } from "@/components/agent-rule-summary";
+import { formatAgo, formatDateTime, formatDuration } from "@/components/format";
 
 describe("describeRule", () => {
   it("says each rule type in words", () => {
@@ -37,8 +37,11 @@ describe("time formatting", () => {
     expect(formatDuration(3 * 86_400 + 4 * 3600 + 59)).toBe("3 d 4 h");
   });
 
-  it("formats moments in UTC, and relative to now", () => {
-    expect(formatDateTime("2026-03-07T12:00:05.000Z")).toBe("7 Mar 2026, 12:00:05 UTC");
+  it("formats moments in UTC, the same on every page, and relative to now", () => {
+    expect(formatDateTime("2026-03-07T12:00:05.000Z")).toBe("2026-03-07 12:00:05 UTC");
+    expect(formatDateTime(new Date("2026-03-07T23:59:59.999+01:00"))).toBe("2026-03-07 22:59:59 UTC");
+    expect(formatDateTime(null)).toBe("—");
+    expect(formatDateTime(undefined, "Never")).toBe("Never");
     const now = Date.parse("2026-03-07T12:05:00.000Z");
     expect(formatAgo("2026-03-07T12:04:48.000Z", now)).toBe("12 s ago");
     expect(formatAgo("2026-03-07T12:05:00.000Z", now)).toBe("just now");

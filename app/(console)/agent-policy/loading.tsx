@@ -1,5 +1,5 @@
-import { AgentPageSkeleton } from "@/components/agent-page-skeleton";
+import { PageSkeleton } from "@/components/skeleton";
 
 export default function Loading() {
-  return <AgentPageSkeleton label="Loading the agent policy…" />;
+  return <PageSkeleton variant="table" label="Loading the agent policy…" />;
 }

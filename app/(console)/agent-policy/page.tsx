@@ -1,8 +1,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { AgentPageHeader } from "@/components/agent-page-header";
-import { AgentTable } from "@/components/agent-table";
-import { AgentTime } from "@/components/agent-time";
+import { columns, DataTable } from "@/components/data-table";
+import { DateTime } from "@/components/date-time";
+import { PageHeader } from "@/components/page-header";
 import { PolicyVersionCard } from "@/components/policy-version-card";
 import { PolicyVersionCompareForm } from "@/components/policy-version-compare-form";
 import { PolicyVersionRepublishButton } from "@/components/policy-version-republish-button";
@@ -45,7 +45,7 @@ export default async function AgentPolicyPage({ searchParams }: { searchParams: 
 
   return (
     <div className="space-y-6">
-      <AgentPageHeader
+      <PageHeader
         title="Agent policy"
         description="The versioned rule set every enrolled agent enforces. The newest version is active."
         actions={isAdmin && active && publishLink("Publish a new version")}
@@ -83,16 +83,12 @@ function VersionHistory({ versions, active, isAdmin }: { versions: AgentPolicyVe
           <PolicyVersionCompareForm versions={versions} from={previous.version} to={active.version} />
         </div>
       )}
-      <AgentTable
-        label="Version history table"
-        minWidth="min-w-[40rem]"
-        columns={[{ label: "Version" }, { label: "Name" }, { label: "Rules" }, { label: "Published" }, { label: "Actions", hidden: true }]}
-      >
+      <DataTable label="Version history table" layout="flush" minWidth="min-w-[40rem]" columns={columns("Version", "Name", "Rules", "Published", "Actions")}>
         {versions.map((version) => {
           const label = formatVersion(version.version);
           const isActive = version.version === active.version;
           return (
-            <tr key={version.id} className="align-top">
+            <tr key={version.id}>
               <th scope="row" className="font-medium">
                 <span className="flex items-center gap-2">
                   <Link href={`/agent-policy/versions/${label}`} className="text-indigo-700 underline-offset-2 hover:underline">
@@ -107,7 +103,7 @@ function VersionHistory({ versions, active, isAdmin }: { versions: AgentPolicyVe
               </td>
               <td className="text-slate-700">{version.rules.length}</td>
               <td className="text-slate-700">
-                <AgentTime value={version.createdAt} />
+                <DateTime value={version.createdAt} />
                 {version.createdBy && <span className="block text-xs text-slate-500">{version.createdBy}</span>}
               </td>
               <td>
@@ -125,7 +121,7 @@ function VersionHistory({ versions, active, isAdmin }: { versions: AgentPolicyVe
             </tr>
           );
         })}
-      </AgentTable>
+      </DataTable>
     </Card>
   );
 }

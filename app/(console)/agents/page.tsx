@@ -3,11 +3,11 @@ import Form from "next/form";
 import Link from "next/link";
 import { z } from "zod";
 import { AgentLabels, AgentStatusBadge, AgentVersionBadge } from "@/components/agent-badges";
-import { requestTime } from "@/components/agent-format";
-import { AgentPageHeader } from "@/components/agent-page-header";
-import { AgentTable } from "@/components/agent-table";
-import { AgentTime } from "@/components/agent-time";
+import { columns, DataTable } from "@/components/data-table";
+import { DateTime } from "@/components/date-time";
 import { FleetConvergence } from "@/components/fleet-convergence";
+import { requestTime } from "@/components/format";
+import { PageHeader } from "@/components/page-header";
 import { Button, buttonClasses } from "@/components/ui/button";
 import { Card, CardHeader } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
@@ -70,7 +70,7 @@ export default async function AgentsPage({ searchParams }: { searchParams: Promi
 
   return (
     <div className="space-y-6">
-      <AgentPageHeader
+      <PageHeader
         title="Agents"
         description="Endpoint agents enrolled in your organization, and the policy version each one runs."
         actions={
@@ -141,13 +141,14 @@ export default async function AgentsPage({ searchParams }: { searchParams: Promi
             )}
           </div>
         ) : (
-          <AgentTable
+          <DataTable
             label="Agents table"
+            layout="flush"
             minWidth="min-w-[56rem]"
-            columns={[{ label: "Agent" }, { label: "Labels" }, { label: "Status" }, { label: "Policy version" }, { label: "Last heartbeat" }, { label: "Applied" }]}
+            columns={columns("Agent", "Labels", "Status", "Policy version", "Last heartbeat", "Applied")}
           >
             {rows.map((agent) => (
-              <tr key={agent.id} className="align-top">
+              <tr key={agent.id}>
                 <th scope="row" className="font-normal">
                   <Link href={`/agents/${agent.id}`} className="font-medium text-indigo-700 underline-offset-2 hover:underline">
                     {agent.hostname}
@@ -164,14 +165,14 @@ export default async function AgentsPage({ searchParams }: { searchParams: Promi
                   <AgentVersionBadge agent={agent} />
                 </td>
                 <td className="text-slate-700">
-                  <AgentTime value={agent.lastSeenAt} now={now} />
+                  <DateTime value={agent.lastSeenAt} now={now} />
                 </td>
                 <td className="text-slate-700">
-                  <AgentTime value={agent.reportedVersionSince} now={now} fallback="—" />
+                  <DateTime value={agent.reportedVersionSince} now={now} fallback="—" />
                 </td>
               </tr>
             ))}
-          </AgentTable>
+          </DataTable>
         )}
 
         {pages > 1 && (

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
-import { AgentPageHeader } from "@/components/agent-page-header";
+import { AGENT_POLICY_CRUMB, Breadcrumb } from "@/components/breadcrumb";
+import { PageHeader } from "@/components/page-header";
 import { PolicyVersionCompareForm } from "@/components/policy-version-compare-form";
 import { PolicyVersionDiff } from "@/components/policy-version-diff";
 import { Alert } from "@/components/ui/alert";
@@ -37,7 +38,7 @@ export default async function CompareVersionsPage({ searchParams }: { searchPara
 
   return (
     <div className="space-y-6">
-      <AgentPageHeader back={{ href: "/agent-policy", label: "Agent policy" }} title="Compare versions" />
+      <PageHeader eyebrow={<Breadcrumb trail={[AGENT_POLICY_CRUMB]} />} title="Compare versions" />
       {recent.length === 0 ? (
         <Alert tone="info">No version has been published yet, so there is nothing to compare.</Alert>
       ) : (

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
-import { AgentPageHeader } from "@/components/agent-page-header";
+import { AGENT_POLICY_CRUMB, Breadcrumb } from "@/components/breadcrumb";
+import { PageHeader } from "@/components/page-header";
 import { ruleTemplate } from "@/components/agent-rule-types";
 import { PolicyVersionEditor } from "@/components/policy-version-editor";
 import { Card } from "@/components/ui/card";
@@ -19,8 +20,8 @@ export default async function PublishAgentPolicyPage() {
 
   return (
     <div className="space-y-6">
-      <AgentPageHeader
-        back={{ href: "/agent-policy", label: "Agent policy" }}
+      <PageHeader
+        eyebrow={<Breadcrumb trail={[AGENT_POLICY_CRUMB]} />}
         title="Publish a new version"
         description={active ? `Prefilled from the active version, ${formatVersion(active.version)}.` : "This is the first version of your organization's agent policy."}
       />

@@ -1,13 +1,14 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { AgentLabels, AgentStatusBadge, AgentVersionBadge } from "@/components/agent-badges";
-import { AgentPageHeader } from "@/components/agent-page-header";
-import { ConfirmAction } from "@/components/agent-confirm-action";
 import { AgentOverridesEditor } from "@/components/agent-overrides-editor";
 import { AgentRuleList } from "@/components/agent-rule-summary";
 import { RULE_TYPE_LABELS } from "@/components/agent-rule-types";
-import { requestTime } from "@/components/agent-format";
-import { AgentTime } from "@/components/agent-time";
+import { AGENTS_CRUMB, Breadcrumb } from "@/components/breadcrumb";
+import { ConfirmActionButton } from "@/components/confirm-action-button";
+import { DateTime } from "@/components/date-time";
+import { requestTime } from "@/components/format";
+import { PageHeader } from "@/components/page-header";
 import { Card, CardHeader } from "@/components/ui/card";
 import { getActivePolicyVersion } from "@/db/queries/agent-policies";
 import { firstReportedAt, getAgent } from "@/db/queries/agents";
@@ -40,16 +41,16 @@ export default async function AgentPage({ params }: { params: Params }) {
     ["Labels", <AgentLabels key="labels" labels={agent.labels} />],
     ["Reported version", <AgentVersionBadge key="version" agent={view} />],
     ["Active version", active ? formatVersion(active.version) : "none published"],
-    ["Applied the active version", <AgentTime key="applied" value={appliedAt} fallback="not yet" />],
-    ["Last heartbeat", <AgentTime key="seen" value={agent.lastSeenAt} now={now} />],
+    ["Applied the active version", <DateTime key="applied" value={appliedAt} fallback="not yet" />],
+    ["Last heartbeat", <DateTime key="seen" value={agent.lastSeenAt} now={now} />],
     ["Agent software", agent.agentVersion ?? "unknown"],
-    ["Enrolled", <AgentTime key="enrolled" value={agent.createdAt} />],
+    ["Enrolled", <DateTime key="enrolled" value={agent.createdAt} />],
   ];
-  if (agent.revokedAt) details.push(["Revoked", <AgentTime key="revoked" value={agent.revokedAt} />]);
+  if (agent.revokedAt) details.push(["Revoked", <DateTime key="revoked" value={agent.revokedAt} />]);
 
   return (
     <div className="space-y-6">
-      <AgentPageHeader back={{ href: "/agents", label: "Agents" }} title={agent.hostname} />
+      <PageHeader eyebrow={<Breadcrumb trail={[AGENTS_CRUMB]} />} title={agent.hostname} />
 
       <Card>
         <CardHeader title="Details" />
@@ -92,14 +93,15 @@ export default async function AgentPage({ params }: { params: Params }) {
         <Card>
           <CardHeader title="Revoke this agent" description="Its token stops working at once and its open stream closes. The host must enrol again with a new key." />
           <div className="px-5 py-4">
-            <ConfirmAction
-              action={revokeAgentAction}
-              fields={{ id: agent.id }}
+            <ConfirmActionButton
               label="Revoke agent"
-              title={`Revoke ${agent.hostname}?`}
-              description={`${agent.id} loses access at once: its token is refused and its policy stream is closed. This cannot be undone.`}
-              confirmLabel="Revoke agent"
-              pendingLabel="Revoking…"
+              action={revokeAgentAction}
+              payload={{ id: agent.id }}
+              dialog={{
+                title: `Revoke ${agent.hostname}?`,
+                confirmLabel: "Revoke agent",
+                body: <p>{agent.id} loses access at once: its token is refused and its policy stream is closed. This cannot be undone.</p>,
+              }}
             />
           </div>
         </Card>

@@ -1,10 +1,11 @@
 import type { Metadata } from "next";
-import { ConfirmAction } from "@/components/agent-confirm-action";
-import { requestTime } from "@/components/agent-format";
-import { AgentPageHeader } from "@/components/agent-page-header";
-import { AgentTable } from "@/components/agent-table";
-import { AgentTime } from "@/components/agent-time";
+import { AGENTS_CRUMB, Breadcrumb } from "@/components/breadcrumb";
+import { ConfirmActionButton } from "@/components/confirm-action-button";
+import { columns, DataTable } from "@/components/data-table";
+import { DateTime } from "@/components/date-time";
 import { EnrollmentKeyForm } from "@/components/enrollment-key-form";
+import { requestTime } from "@/components/format";
+import { PageHeader } from "@/components/page-header";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
 import { Card, CardHeader } from "@/components/ui/card";
 import { listEnrollmentKeys, type PublicEnrollmentKey } from "@/db/queries/enrollment-keys";
@@ -27,8 +28,8 @@ export default async function EnrollmentKeysPage() {
 
   return (
     <div className="space-y-6">
-      <AgentPageHeader
-        back={{ href: "/agents", label: "Agents" }}
+      <PageHeader
+        eyebrow={<Breadcrumb trail={[AGENTS_CRUMB]} />}
         title="Enrollment keys"
         description="An agent trades a key for its own token when it enrols. Keys are stored only as hashes."
       />
@@ -45,15 +46,11 @@ export default async function EnrollmentKeysPage() {
         {keys.length === 0 ? (
           <p className="px-5 py-8 text-center text-sm text-slate-600">No enrollment keys yet.</p>
         ) : (
-          <AgentTable
-            label="Enrollment keys table"
-            minWidth="min-w-[44rem]"
-            columns={[{ label: "Key" }, { label: "State" }, { label: "Uses" }, { label: "Expires" }, { label: "Created" }, { label: "Actions", hidden: true }]}
-          >
+          <DataTable label="Enrollment keys table" layout="flush" minWidth="min-w-[44rem]" columns={columns("Key", "State", "Uses", "Expires", "Created", "Actions")}>
             {keys.map((key) => {
               const state = keyState(key, now);
               return (
-                <tr key={key.id} className="align-top">
+                <tr key={key.id}>
                   <th scope="row" className="font-mono font-normal text-slate-900">
                     {key.keyPrefix}…
                   </th>
@@ -64,30 +61,31 @@ export default async function EnrollmentKeysPage() {
                     {key.uses} / {key.maxUses ?? "unlimited"}
                   </td>
                   <td className="text-slate-700">
-                    <AgentTime value={key.expiresAt} fallback="never" />
+                    <DateTime value={key.expiresAt} fallback="never" />
                   </td>
                   <td className="text-slate-700">
-                    <AgentTime value={key.createdAt} />
+                    <DateTime value={key.createdAt} />
                     {key.createdBy && <span className="block text-xs text-slate-500">{key.createdBy}</span>}
                   </td>
                   <td>
                     {state.usable && (
-                      <ConfirmAction
-                        action={revokeEnrollmentKeyAction}
-                        fields={{ id: key.id }}
+                      <ConfirmActionButton
                         label="Revoke"
-                        accessibleLabel={`Revoke key ${key.keyPrefix}`}
-                        title={`Revoke key ${key.keyPrefix}…?`}
-                        description="It enrols no more agents. Agents already enrolled with it keep working."
-                        confirmLabel="Revoke key"
-                        pendingLabel="Revoking…"
+                        ariaLabel={`Revoke key ${key.keyPrefix}`}
+                        action={revokeEnrollmentKeyAction}
+                        payload={{ id: key.id }}
+                        dialog={{
+                          title: `Revoke key ${key.keyPrefix}…?`,
+                          confirmLabel: "Revoke key",
+                          body: <p>It enrols no more agents. Agents already enrolled with it keep working.</p>,
+                        }}
                       />
                     )}
                   </td>
                 </tr>
               );
             })}
-          </AgentTable>
+          </DataTable>
         )}
       </Card>
     </div>

@@ -56,18 +56,18 @@ export default async function TokensPage() {
               const live = !token.revokedAt && !(token.expiresAt && token.expiresAt <= now);
               return (
                 <tr key={token.id} data-testid="token-row">
-                  <th scope="row" className="px-4 py-3 font-medium text-slate-900">
+                  <th scope="row" className="font-medium text-slate-900">
                     {token.name}
                   </th>
-                  {isAdmin && <td className="px-4 py-3 break-all text-slate-700">{token.ownerEmail}</td>}
-                  <td className="px-4 py-3 font-mono text-xs text-slate-700">{token.tokenPrefix}…</td>
-                  <td className="px-4 py-3 whitespace-nowrap text-slate-700 tabular-nums">{formatDateTime(token.createdAt)}</td>
-                  <td className="px-4 py-3 whitespace-nowrap text-slate-700 tabular-nums">{formatDateTime(token.lastUsedAt, "Never")}</td>
-                  <td className="px-4 py-3 whitespace-nowrap text-slate-700 tabular-nums">{formatDateTime(token.expiresAt, "Never")}</td>
-                  <td className="px-4 py-3">
+                  {isAdmin && <td className="break-all text-slate-700">{token.ownerEmail}</td>}
+                  <td className="font-mono text-xs text-slate-700">{token.tokenPrefix}…</td>
+                  <td className="whitespace-nowrap text-slate-700 tabular-nums">{formatDateTime(token.createdAt)}</td>
+                  <td className="whitespace-nowrap text-slate-700 tabular-nums">{formatDateTime(token.lastUsedAt, "Never")}</td>
+                  <td className="whitespace-nowrap text-slate-700 tabular-nums">{formatDateTime(token.expiresAt, "Never")}</td>
+                  <td>
                     <TokenState token={token} now={now} />
                   </td>
-                  <td className="px-4 py-3 text-right">
+                  <td className="text-right">
                     {!token.revokedAt && (
                       <ConfirmActionButton
                         label="Revoke"

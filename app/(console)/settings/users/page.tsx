@@ -100,17 +100,17 @@ export default async function UsersPage() {
             const self = member.id === user.id;
             return (
               <tr key={member.id} data-testid="user-row">
-                <th scope="row" className="px-4 py-3 font-medium break-all text-slate-900">
+                <th scope="row" className="font-medium break-all text-slate-900">
                   {member.email}
                   {self && <span className="ml-2 text-xs font-normal text-slate-600">(you)</span>}
                 </th>
-                <td className="px-4 py-3">
+                <td>
                   <Badge tone={member.role === "admin" ? "indigo" : "neutral"}>{member.role === "admin" ? "Admin" : "Viewer"}</Badge>
                 </td>
-                <td className="px-4 py-3">{member.disabledAt ? <Badge tone="red">Disabled</Badge> : <Badge tone="green">Active</Badge>}</td>
-                <td className="px-4 py-3 text-slate-700">{member.totpEnabledAt ? "Enrolled" : "Not enrolled"}</td>
-                <td className="px-4 py-3 whitespace-nowrap text-slate-700 tabular-nums">{formatDateTime(member.lastLoginAt, "Never")}</td>
-                <td className="px-4 py-3 text-right">
+                <td>{member.disabledAt ? <Badge tone="red">Disabled</Badge> : <Badge tone="green">Active</Badge>}</td>
+                <td className="text-slate-700">{member.totpEnabledAt ? "Enrolled" : "Not enrolled"}</td>
+                <td className="whitespace-nowrap text-slate-700 tabular-nums">{formatDateTime(member.lastLoginAt, "Never")}</td>
+                <td className="text-right">
                   {self ? <span className="text-xs text-slate-600">Another admin manages your account</span> : <UserActions target={member} />}
                 </td>
               </tr>

@@ -1,7 +1,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { AgentPageHeader } from "@/components/agent-page-header";
+import { AGENT_POLICY_CRUMB, Breadcrumb } from "@/components/breadcrumb";
+import { PageHeader } from "@/components/page-header";
 import { PolicyVersionCard } from "@/components/policy-version-card";
 import { PolicyVersionRepublishButton } from "@/components/policy-version-republish-button";
 import { buttonClasses } from "@/components/ui/button";
@@ -29,7 +30,7 @@ export default async function PolicyVersionPage({ params }: { params: Params }) 
 
   return (
     <div className="space-y-6">
-      <AgentPageHeader back={{ href: "/agent-policy", label: "Agent policy" }} title={`Version ${label}`} />
+      <PageHeader eyebrow={<Breadcrumb trail={[AGENT_POLICY_CRUMB]} />} title={`Version ${label}`} />
       <PolicyVersionCard
         version={version}
         active={isActive}

@@ -1,7 +1,7 @@
-import { formatAgo, formatDateTime } from "./agent-format";
+import { formatAgo, formatDateTime } from "./format";
 
 /** A moment, exact (UTC) or relative to `now`; the exact time is always in the tooltip and the markup. */
-export function AgentTime({ value, now, fallback = "never" }: { value: Date | string | null; now?: number; fallback?: string }) {
+export function DateTime({ value, now, fallback = "never" }: { value: Date | string | null; now?: number; fallback?: string }) {
   if (value === null) return <span className="text-slate-500">{fallback}</span>;
   const exact = formatDateTime(value);
   return (
