@@ -99,3 +99,6 @@ export function plainText({ max }: { max: number }) {
     .max(max, `must be at most ${max} characters`)
     .refine((text) => !MULTI_LINE_FORBIDDEN.test(text), "must not contain control characters other than tabs and line breaks, or invisible formatting (bidi) characters");
 }
+
+/** A query-string flag: exactly "true" or "false". */
+export const booleanQuery = z.enum(["true", "false"], "must be true or false").transform((value) => value === "true");

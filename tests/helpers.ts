@@ -1,7 +1,7 @@
 import { encode } from "next-auth/jwt";
 import type { SessionClaims } from "@/auth";
 import { createApiToken } from "@/db/queries/api-tokens";
-import { createUser } from "@/db/queries/users";
+import { createUser } from "@/lib/users/service";
 import type { User } from "@/db/schema";
 import type { Role } from "@/lib/users/roles";
 import { hashPassword } from "@/lib/auth/password";

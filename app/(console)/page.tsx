@@ -12,7 +12,7 @@ import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Card, CardHeader } from "@/components/ui/card";
 import { listAuditLogs } from "@/db/queries/audit-logs";
-import { ensureDefaultPolicies, listPolicies } from "@/db/queries/policies";
+import { listPolicies } from "@/db/queries/policies";
 import { type Policy } from "@/db/schema";
 import { POLICY_TYPES } from "@/lib/policies/constants";
 import { requireUser } from "@/lib/auth/session";
@@ -33,8 +33,7 @@ function criticalGaps(policies: Policy[]) {
 }
 
 export default async function OverviewPage() {
-  const { user, actor } = await requireUser();
-  await ensureDefaultPolicies(actor);
+  const { user } = await requireUser();
   const [policies, recent] = await Promise.all([listPolicies({ orgId: user.orgId }), listAuditLogs({ orgId: user.orgId, limit: RECENT_EVENTS })]);
   const gaps = criticalGaps(policies);
   const enabledCount = policies.filter((policy) => policy.enabled).length;

@@ -3,7 +3,8 @@ import { getDb } from "@/db";
 import { agentEvents, agentPolicyVersions, agents, orgCounters, policies, type AgentEvent } from "@/db/schema";
 import { type AgentRuleOverride } from "@/lib/agent-policy/types";
 import type { PolicyVersionEventPayload } from "./agent-policies";
-import { AGENT_ENFORCED_TYPES, type AgentSecurityPolicy } from "./policies";
+import { AGENT_ENFORCED_TYPES } from "@/lib/policies/constants";
+import type { AgentSecurityPolicy } from "@/lib/policies/serialize";
 
 export interface StreamStartData {
   /** The organization's latest event id: the start covers everything up to it. */

@@ -108,7 +108,7 @@ export async function revokeApiToken({ id, actor, userId }: { id: string; actor:
 }
 
 /** Revokes every live token of a user, inside the caller's transaction. Returns how many were revoked. */
-export async function revokeTokensOf(executor: Executor, userId: string): Promise<number> {
+export async function revokeTokensOf({ userId }: { userId: string }, executor: Executor = getDb()): Promise<number> {
   const revoked = await executor
     .update(apiTokens)
     .set({ revokedAt: sql`now()` })

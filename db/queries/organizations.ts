@@ -1,26 +1,32 @@
-import { asc, eq } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import { getDb, type Executor } from "@/db";
 import { organizations, orgCounters, type Organization } from "@/db/schema";
-import { newOrganizationId } from "@/lib/ids";
 
-/** Creates an organization with its counters row. Run inside the transaction that creates its first user. */
-export async function createOrganization(executor: Executor, { name }: { name: string }): Promise<Organization> {
-  const [organization] = await executor.insert(organizations).values({ id: newOrganizationId(), name }).returning();
-  if (!organization) throw new Error("organization insert returned no row");
+/**
+ * Creates an organization and its counters row, unless one with that name exists (then null): concurrent
+ * creations of one name create it once.
+ */
+export async function insertOrganization({ id, name }: { id: string; name: string }, executor: Executor = getDb()): Promise<Organization | null> {
+  const [organization] = await executor
+    .insert(organizations)
+    .values({ id, name, defaultPoliciesSeededAt: sql`now()` })
+    .onConflictDoNothing()
+    .returning();
+  if (!organization) return null;
   await executor.insert(orgCounters).values({ orgId: organization.id });
   return organization;
 }
 
-export async function findOrganizationByName(executor: Executor, { name }: { name: string }): Promise<Organization | null> {
+export async function findOrganizationByName({ name }: { name: string }, executor: Executor = getDb()): Promise<Organization | null> {
   const [organization] = await executor.select().from(organizations).where(eq(organizations.name, name));
   return organization ?? null;
 }
 
-export async function findOrganizationById({ id }: { id: string }): Promise<Organization | null> {
-  const [organization] = await getDb().select().from(organizations).where(eq(organizations.id, id));
-  return organization ?? null;
+/** Locks the organization's row until the transaction ends: changes that must see each other's result take turns. */
+export async function lockOrganization({ orgId }: { orgId: string }, executor: Executor): Promise<void> {
+  await executor.select({ id: organizations.id }).from(organizations).where(eq(organizations.id, orgId)).for("update");
 }
 
-export function listOrganizations(): Promise<Organization[]> {
-  return getDb().select().from(organizations).orderBy(asc(organizations.createdAt));
+export function listOrganizations(executor: Executor = getDb()): Promise<Organization[]> {
+  return executor.select().from(organizations).orderBy(asc(organizations.createdAt));
 }

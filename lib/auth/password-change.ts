@@ -1,6 +1,7 @@
 import { recordFailure, type Actor } from "@/lib/audit/log";
 import { settleLoginAttempt } from "@/db/queries/login-attempts";
-import { normalizeEmail, setUserPassword } from "@/db/queries/users";
+import { normalizeEmail } from "@/lib/users/email";
+import { setUserPassword } from "@/lib/users/service";
 import type { User } from "@/db/schema";
 import { hashPassword, verifyPassword } from "./password";
 import { reserveSignInAttempt } from "./throttle";
@@ -26,6 +27,6 @@ export async function changeOwnPassword({ user, actor, currentPassword, newPassw
   }
   await settleLoginAttempt({ id: reservation.attemptId, outcome: "succeeded" });
   if (newPassword === currentPassword) return { ok: false, reason: "same_password" };
-  const revokedTokens = await setUserPassword({ actor, userId: user.id, passwordHash: await hashPassword(newPassword), details: "Changed their password; every session ended" });
+  const revokedTokens = await setUserPassword({ actor, user, passwordHash: await hashPassword(newPassword), details: "Changed their password; every session ended" });
   return { ok: true, revokedTokens };
 }

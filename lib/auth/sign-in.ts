@@ -1,7 +1,10 @@
 import { recordFailure, type Actor } from "@/lib/audit/log";
 import { rememberSignInAddress, settleLoginAttempt } from "@/db/queries/login-attempts";
-import { acceptTotpStep, spendRecoveryCode } from "@/db/queries/mfa";
-import { findSessionUser, findSignInUser, markSignedIn, normalizeEmail } from "@/db/queries/users";
+import { acceptTotpStep } from "@/db/queries/mfa";
+import { spendRecoveryCode } from "@/lib/auth/mfa";
+import { findSessionUser, findSignInUser } from "@/db/queries/users";
+import { markSignedIn } from "@/lib/users/service";
+import { normalizeEmail } from "@/lib/users/email";
 import type { User } from "@/db/schema";
 import { decryptSecret } from "./crypto";
 import { verifyPassword } from "./password";
@@ -97,6 +100,6 @@ export async function attemptSignIn(attempt: SignInAttempt): Promise<SignInResul
 
   await settleLoginAttempt({ id: reservation.attemptId, outcome: "succeeded" });
   await rememberSignInAddress({ userId: user.id, ip });
-  await markSignedIn({ actor, userId: user.id, details: SIGN_IN_DETAILS[mfa] });
+  await markSignedIn({ actor, user, details: SIGN_IN_DETAILS[mfa] });
   return { ok: true, user, mfa };
 }

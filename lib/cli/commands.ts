@@ -8,7 +8,8 @@ import { createApiToken, findApiToken, listApiTokens, revokeApiToken } from "@/d
 import { createEnrollmentKey } from "@/db/queries/enrollment-keys";
 import type { Actor } from "@/lib/audit/log";
 import { listOrganizations } from "@/db/queries/organizations";
-import { createUser, findUsersByEmail, setUserPassword } from "@/db/queries/users";
+import { findUsersByEmail } from "@/db/queries/users";
+import { createUser, setUserPassword } from "@/lib/users/service";
 import { ROLES } from "@/lib/users/roles";
 import { DEFAULT_ENROLLMENT_KEY_HOURS, enrollmentKeyExpiry, MAX_ENROLLMENT_KEY_HOURS } from "@/app/api/agents/schema";
 import { hashPassword, MIN_PASSWORD_LENGTH } from "@/lib/auth/password";
@@ -151,7 +152,7 @@ const commands: Record<string, (args: string[], io: CommandIo) => Promise<void>>
     const user = await requireUser(input.email, input.org);
     const revoked = await setUserPassword({
       actor: cliActor(user.orgId),
-      userId: user.id,
+      user,
       passwordHash: await passwordHashFrom(input.password, io),
       details: `Password of ${user.email} set from the CLI; every session ended`,
     });

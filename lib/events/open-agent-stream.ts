@@ -1,5 +1,4 @@
 import { loadStreamStart } from "@/db/queries/agent-streams";
-import { ensureDefaultPolicies } from "@/db/queries/policies";
 import type { Agent } from "@/db/schema";
 import { effectiveRules, formatVersion } from "@/lib/agent-policy/rules";
 import { env } from "@/lib/env";
@@ -19,7 +18,6 @@ function parseLastEventId(header: string | null): number | null {
  * by the log, otherwise a snapshot (`policy` on a first connection, `reset` when the id is too old or unknown).
  */
 async function loadStart(agent: Agent, lastEventIdHeader: string | null): Promise<StreamStart> {
-  await ensureDefaultPolicies({ orgId: agent.orgId, userId: null, email: null });
   const resumeFrom = parseLastEventId(lastEventIdHeader);
   const start = await loadStreamStart({ orgId: agent.orgId, agentId: agent.id, afterId: resumeFrom });
   if (start.revoked) throw ApiError.unauthenticated();

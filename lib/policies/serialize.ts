@@ -22,3 +22,10 @@ export function toPolicyJson(policy: Policy): PolicyJson {
     created_at: policy.createdAt.toISOString(),
   };
 }
+
+/** A policy as agents see it, in the `security_policy` event and in their snapshot. */
+export type AgentSecurityPolicy = Pick<Policy, "id" | "name" | "type" | "enabled" | "rules">;
+
+export function toAgentSecurityPolicy(policy: Policy): AgentSecurityPolicy {
+  return { id: policy.id, name: policy.name, type: policy.type, enabled: policy.enabled, rules: policy.rules };
+}

@@ -1,4 +1,4 @@
-import { createFirstAdmin } from "@/db/queries/users";
+import { createFirstAdmin } from "@/lib/users/service";
 import { env } from "@/lib/env";
 import { hashPassword } from "@/lib/auth/password";
 

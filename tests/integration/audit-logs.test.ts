@@ -88,6 +88,6 @@ describe("GET /api/audit-logs", () => {
   it("shows nothing from another organization", async () => {
     const other = await createTestOrg();
     const { body } = await get(other, "?limit=1000");
-    expect(body.map((entry) => entry.action)).toEqual(["create_api_token", "create_user", "create_api_token", "create_user"]);
+    expect(body.map((entry) => entry.action)).toEqual(["create_api_token", "create_user", "create_api_token", "create_user", "seed_default_policies"]);
   });
 });

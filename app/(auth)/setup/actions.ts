@@ -3,7 +3,8 @@
 import { redirect } from "next/navigation";
 import { z } from "zod";
 import { signIn } from "@/auth";
-import { countUsers, createFirstAdmin } from "@/db/queries/users";
+import { countUsers } from "@/db/queries/users";
+import { createFirstAdmin } from "@/lib/users/service";
 import { hashPassword, newPasswordSchema } from "@/lib/auth/password";
 import { fieldErrors, type FormState } from "@/lib/forms";
 import { findUnsafeInput, plainName } from "@/lib/validation";

@@ -3,8 +3,8 @@
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
-import { createPolicy, deletePolicy, ensureDefaultPolicies, togglePolicy, updatePolicy } from "@/db/queries/policies";
-import { createPolicyBody, policyId } from "@/app/api/policies/schema";
+import { createPolicyBody, policyId } from "@/lib/policies/schemas";
+import { createPolicy, deletePolicy, togglePolicy, updatePolicy } from "@/lib/policies/service";
 import { consoleAction } from "@/lib/auth/actions";
 import { generatePolicyId } from "@/lib/policies/ids";
 
@@ -15,7 +15,6 @@ const refreshConsole = () => revalidatePath("/", "layout");
 export const togglePolicyAction = consoleAction(
   { role: "admin", schema: z.object({ id: policyId, enabled: z.boolean() }), audit: ({ id }) => ({ action: "toggle_policy", resource: `policy:${id}` }) },
   async ({ id, enabled }, { actor }) => {
-    await ensureDefaultPolicies(actor);
     const policy = await togglePolicy({ actor, id, enabled });
     refreshConsole();
     return { success: policy.enabled ? "Policy enabled" : "Policy disabled" };
@@ -26,8 +25,6 @@ const policyPage = (id: string) => `/policies/${encodeURIComponent(id)}`;
 
 /** The same fields, limits and messages as `POST /api/policies`. Opens the new policy's page (in the same response). */
 export const createPolicyAction = consoleAction({ role: "admin", schema: createPolicyBody, audit: () => ({ action: "create_policy", resource: "policies" }) }, async ({ created_at: _ignored, ...input }, { actor }) => {
-  // As the API does: the defaults exist before the first custom policy, so their ids stay theirs.
-  await ensureDefaultPolicies(actor);
   const policy = await createPolicy({ actor, input: { ...input, id: input.id ?? generatePolicyId(input.name) } });
   refreshConsole();
   redirect(policyPage(policy.id));
@@ -41,7 +38,6 @@ export const updatePolicyAction = consoleAction(
     audit: ({ id }) => ({ action: "update_policy", resource: `policy:${id}` }),
   },
   async ({ id, ...update }, { actor }) => {
-    await ensureDefaultPolicies(actor);
     const policy = await updatePolicy({ actor, id, update });
     refreshConsole();
     redirect(policyPage(policy.id));
@@ -52,7 +48,6 @@ export const updatePolicyAction = consoleAction(
 export const deletePolicyAction = consoleAction(
   { role: "admin", schema: z.object({ id: policyId, confirmed: z.boolean().default(false) }), audit: ({ id }) => ({ action: "delete_policy", resource: `policy:${id}` }) },
   async ({ id, confirmed }, { actor }) => {
-    await ensureDefaultPolicies(actor);
     await deletePolicy({ actor, id, confirmed });
     refreshConsole();
     redirect("/policies");

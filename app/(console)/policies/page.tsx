@@ -7,7 +7,7 @@ import { PolicyCard } from "@/components/policy-card";
 import { POLICY_TYPE_EXAMPLES, POLICY_TYPE_LABELS } from "@/components/policy-labels";
 import { buttonClasses } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
-import { ensureDefaultPolicies, listPolicies } from "@/db/queries/policies";
+import { listPolicies } from "@/db/queries/policies";
 import { POLICY_TYPES, type PolicyType } from "@/lib/policies/constants";
 import { requireUser } from "@/lib/auth/session";
 
@@ -17,9 +17,8 @@ export const metadata: Metadata = { title: "Security policies" };
 const typeFilter = z.enum(POLICY_TYPES).optional().catch(undefined);
 
 export default async function PoliciesPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  const { user, actor } = await requireUser();
+  const { user } = await requireUser();
   const type = typeFilter.parse((await searchParams).type);
-  await ensureDefaultPolicies(actor);
   const policies = await listPolicies({ orgId: user.orgId });
   const canEdit = user.role === "admin";
   const groups: PolicyType[] = type ? [type] : [...POLICY_TYPES];

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { AuditLogFilter } from "@/db/queries/audit-logs";
-import { booleanQuery } from "../policies/schema";
+import { booleanQuery } from "@/lib/validation";
 
 const isoDate = z.iso
   .datetime({ offset: true, message: "must be an ISO 8601 date-time, e.g. 2026-03-05T14:30:00Z" })

@@ -1,7 +1,8 @@
 "use server";
 
 import { updateSession } from "@/auth";
-import { completeTotpEnrollment, findPendingTotpSecret } from "@/db/queries/mfa";
+import { findPendingTotpSecret } from "@/db/queries/mfa";
+import { completeTotpEnrollment } from "@/lib/auth/mfa";
 import { decryptSecret } from "@/lib/auth/crypto";
 import { requireUser } from "@/lib/auth/session";
 import { hashRecoveryCode, matchTotp, newRecoveryCodes } from "@/lib/auth/totp";

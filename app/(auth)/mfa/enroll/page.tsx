@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { EnrollForm } from "@/components/enroll-form";
-import { pendingTotpSecret } from "@/db/queries/mfa";
+import { pendingTotpSecret } from "@/lib/auth/mfa";
 import { decryptSecret, encryptSecret } from "@/lib/auth/crypto";
 import { requireUser } from "@/lib/auth/session";
 import { newTotpSecret, totpEnrollment } from "@/lib/auth/totp";

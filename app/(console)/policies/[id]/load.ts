@@ -1,6 +1,6 @@
 import { notFound } from "next/navigation";
 import { cache } from "react";
-import { ensureDefaultPolicies, getPolicy } from "@/db/queries/policies";
+import { getPolicy } from "@/db/queries/policies";
 import { requireUser } from "@/lib/auth/session";
 
 /**
@@ -8,8 +8,7 @@ import { requireUser } from "@/lib/auth/session";
  * so the page and its metadata share one lookup. `admin` sends viewers away, for the edit form.
  */
 export const loadPolicy = cache(async (id: string, role?: "admin") => {
-  const { user, actor } = await requireUser({ role });
-  await ensureDefaultPolicies(actor);
+  const { user } = await requireUser({ role });
   const policy = await getPolicy({ orgId: user.orgId, id });
   if (!policy) notFound();
   return { user, policy };

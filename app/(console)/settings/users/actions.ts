@@ -3,8 +3,8 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { recordFailure } from "@/lib/audit/log";
-import { resetMfa } from "@/db/queries/mfa";
-import { createUser, setUserDisabled, updateUserRole } from "@/db/queries/users";
+import { resetMfa } from "@/lib/auth/mfa";
+import { createUser, setUserDisabled, updateUserRole } from "@/lib/users/service";
 import { ROLES } from "@/lib/users/roles";
 import { consoleAction } from "@/lib/auth/actions";
 import { hashPassword, newPasswordSchema } from "@/lib/auth/password";

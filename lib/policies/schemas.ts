@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { POLICY_TYPES } from "@/lib/policies/constants";
-import { plainName, plainText } from "@/lib/validation";
+import { booleanQuery, plainName, plainText } from "@/lib/validation";
+import { POLICY_TYPES } from "./constants";
 
 export const policyId = z
   .string()
@@ -15,8 +15,6 @@ const rules = z
   .max(100, "must contain at most 100 rules");
 // Accepted so a client can send back a policy it read, and ignored: they are not writable.
 const readOnly = { created_at: z.unknown().optional() };
-
-export const booleanQuery = z.enum(["true", "false"], "must be true or false").transform((value) => value === "true");
 
 export const listPoliciesQuery = z.object({
   type: type.optional(),
