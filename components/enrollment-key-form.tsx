@@ -1,7 +1,7 @@
 "use client";
 
 import { useActionState } from "react";
-import { createEnrollmentKeyAction, type IssuedEnrollmentKey } from "@/app/(console)/agents/enrollment-keys/actions";
+import { createEnrollmentKeyAction, type NewEnrollmentKey } from "@/app/(console)/agents/enrollment-keys/actions";
 import type { FormState } from "@/lib/forms";
 import { CopyButton } from "./copy-button";
 import { Alert } from "./ui/alert";
@@ -10,7 +10,7 @@ import { Field, Input } from "./ui/field";
 
 /** Creates an enrollment key and shows it the one time it exists in clear. */
 export function EnrollmentKeyForm() {
-  const [state, action, pending] = useActionState<FormState<IssuedEnrollmentKey>, FormData>(createEnrollmentKeyAction, {});
+  const [state, action, pending] = useActionState<FormState<NewEnrollmentKey>, FormData>(createEnrollmentKeyAction, {});
   const invalid = (name: string) => (state.fields?.[name] ? { "aria-invalid": true, "aria-describedby": `${name}-error` } : { "aria-describedby": `${name}-hint` });
 
   return (

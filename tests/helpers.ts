@@ -1,12 +1,11 @@
 import { encode } from "next-auth/jwt";
 import type { SessionClaims } from "@/auth";
-import { createApiToken } from "@/db/queries/api-tokens";
+import { createApiToken } from "@/lib/auth/api-tokens";
 import { createUser } from "@/lib/users/service";
 import type { User } from "@/db/schema";
 import type { Role } from "@/lib/users/roles";
 import { hashPassword } from "@/lib/auth/password";
 import { actorFor } from "@/lib/auth/principal";
-import { issueSecret } from "@/lib/auth/secrets";
 import { SESSION_COOKIE, SESSION_MAX_AGE_SECONDS, sessionCookieSecure } from "@/lib/auth/session-cookie";
 import { env } from "@/lib/env";
 import { randomHex } from "@/lib/ids";
@@ -27,16 +26,8 @@ export async function createTestUser(role: Role, organization: { id: string } | 
     role,
     organization,
   });
-  const issued = issueSecret("apiToken");
-  await createApiToken({
-    actor: actorFor(user),
-    user,
-    name: "test",
-    tokenHash: issued.hash,
-    tokenPrefix: issued.displayPrefix,
-    expiresAt: null,
-  });
-  return { user, token: issued.secret };
+  const { secret } = await createApiToken({ actor: actorFor(user), user, name: "test", expiresAt: null });
+  return { user, token: secret };
 }
 
 export interface TestOrg {

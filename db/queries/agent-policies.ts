@@ -1,68 +1,26 @@
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import { getDb, type Executor } from "@/db";
 import { agentPolicyVersions, orgCounters, type AgentPolicyVersion } from "@/db/schema";
-import { type AgentRule } from "@/lib/agent-policy/types";
-import { formatVersion } from "@/lib/agent-policy/rules";
-import { newAgentPolicyId } from "@/lib/ids";
-import { appendAgentEvent } from "./agent-events";
-import { recordAudit, type Actor } from "@/lib/audit/log";
-
-/** What a `policy_version` event carries: everything an agent needs, so replay never joins. */
-export interface PolicyVersionEventPayload {
-  version: number;
-  policyId: string;
-  name: string;
-  rules: AgentRule[];
-}
-
-export interface NewPolicyVersion {
-  name: string;
-  description: string | null;
-  rules: AgentRule[];
-  /** Set when this version republishes an older one (a rollback). */
-  republishedFrom?: number;
-}
 
 /**
- * Publishes the next version: the organization's counter row is incremented under its row lock, so 50
- * parallel publishes get v1..v50 with no gap or duplicate (a rolled-back publish rolls its number back too).
- * The version becomes active at once; its event and audit row commit with it.
+ * Takes the organization's next version number. The counter row stays locked until the transaction ends, so
+ * concurrent publishes are numbered in commit order with no gap or duplicate (a rolled-back one rolls its number
+ * back too).
  */
-export async function createPolicyVersion({ actor, input }: { actor: Actor; input: NewPolicyVersion }): Promise<AgentPolicyVersion> {
-  return getDb().transaction(async (tx) => {
-    const [counter] = await tx
-      .update(orgCounters)
-      .set({ agentPolicyVersion: sql`${orgCounters.agentPolicyVersion} + 1` })
-      .where(eq(orgCounters.orgId, actor.orgId))
-      .returning({ version: orgCounters.agentPolicyVersion });
-    if (!counter) throw new Error(`organization ${actor.orgId} has no counters row`);
-    const [created] = await tx
-      .insert(agentPolicyVersions)
-      .values({
-        id: newAgentPolicyId(),
-        orgId: actor.orgId,
-        version: counter.version,
-        name: input.name,
-        description: input.description,
-        rules: input.rules,
-        createdBy: actor.email,
-        republishedFrom: input.republishedFrom ?? null,
-      })
-      .returning();
-    if (!created) throw new Error("policy version insert returned no row");
-    const payload: PolicyVersionEventPayload = { version: created.version, policyId: created.id, name: created.name, rules: created.rules };
-    await appendAgentEvent(tx, { orgId: actor.orgId, type: "policy_version", payload });
-    await recordAudit(actor, {
-      action: "create_policy_version",
-      resource: `agent-policy:${formatVersion(created.version)}`,
-      details: input.republishedFrom
-        ? `Republished ${formatVersion(input.republishedFrom)} as ${formatVersion(created.version)} "${created.name}"`
-        : `Published ${formatVersion(created.version)} "${created.name}" with ${created.rules.length} rules`,
-      success: true,
-      after: { id: created.id, version: formatVersion(created.version), name: created.name, description: created.description, rules: created.rules },
-    }, tx);
-    return created;
-  });
+export async function nextPolicyVersion({ orgId }: { orgId: string }, executor: Executor): Promise<number> {
+  const [counter] = await executor
+    .update(orgCounters)
+    .set({ agentPolicyVersion: sql`${orgCounters.agentPolicyVersion} + 1` })
+    .where(eq(orgCounters.orgId, orgId))
+    .returning({ version: orgCounters.agentPolicyVersion });
+  if (!counter) throw new Error(`organization ${orgId} has no counters row`);
+  return counter.version;
+}
+
+export async function insertPolicyVersion(values: typeof agentPolicyVersions.$inferInsert, executor: Executor): Promise<AgentPolicyVersion> {
+  const [created] = await executor.insert(agentPolicyVersions).values(values).returning();
+  if (!created) throw new Error("policy version insert returned no row");
+  return created;
 }
 
 /** The active version: the organization's highest. Null before the first publish. */

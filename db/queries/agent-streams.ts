@@ -2,7 +2,7 @@ import { eq, sql } from "drizzle-orm";
 import { getDb } from "@/db";
 import { agentEvents, agentPolicyVersions, agents, orgCounters, policies, type AgentEvent } from "@/db/schema";
 import { type AgentRuleOverride } from "@/lib/agent-policy/types";
-import type { PolicyVersionEventPayload } from "./agent-policies";
+import type { PolicyVersionEventPayload } from "@/lib/agent-policy/types";
 import { AGENT_ENFORCED_TYPES } from "@/lib/policies/constants";
 import type { AgentSecurityPolicy } from "@/lib/policies/serialize";
 

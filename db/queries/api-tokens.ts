@@ -1,8 +1,6 @@
 import { and, desc, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
 import { getDb, type Executor } from "@/db";
 import { apiTokens, users, type ApiToken, type User } from "@/db/schema";
-import { newApiTokenId } from "@/lib/ids";
-import { recordAudit, recordFailure, type Actor } from "@/lib/audit/log";
 
 /** Token fields that are safe to list: never the hash. */
 export type PublicApiToken = Omit<ApiToken, "tokenHash"> & { ownerEmail: string };
@@ -20,41 +18,12 @@ const publicColumns = {
   ownerEmail: users.email,
 };
 
-export interface CreateApiTokenInput {
-  actor: Actor;
-  /** The owner: the token acts with this user's role, in this user's organization. */
-  user: Pick<User, "id" | "orgId" | "email">;
-  name: string;
-  tokenHash: string;
-  tokenPrefix: string;
-  expiresAt: Date | null;
-}
-
-export async function createApiToken(input: CreateApiTokenInput): Promise<Omit<ApiToken, "tokenHash">> {
-  return getDb().transaction(async (tx) => {
-    const [token] = await tx
-      .insert(apiTokens)
-      .values({
-        id: newApiTokenId(),
-        orgId: input.user.orgId,
-        userId: input.user.id,
-        name: input.name,
-        tokenHash: input.tokenHash,
-        tokenPrefix: input.tokenPrefix,
-        expiresAt: input.expiresAt,
-      })
-      .returning();
-    if (!token) throw new Error("token insert returned no row");
-    const { tokenHash: _hash, ...safe } = token;
-    await recordAudit(input.actor, {
-      action: "create_api_token",
-      resource: `token:${token.id}`,
-      details: `Created API token "${token.name}" for ${input.user.email}`,
-      success: true,
-      after: safe,
-    }, tx);
-    return safe;
-  });
+/** Inserts a token, returning it without its hash. */
+export async function insertApiToken(values: typeof apiTokens.$inferInsert, executor: Executor = getDb()): Promise<Omit<ApiToken, "tokenHash">> {
+  const [token] = await executor.insert(apiTokens).values(values).returning();
+  if (!token) throw new Error("token insert returned no row");
+  const { tokenHash: _hash, ...safe } = token;
+  return safe;
 }
 
 /** Tokens of an organization, optionally of one user, newest first. */
@@ -76,38 +45,20 @@ export async function findApiToken({ id }: { id: string }): Promise<PublicApiTok
   return token ?? null;
 }
 
-/**
- * Revokes a token of the organization (and of one user, when `userId` is given).
- * Returns false, and audits the refusal, when no such unrevoked token exists.
- */
-export async function revokeApiToken({ id, actor, userId }: { id: string; actor: Actor; userId?: string }): Promise<boolean> {
-  const revoked = await getDb().transaction(async (tx) => {
-    const [token] = await tx
-      .update(apiTokens)
-      .set({ revokedAt: sql`now()` })
-      .where(
-        and(
-          eq(apiTokens.id, id),
-          eq(apiTokens.orgId, actor.orgId),
-          userId ? eq(apiTokens.userId, userId) : undefined,
-          isNull(apiTokens.revokedAt),
-        ),
-      )
-      .returning({ id: apiTokens.id, name: apiTokens.name });
-    if (!token) return false;
-    await recordAudit(actor, {
-      action: "revoke_api_token",
-      resource: `token:${token.id}`,
-      details: `Revoked API token "${token.name}"`,
-      success: true,
-    }, tx);
-    return true;
-  });
-  if (!revoked) await recordFailure(actor, { action: "revoke_api_token", resource: `token:${id}`, details: "Refused: no such live token of yours" });
-  return revoked;
+/** Revokes a live token of the organization (and of one user, when `userId` is given). Null when there is none. */
+export async function revokeApiTokenRow(
+  { orgId, id, userId }: { orgId: string; id: string; userId?: string },
+  executor: Executor = getDb(),
+): Promise<{ id: string; name: string } | null> {
+  const [token] = await executor
+    .update(apiTokens)
+    .set({ revokedAt: sql`now()` })
+    .where(and(eq(apiTokens.id, id), eq(apiTokens.orgId, orgId), userId ? eq(apiTokens.userId, userId) : undefined, isNull(apiTokens.revokedAt)))
+    .returning({ id: apiTokens.id, name: apiTokens.name });
+  return token ?? null;
 }
 
-/** Revokes every live token of a user, inside the caller's transaction. Returns how many were revoked. */
+/** Revokes every live token of a user. Returns how many were revoked. */
 export async function revokeTokensOf({ userId }: { userId: string }, executor: Executor = getDb()): Promise<number> {
   const revoked = await executor
     .update(apiTokens)
@@ -145,7 +96,5 @@ export async function touchApiToken({ id }: { id: string }): Promise<void> {
   await getDb()
     .update(apiTokens)
     .set({ lastUsedAt: sql`now()` })
-    .where(
-      and(eq(apiTokens.id, id), or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, sql`now() - interval '1 minute'`))),
-    );
+    .where(and(eq(apiTokens.id, id), or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, sql`now() - interval '1 minute'`))));
 }

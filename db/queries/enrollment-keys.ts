@@ -1,8 +1,6 @@
 import { and, desc, eq, gt, isNull, or, sql } from "drizzle-orm";
-import { getDb, type Tx } from "@/db";
+import { getDb, type Executor } from "@/db";
 import { enrollmentKeys, type EnrollmentKey } from "@/db/schema";
-import { newEnrollmentKeyId } from "@/lib/ids";
-import { recordAudit, type Actor } from "@/lib/audit/log";
 
 export type PublicEnrollmentKey = Omit<EnrollmentKey, "keyHash">;
 
@@ -18,66 +16,32 @@ const publicColumns = {
   createdAt: enrollmentKeys.createdAt,
 };
 
-export async function createEnrollmentKey({
-  actor,
-  keyHash,
-  keyPrefix,
-  maxUses,
-  expiresAt,
-}: {
-  actor: Actor;
-  keyHash: string;
-  keyPrefix: string;
-  maxUses: number | null;
-  expiresAt: Date | null;
-}): Promise<PublicEnrollmentKey> {
-  return getDb().transaction(async (tx) => {
-    const [key] = await tx
-      .insert(enrollmentKeys)
-      .values({ id: newEnrollmentKeyId(), orgId: actor.orgId, keyHash, keyPrefix, maxUses, expiresAt, createdBy: actor.email })
-      .returning(publicColumns);
-    if (!key) throw new Error("enrollment key insert returned no row");
-    await recordAudit(actor, {
-      action: "create_enrollment_key",
-      resource: `enrollment-key:${key.id}`,
-      details: `Created enrollment key ${key.keyPrefix}… (${maxUses ?? "unlimited"} uses${expiresAt ? `, expires ${expiresAt.toISOString()}` : ""})`,
-      success: true,
-      after: key,
-    }, tx);
-    return key;
-  });
+export async function insertEnrollmentKey(values: typeof enrollmentKeys.$inferInsert, executor: Executor = getDb()): Promise<PublicEnrollmentKey> {
+  const [key] = await executor.insert(enrollmentKeys).values(values).returning(publicColumns);
+  if (!key) throw new Error("enrollment key insert returned no row");
+  return key;
 }
 
 export function listEnrollmentKeys({ orgId }: { orgId: string }): Promise<PublicEnrollmentKey[]> {
   return getDb().select(publicColumns).from(enrollmentKeys).where(eq(enrollmentKeys.orgId, orgId)).orderBy(desc(enrollmentKeys.createdAt));
 }
 
-/** Revokes a key of the actor's organization. False when there is no such unrevoked key. */
-export async function revokeEnrollmentKey({ actor, id }: { actor: Actor; id: string }): Promise<boolean> {
-  return getDb().transaction(async (tx) => {
-    const [key] = await tx
-      .update(enrollmentKeys)
-      .set({ revokedAt: sql`now()` })
-      .where(and(eq(enrollmentKeys.id, id), eq(enrollmentKeys.orgId, actor.orgId), isNull(enrollmentKeys.revokedAt)))
-      .returning({ id: enrollmentKeys.id, keyPrefix: enrollmentKeys.keyPrefix });
-    if (!key) return false;
-    await recordAudit(actor, {
-      action: "revoke_enrollment_key",
-      resource: `enrollment-key:${key.id}`,
-      details: `Revoked enrollment key ${key.keyPrefix}…`,
-      success: true,
-    }, tx);
-    return true;
-  });
+/** Revokes a live key of the organization. Null when there is none. */
+export async function revokeEnrollmentKeyRow({ orgId, id }: { orgId: string; id: string }, executor: Executor = getDb()): Promise<{ id: string; keyPrefix: string } | null> {
+  const [key] = await executor
+    .update(enrollmentKeys)
+    .set({ revokedAt: sql`now()` })
+    .where(and(eq(enrollmentKeys.id, id), eq(enrollmentKeys.orgId, orgId), isNull(enrollmentKeys.revokedAt)))
+    .returning({ id: enrollmentKeys.id, keyPrefix: enrollmentKeys.keyPrefix });
+  return key ?? null;
 }
 
 /**
- * Spends one use of a live key in one statement (no read-modify-write), inside the enrolment transaction,
- * so a key with N uses enrols exactly N agents however many race. Null when the key is unknown, revoked,
- * expired or used up.
+ * Spends one use of a live key in one statement (no read-modify-write), so a key with N uses enrols exactly N
+ * agents however many race. Null when the key is unknown, revoked, expired or used up.
  */
-export async function consumeEnrollmentKey(tx: Tx, { keyHash }: { keyHash: string }): Promise<{ id: string; orgId: string } | null> {
-  const [key] = await tx
+export async function consumeEnrollmentKey({ keyHash }: { keyHash: string }, executor: Executor): Promise<{ id: string; orgId: string } | null> {
+  const [key] = await executor
     .update(enrollmentKeys)
     .set({ uses: sql`${enrollmentKeys.uses} + 1` })
     .where(

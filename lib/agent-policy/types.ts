@@ -13,3 +13,11 @@ export interface AgentRuleOverride {
   enabled?: boolean;
   config?: Record<string, unknown>;
 }
+
+/** What a `policy_version` event carries: everything an agent needs, so replay never joins. */
+export interface PolicyVersionEventPayload {
+  version: number;
+  policyId: string;
+  name: string;
+  rules: AgentRule[];
+}

@@ -4,16 +4,16 @@
  */
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { createApiToken, findApiToken, listApiTokens, revokeApiToken } from "@/db/queries/api-tokens";
-import { createEnrollmentKey } from "@/db/queries/enrollment-keys";
+import { findApiToken, listApiTokens } from "@/db/queries/api-tokens";
+import { createApiToken, revokeApiToken } from "@/lib/auth/api-tokens";
+import { createEnrollmentKey } from "@/lib/agents/enrollment-keys";
 import type { Actor } from "@/lib/audit/log";
 import { listOrganizations } from "@/db/queries/organizations";
 import { findUsersByEmail } from "@/db/queries/users";
 import { createUser, setUserPassword } from "@/lib/users/service";
 import { ROLES } from "@/lib/users/roles";
-import { DEFAULT_ENROLLMENT_KEY_HOURS, enrollmentKeyExpiry, MAX_ENROLLMENT_KEY_HOURS } from "@/app/api/agents/schema";
+import { DEFAULT_ENROLLMENT_KEY_HOURS, MAX_ENROLLMENT_KEY_HOURS } from "@/lib/agents/schemas";
 import { hashPassword, MIN_PASSWORD_LENGTH } from "@/lib/auth/password";
-import { issueSecret } from "@/lib/auth/secrets";
 import { env } from "@/lib/env";
 import { ApiError } from "@/lib/errors";
 import { findUnsafeInput, plainName } from "@/lib/validation";
@@ -109,18 +109,10 @@ const commands: Record<string, (args: string[], io: CommandIo) => Promise<void>>
       values,
     );
     const organization = await existingOrganization(input.org);
-    const issued = issueSecret("enrollmentKey");
-    const hours = input["expires-hours"];
-    const key = await createEnrollmentKey({
-      actor: cliActor(organization.id),
-      keyHash: issued.hash,
-      keyPrefix: issued.displayPrefix,
-      maxUses: input.uses ?? null,
-      expiresAt: enrollmentKeyExpiry(hours),
-    });
-    io.out(`Created enrollment key ${key.id} for ${organization.name}: ${key.maxUses ?? "unlimited"} uses, ${key.expiresAt ? `expires ${key.expiresAt.toISOString()}` : "no expiry"}.`);
+    const { key, secret } = await createEnrollmentKey({ actor: cliActor(organization.id), maxUses: input.uses ?? null, expiresHours: input["expires-hours"] });
+    io.out(`Created enrollment key ${key.id} for ${organization.name}: ${key.maxUses ?? "unlimited"} uses, expires ${key.expiresAt!.toISOString()}.`);
     io.out("Store it now: it is shown only once.");
-    io.out(issued.secret);
+    io.out(secret);
   },
 
   async "user create"(args, io) {
@@ -174,19 +166,11 @@ const commands: Record<string, (args: string[], io: CommandIo) => Promise<void>>
       values,
     );
     const user = await requireUser(input.email, input.org);
-    const issued = issueSecret("apiToken");
     const days = input["expires-days"];
-    const token = await createApiToken({
-      actor: cliActor(user.orgId),
-      user,
-      name: input.name,
-      tokenHash: issued.hash,
-      tokenPrefix: issued.displayPrefix,
-      expiresAt: days ? new Date(Date.now() + days * 86_400_000) : null,
-    });
+    const { token, secret } = await createApiToken({ actor: cliActor(user.orgId), user, name: input.name, expiresAt: days ? new Date(Date.now() + days * 86_400_000) : null });
     io.out(`Created token ${token.id} "${token.name}" for ${user.email}${token.expiresAt ? `, expires ${token.expiresAt.toISOString()}` : ""}.`);
     io.out("Store it now: it is shown only once.");
-    io.out(issued.secret);
+    io.out(secret);
   },
 
   async "token list"(args, io) {

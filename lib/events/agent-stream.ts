@@ -1,4 +1,4 @@
-import type { PolicyVersionEventPayload } from "@/db/queries/agent-policies";
+import type { PolicyVersionEventPayload } from "@/lib/agent-policy/types";
 import type { AgentEvent } from "@/db/schema";
 import type { AgentRule, AgentRuleOverride } from "@/lib/agent-policy/types";
 import { effectiveRules, formatVersion } from "@/lib/agent-policy/rules";

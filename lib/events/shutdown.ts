@@ -1,4 +1,4 @@
-import { heartbeats } from "./heartbeats";
+import { heartbeats } from "@/lib/agents/heartbeats";
 import { hub } from "./hub";
 
 /** Writes the heartbeats that only this process holds, then stops the hub and closes its streams. */

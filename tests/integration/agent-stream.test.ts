@@ -11,7 +11,7 @@ import * as overrides from "@/app/api/policy/agent/[id]/overrides/route";
 import * as policyRoute from "@/app/api/policy/route";
 import { pruneAgentEvents } from "@/db/queries/agent-events";
 import { hub } from "@/lib/events/hub";
-import { heartbeats } from "@/lib/events/heartbeats";
+import { heartbeats } from "@/lib/agents/heartbeats";
 import { ALERT_RULE, BLOCK_RULE, createEnrollmentKey, enroll, enrollAgent, openStream, publish } from "../agent-helpers";
 import { call, createTestOrg, type TestOrg } from "../helpers";
 

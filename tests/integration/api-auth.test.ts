@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import * as item from "@/app/api/policies/[id]/route";
 import * as collection from "@/app/api/policies/route";
 import { getDb } from "@/db";
-import { createApiToken, listApiTokens, revokeApiToken } from "@/db/queries/api-tokens";
+import { listApiTokens } from "@/db/queries/api-tokens";
+import { createApiToken, revokeApiToken } from "@/lib/auth/api-tokens";
 import { users } from "@/db/schema";
 import { actorFor } from "@/lib/auth/principal";
 import { issueSecret } from "@/lib/auth/secrets";
@@ -40,16 +41,8 @@ describe("API authentication", () => {
 
   it("refuses an expired token", async () => {
     const org = await createTestOrg();
-    const issued = issueSecret("apiToken");
-    await createApiToken({
-      actor: actorFor(org.admin.user),
-      user: org.admin.user,
-      name: "expired",
-      tokenHash: issued.hash,
-      tokenPrefix: issued.displayPrefix,
-      expiresAt: new Date(Date.now() - 1000),
-    });
-    await expectRefused({ authorization: `Bearer ${issued.secret}` });
+    const { secret } = await createApiToken({ actor: actorFor(org.admin.user), user: org.admin.user, name: "expired", expiresAt: new Date(Date.now() - 1000) });
+    await expectRefused({ authorization: `Bearer ${secret}` });
   });
 
   it("refuses the token of a disabled user", async () => {

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import * as heartbeatRoute from "@/app/api/agents/heartbeat/route";
 import { fleetConvergence } from "@/db/queries/convergence";
 import { toConvergenceJson } from "@/lib/agent-policy/serialize";
-import { heartbeats } from "@/lib/events/heartbeats";
+import { heartbeats } from "@/lib/agents/heartbeats";
 import { enrollAgent, publish } from "../agent-helpers";
 import { call, createTestOrg, type TestOrg } from "../helpers";
 

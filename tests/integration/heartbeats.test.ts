@@ -7,7 +7,7 @@ import { getAgent } from "@/db/queries/agents";
 import { getActivePolicyVersion } from "@/db/queries/agent-policies";
 import { getDb } from "@/db";
 import { agentVersionReports } from "@/db/schema";
-import { heartbeats } from "@/lib/events/heartbeats";
+import { heartbeats } from "@/lib/agents/heartbeats";
 import { ALERT_RULE, BLOCK_RULE, enrollAgent, publish } from "../agent-helpers";
 import { call, createTestOrg } from "../helpers";
 import { eq } from "drizzle-orm";

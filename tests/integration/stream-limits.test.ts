@@ -2,8 +2,8 @@ import { describe, expect, it, vi } from "vitest";
 import * as streamRoute from "@/app/api/agents/stream/route";
 import * as eventsRoute from "@/app/api/events/route";
 import type * as AgentQueries from "@/db/queries/agents";
-import { revokeAgent } from "@/db/queries/agents";
-import { agentForTokenHash, forgetAgent } from "@/lib/auth/agent-tokens";
+import { revokeAgent } from "@/lib/agents/service";
+import { agentForTokenHash } from "@/lib/auth/agent-tokens";
 import { actorFor } from "@/lib/auth/principal";
 import { hashSecret } from "@/lib/auth/secrets";
 import { MAX_STREAMS_PER_VIEWER } from "@/lib/events/convergence-feed";
@@ -115,7 +115,6 @@ describe("stream limits", () => {
     await expect.poll(() => lookupGate.read).toBe(true);
     // The lookup has read the agent as live; the revocation commits and clears the cache before it returns.
     await revokeAgent({ actor: actorFor(org.admin.user), id: agent.agentId });
-    forgetAgent(agent.agentId);
     lookupGate.hold = null;
     release();
     const stale = await lookup;

@@ -13,7 +13,8 @@ import { Card, CardHeader } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
 import { Input } from "@/components/ui/field";
 import { getActivePolicyVersion } from "@/db/queries/agent-policies";
-import { listAgents, type AgentStatusFilter } from "@/db/queries/agents";
+import { listAgents } from "@/db/queries/agents";
+import { AGENT_STATUSES, type AgentStatus } from "@/lib/agents/status";
 import { toAgentJson } from "@/lib/agent-policy/serialize";
 import { requireUser } from "@/lib/auth/session";
 import { env } from "@/lib/env";
@@ -23,17 +24,12 @@ export const metadata: Metadata = { title: "Agents" };
 // Fleets run to thousands of agents: the page holds one page of them, never the whole fleet.
 const PAGE_SIZE = 50;
 
-const STATUSES: { value: AgentStatusFilter; label: string }[] = [
-  { value: "all", label: "All" },
-  { value: "online", label: "Online" },
-  { value: "offline", label: "Offline" },
-  { value: "outdated", label: "Outdated" },
-  { value: "revoked", label: "Revoked" },
-];
+const STATUS_LABELS: Record<AgentStatus, string> = { all: "All", online: "Online", offline: "Offline", outdated: "Outdated", revoked: "Revoked" };
+const STATUSES = AGENT_STATUSES.map((value) => ({ value, label: STATUS_LABELS[value] }));
 
 // A bad parameter falls back to its default rather than failing the page.
 const querySchema = z.object({
-  status: z.enum(["all", "online", "offline", "outdated", "revoked"]).catch("all"),
+  status: z.enum(AGENT_STATUSES).catch("all"),
   q: z.string().trim().max(200).catch(""),
   page: z.coerce.number().int().min(1).max(1_000_000).catch(1),
 });

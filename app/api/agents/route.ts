@@ -4,7 +4,7 @@ import { okResponse, userRoute } from "@/lib/api/route";
 import { toAgentJson } from "@/lib/agent-policy/serialize";
 import { env } from "@/lib/env";
 import { latestVersion } from "@/lib/events/latest-version";
-import { listAgentsQuery } from "./schema";
+import { listAgentsQuery } from "@/lib/agents/schemas";
 
 /** The organization's agents, by hostname, filterable by status (online, offline, outdated, revoked). */
 export const GET = userRoute({ family: "envelope", role: "viewer" }, async ({ request, actor }) => {

@@ -2,10 +2,9 @@
 
 import { refresh } from "next/cache";
 import { z } from "zod";
-import { overridesBody } from "@/app/api/policy/schema";
-import { revokeAgent, setAgentOverrides } from "@/db/queries/agents";
+import { overridesBody } from "@/lib/agent-policy/schemas";
+import { revokeAgent, setAgentOverrides } from "@/lib/agents/service";
 import { consoleAction } from "@/lib/auth/actions";
-import { forgetAgent } from "@/lib/auth/agent-tokens";
 
 const agentId = z.string().trim().min(1).max(100);
 
@@ -23,7 +22,6 @@ export const setAgentOverridesAction = consoleAction({ role: "admin", schema: ov
 export const revokeAgentAction = consoleAction({ role: "admin", schema: z.object({ id: agentId }), audit: ({ id }) => ({ action: "revoke_agent", resource: `agent:${id}` }) }, async ({ id }, { actor }) => {
   const agent = await revokeAgent({ actor, id });
   if (!agent) return { error: "This agent does not exist or is already revoked." };
-  forgetAgent(agent.id);
   refresh();
   return { success: `Revoked ${agent.hostname}: its token no longer works and its stream is closed.` };
 });

@@ -2,35 +2,27 @@
 
 import { refresh } from "next/cache";
 import { z } from "zod";
-import { createEnrollmentKeyBody, enrollmentKeyExpiry } from "@/app/api/agents/schema";
-import { createEnrollmentKey, revokeEnrollmentKey } from "@/db/queries/enrollment-keys";
+import { createEnrollmentKey, revokeEnrollmentKey } from "@/lib/agents/enrollment-keys";
+import { createEnrollmentKeyBody } from "@/lib/agents/schemas";
 import { consoleAction } from "@/lib/auth/actions";
-import { issueSecret } from "@/lib/auth/secrets";
 
 // Form fields arrive as text, an empty one meaning "no limit"; each is then held to the API's own limits.
 const fromText = (value: unknown) => (value === "" || value === undefined ? undefined : Number(value));
 const { uses, expiresHours } = createEnrollmentKeyBody.shape;
 const createSchema = z.object({ uses: z.preprocess(fromText, uses), expiresHours: z.preprocess(fromText, expiresHours) });
 
-export interface IssuedEnrollmentKey {
+export interface NewEnrollmentKey {
   key: string;
   prefix: string;
 }
 
 /** Creates a key; the key itself is returned this once, and only its hash is stored. */
-export const createEnrollmentKeyAction = consoleAction<typeof createSchema, IssuedEnrollmentKey>(
+export const createEnrollmentKeyAction = consoleAction<typeof createSchema, NewEnrollmentKey>(
   { role: "admin", schema: createSchema, audit: () => ({ action: "create_enrollment_key", resource: "enrollment-keys" }) },
   async ({ uses, expiresHours }, { actor }) => {
-    const issued = issueSecret("enrollmentKey");
-    await createEnrollmentKey({
-      actor,
-      keyHash: issued.hash,
-      keyPrefix: issued.displayPrefix,
-      maxUses: uses ?? null,
-      expiresAt: enrollmentKeyExpiry(expiresHours),
-    });
+    const { key, secret } = await createEnrollmentKey({ actor, maxUses: uses ?? null, expiresHours });
     refresh();
-    return { success: "Enrollment key created.", data: { key: issued.secret, prefix: issued.displayPrefix } };
+    return { success: "Enrollment key created.", data: { key: secret, prefix: key.keyPrefix } };
   },
 );
 

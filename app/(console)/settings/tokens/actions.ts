@@ -2,9 +2,8 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { createApiToken, revokeApiToken } from "@/db/queries/api-tokens";
+import { createApiToken, revokeApiToken } from "@/lib/auth/api-tokens";
 import { consoleAction } from "@/lib/auth/actions";
-import { issueSecret } from "@/lib/auth/secrets";
 
 const DAY_MS = 86_400_000;
 
@@ -26,17 +25,9 @@ export interface CreatedToken {
 export const createTokenAction = consoleAction<typeof createTokenSchema, CreatedToken>(
   { role: "viewer", schema: createTokenSchema },
   async ({ name, expires_days: days }, { user, actor }) => {
-    const issued = issueSecret("apiToken");
-    await createApiToken({
-      actor,
-      user,
-      name,
-      tokenHash: issued.hash,
-      tokenPrefix: issued.displayPrefix,
-      expiresAt: days ? new Date(Date.now() + days * DAY_MS) : null,
-    });
+    const { secret } = await createApiToken({ actor, user, name, expiresAt: days ? new Date(Date.now() + days * DAY_MS) : null });
     revalidatePath("/settings/tokens");
-    return { success: `Created token ${name}`, data: { secret: issued.secret, name } };
+    return { success: `Created token ${name}`, data: { secret, name } };
   },
 );
 

@@ -1,8 +1,7 @@
-import { revokeAgent } from "@/db/queries/agents";
 import { okResponse, userRoute } from "@/lib/api/route";
 import { requireAgent } from "@/lib/agent-policy/lookup";
-import { forgetAgent } from "@/lib/auth/agent-tokens";
 import { toAgentJson } from "@/lib/agent-policy/serialize";
+import { revokeAgent } from "@/lib/agents/service";
 import { env } from "@/lib/env";
 import { ApiError } from "@/lib/errors";
 import { latestVersion } from "@/lib/events/latest-version";
@@ -18,6 +17,5 @@ export const GET = userRoute<Params>({ family: "envelope", role: "viewer" }, asy
 export const DELETE = userRoute<Params>({ family: "envelope", role: "admin", audit: ({ id }) => ({ action: "revoke_agent", resource: `agent:${id}` }) }, async ({ params, actor }) => {
   const agent = await revokeAgent({ actor, id: params.id });
   if (!agent) throw ApiError.notFound("Agent not found");
-  forgetAgent(agent.id);
   return okResponse({ agentId: agent.id, revokedAt: agent.revokedAt?.toISOString() ?? null });
 });

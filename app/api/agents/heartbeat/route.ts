@@ -2,9 +2,9 @@ import { clientIp, parseJsonBody } from "@/lib/api/request";
 import { agentRoute, okResponse } from "@/lib/api/route";
 import { formatVersion, parseVersion } from "@/lib/agent-policy/rules";
 import { ApiError } from "@/lib/errors";
-import { heartbeats } from "@/lib/events/heartbeats";
+import { heartbeats } from "@/lib/agents/heartbeats";
 import { latestVersion } from "@/lib/events/latest-version";
-import { heartbeatBody } from "../schema";
+import { heartbeatBody } from "@/lib/agents/schemas";
 
 /**
  * Records that the agent is alive and which version it runs; answers whether that version is the latest.

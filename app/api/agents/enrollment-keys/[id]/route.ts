@@ -1,4 +1,4 @@
-import { revokeEnrollmentKey } from "@/db/queries/enrollment-keys";
+import { revokeEnrollmentKey } from "@/lib/agents/enrollment-keys";
 import { okResponse, userRoute } from "@/lib/api/route";
 import { ApiError } from "@/lib/errors";
 

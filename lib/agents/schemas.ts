@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { plainName } from "@/lib/validation";
+import { AGENT_STATUSES } from "./status";
 
 const labelKey = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$/, "label names are 1-63 letters, digits, '.', '_', '/' or '-'");
 
@@ -20,7 +21,7 @@ export const heartbeatBody = z.strictObject({
 });
 
 export const listAgentsQuery = z.object({
-  status: z.enum(["all", "online", "offline", "outdated", "revoked"]).default("all"),
+  status: z.enum(AGENT_STATUSES).default("all"),
   search: z.string().trim().max(200).optional(),
   limit: z.coerce.number("must be a number").int().min(1).max(1000).default(100),
   offset: z.coerce.number("must be a number").int().min(0).default(0),

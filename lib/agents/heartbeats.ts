@@ -1,9 +1,37 @@
 import { getActivePolicyVersion, markVersionConverged } from "@/db/queries/agent-policies";
-import { recordHeartbeats, type HeartbeatRecord } from "@/db/queries/agents";
+import { insertVersionReports, updateHeartbeats, type HeartbeatRecord } from "@/db/queries/agents";
 import { lastFirstReport, notifyFleetChange, onlineAgentsBehind } from "@/db/queries/convergence";
 import { env } from "@/lib/env";
 import { logError } from "@/lib/log";
-import { FLEET_CHANNEL } from "./hub";
+import { getDb } from "@/db";
+import { recordAudit } from "@/lib/audit/log";
+import { FLEET_CHANNEL } from "@/lib/events/hub";
+
+/**
+ * Writes a batch of heartbeats in one transaction: the agents' state, the first report of each version, and
+ * an audit row for each agent whose reported hostname changed, so a renamed host is never silent.
+ */
+async function recordHeartbeats(batch: HeartbeatRecord[]): Promise<void> {
+  await getDb().transaction(async (tx) => {
+    const changes = await updateHeartbeats(batch, tx);
+    await insertVersionReports(batch, tx);
+    const ipOf = new Map(batch.map((beat) => [beat.agentId, beat.ip]));
+    for (const change of changes) {
+      await recordAudit(
+        { orgId: change.orgId, userId: null, email: null, ip: ipOf.get(change.agentId) ?? null, userAgent: "palisade-agent" },
+        {
+          action: "agent_hostname_changed",
+          resource: `agent:${change.agentId}`,
+          details: `Agent ${change.agentId} reported a new hostname: ${JSON.stringify(change.previousHostname)} → ${JSON.stringify(change.hostname)}`,
+          success: true,
+          before: { hostname: change.previousHostname },
+          after: { hostname: change.hostname },
+        },
+        tx,
+      );
+    }
+  });
+}
 
 /**
  * Coalesces heartbeats: each agent's latest beat waits in memory and all of them are written together every

@@ -1,0 +1,18 @@
+import type { Agent } from "@/db/schema";
+
+/**
+ * What "online" and "outdated" mean, for code that holds agents in memory. The same rules in SQL, for queries
+ * over the fleet, are `onlineAgent` and `outdatedAgent` in db/queries/agents.ts. Safe for the browser.
+ */
+export const AGENT_STATUSES = ["all", "online", "offline", "outdated", "revoked"] as const;
+export type AgentStatus = (typeof AGENT_STATUSES)[number];
+
+/** A heartbeat within `offlineAfterSeconds`, and not revoked. */
+export function isOnline(agent: Pick<Agent, "lastSeenAt" | "revokedAt">, offlineAfterSeconds: number, now = Date.now()): boolean {
+  return agent.revokedAt === null && agent.lastSeenAt !== null && now - agent.lastSeenAt.getTime() < offlineAfterSeconds * 1000;
+}
+
+/** Runs (or reported) nothing, or a version older than the organization's latest. */
+export function isOutdated(reportedVersion: number | null, latestVersion: number | null): boolean {
+  return latestVersion !== null && (reportedVersion ?? 0) < latestVersion;
+}
