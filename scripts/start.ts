@@ -94,7 +94,10 @@ const { users, createdAdmin } = await prepareDatabase();
  *   server, not two;
  * - holds nothing but the server: not this process's build and migration code, nor tsx's CommonJS hooks, which
  *   every `require` of Next's compiled server code would pass through (tsx/esm only transforms the entry's own
- *   TypeScript imports).
+ *   TypeScript imports);
+ * - runs without this process's `--conditions=react-server` (scripts/node-flags.ts), which would apply to every
+ *   `require` in the process, Next's and React's own included; Next sets that condition only for its
+ *   react-server bundles. The entry imports no `server-only` module, so it does not need it.
  * This process stays a thin parent: it forwards SIGINT/SIGTERM, prints the banner, and exits with the child's
  * code (143 after SIGTERM, as before).
  */

@@ -6,6 +6,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { expect, test, type Browser } from "@playwright/test";
 import { CLIENT_ADDRESS_HEADER } from "@/lib/api/client-address";
+import { SERVER_CONDITIONS } from "../../scripts/node-flags";
 import { enterPassword } from "./console-helpers";
 import { createToken, createUser, type E2eUser } from "./helpers";
 
@@ -49,7 +50,7 @@ async function startServer(how: "npm start" | "next start", port: number): Promi
   };
   // `npm start` generates the auth secret into the data directory; a bare `next start` needs one given.
   if (how === "next start") env.AUTH_SECRET = randomBytes(32).toString("base64url");
-  const args = how === "npm start" ? ["--import", "tsx", "scripts/start.ts"] : ["node_modules/next/dist/bin/next", "start", "-p", String(port)];
+  const args = how === "npm start" ? [...SERVER_CONDITIONS, "--import", "tsx", "scripts/start.ts"] : ["node_modules/next/dist/bin/next", "start", "-p", String(port)];
   const child: ChildProcess = spawn(process.execPath, args, { env, stdio: "ignore" });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const base = `http://localhost:${port}`;
@@ -78,7 +79,7 @@ async function failSignIn(browser: Browser, base: string, user: E2eUser, headers
 
 /** The addresses of the failed sign-ins of `email`, from the audit log, read with an API token made by the CLI. */
 async function failedSignInAddresses(server: Server): Promise<(string | null)[]> {
-  const cli = (...args: string[]) => exec("node_modules/.bin/tsx", ["scripts/cli.ts", ...args], { env: { ...process.env, DATABASE_URL: `pglite:${server.dataDir}/pglite` } });
+  const cli = (...args: string[]) => exec("node_modules/.bin/tsx", [...SERVER_CONDITIONS, "scripts/cli.ts", ...args], { env: { ...process.env, DATABASE_URL: `pglite:${server.dataDir}/pglite` } });
   const token = (await cli("token", "create", "--email", server.admin.email, "--name", "e2e")).stdout.trimEnd().split("\n").at(-1)!;
   const logs = await fetch(`${server.base}/api/audit-logs?action=login_failed`, { headers: { Authorization: `Bearer ${token}` } });
   expect(logs.status).toBe(200);

@@ -35,7 +35,7 @@ test.describe("two instances against one PostgreSQL", () => {
     url.pathname = `/${database}`;
     env = { ...process.env, DATABASE_URL: url.toString(), AUTH_SECRET: randomBytes(32).toString("base64url"), NEXT_TELEMETRY_DISABLED: "1" };
     for (const port of PORTS) {
-      instances.push(spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], { env: { ...env, PORT: String(port) }, stdio: "ignore" }));
+      instances.push(spawn(process.execPath, [...SERVER_CONDITIONS, "--import", "tsx", "scripts/start.ts"], { env: { ...env, PORT: String(port) }, stdio: "ignore" }));
     }
     for (const port of PORTS) await expect.poll(() => fetch(`http://localhost:${port}/api/health`).then((r) => r.status, () => 0), { timeout: 60_000 }).toBe(200);
   });
