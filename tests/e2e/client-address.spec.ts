@@ -16,10 +16,9 @@ const BASE_PORT = Number(process.env.E2E_PORT ?? 3100);
 const ENTRY_PORT = BASE_PORT + 21;
 const NEXT_START_PORT = BASE_PORT + 22;
 
-const FORGED = {
+const FORGED_ADDRESS = {
   "X-Forwarded-For": "203.0.113.99",
   [CLIENT_ADDRESS_HEADER]: `${"0".repeat(64)}:203.0.113.98`,
-  "X-Forwarded-Host": "evil.example",
 };
 const LOOPBACK = ["127.0.0.1", "::1", "::ffff:127.0.0.1"];
 
@@ -92,14 +91,16 @@ test.describe("the client address with no proxy in front (TRUSTED_PROXIES=0)", (
   test("npm start records the socket's address, whatever X-Forwarded-For or the internal header a client forges; SIGTERM stops it", async ({ browser }) => {
     const server = await startServer("npm start", ENTRY_PORT);
     try {
-      await failSignIn(browser, server.base, server.admin, FORGED);
+      // The sign-in form is a server action, which Next refuses when Origin and X-Forwarded-Host disagree: that it
+      // works at all shows the entry dropped the forged host.
+      await failSignIn(browser, server.base, server.admin, { ...FORGED_ADDRESS, "X-Forwarded-Host": "evil.example" });
       const addresses = await failedSignInAddresses(server);
       expect(addresses).toHaveLength(1);
       expect(LOOPBACK).toContain(addresses[0]);
 
       // The internal header never travels back to a client, on a page (which passes through proxy.ts) or the API.
       for (const pathname of ["/login", "/api/health"]) {
-        const response = await fetch(`${server.base}${pathname}`, { headers: FORGED });
+        const response = await fetch(`${server.base}${pathname}`, { headers: FORGED_ADDRESS });
         expect(JSON.stringify([...response.headers]).toLowerCase()).not.toContain("palisade-client-address");
       }
     } finally {
@@ -110,7 +111,7 @@ test.describe("the client address with no proxy in front (TRUSTED_PROXIES=0)", (
   test("a plain `next start` trusts no forwarded header: the address is unknown, never the forged one", async ({ browser }) => {
     const server = await startServer("next start", NEXT_START_PORT);
     try {
-      await failSignIn(browser, server.base, server.admin, FORGED);
+      await failSignIn(browser, server.base, server.admin, FORGED_ADDRESS);
       expect(await failedSignInAddresses(server)).toEqual(["unknown"]);
     } finally {
       await server.stop();
