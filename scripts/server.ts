@@ -31,7 +31,7 @@ const handle = app.getRequestHandler();
 
 /**
  * Every request, in one place. The client address is settled first, then the request goes to Next. A path that
- * must be answered before Next (the agent data plane, next) is matched here, after the address is settled.
+ * must be answered before Next (the agent data plane, in a coming change) is matched here, after the address is settled.
  */
 function dispatch(request: IncomingMessage, response: ServerResponse): void {
   vouchForClientAddress(request.headers, request.socket.remoteAddress, { trustedProxies, secret });
@@ -75,7 +75,10 @@ process.on("SIGINT", () => stop("SIGINT"));
 process.on("SIGTERM", () => stop("SIGTERM"));
 
 await app.prepare();
-server.listen(port, () => {
-  const source = trustedProxies === 0 ? "the socket (TRUSTED_PROXIES=0)" : `X-Forwarded-For, ${trustedProxies} proxy hop(s) from the right (TRUSTED_PROXIES=${trustedProxies})`;
-  console.log(`Palisade is listening on port ${port}; client addresses come from ${source}.`);
-});
+// A signal during `prepare()` has already closed the server: it must not start listening after all.
+if (!stopping) {
+  server.listen(port, () => {
+    const source = trustedProxies === 0 ? "the socket (TRUSTED_PROXIES=0)" : `X-Forwarded-For, ${trustedProxies} proxy hop(s) from the right (TRUSTED_PROXIES=${trustedProxies})`;
+    console.log(`Palisade is listening on port ${port}; client addresses come from ${source}.`);
+  });
+}

@@ -59,10 +59,11 @@ export function parseQuery<T extends z.ZodType>(request: Request, schema: T): z.
 }
 
 /**
- * The client address, for audit rows and sign-in throttling, or null when it cannot be known for sure (callers
- * record "unknown"). Under the server entry (scripts/server.ts, which `npm start` runs) it is what the entry
- * determined, passed in a header only that process can write; without the entry, X-Forwarded-For as
- * TRUSTED_PROXIES says, and nothing at all with TRUSTED_PROXIES=0. The rules: lib/api/client-address.ts.
+ * The client address, for audit rows and sign-in throttling, or null when it cannot be known for sure (audit
+ * rows then record none; sign-in throttling counts the attempt as from "unknown"). Under the server entry
+ * (scripts/server.ts, which `npm start` runs) it is what the entry determined, passed in a header only that
+ * process can write; without the entry, X-Forwarded-For as TRUSTED_PROXIES says, and nothing at all with
+ * TRUSTED_PROXIES=0. The rules: lib/api/client-address.ts.
  */
 export function clientIp(request: Request): string | null {
   return clientAddressFromHeaders(request.headers, { trustedProxies: env().TRUSTED_PROXIES, secret: installedClientAddressSecret() });
