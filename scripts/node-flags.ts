@@ -1,6 +1,9 @@
 /**
- * How Palisade's own Node processes (the CLI, the server entry, migrations) are started outside Next's bundler:
- * with the `react-server` condition, which makes `import "server-only"` in server modules the no-op it is on the
- * server. Next's bundler is what makes it an error in browser code.
+ * How Palisade's own Node processes (the CLI, `npm start`, migrations, the benchmark) are started outside Next's
+ * bundler: with the `react-server` condition, which makes `import "server-only"` in server modules the no-op it
+ * is on the server. Next's bundler is what makes it an error in browser code.
+ *
+ * Not the server entry (scripts/server.ts): Next and React load in that process, and the condition would apply
+ * to their own `require`s too. The entry imports no `server-only` module.
  */
 export const SERVER_CONDITIONS = ["--conditions=react-server"];

@@ -1,18 +1,17 @@
 /**
  * `npm start`: builds when the sources changed since the last build, migrates, creates the first admin
- * from ADMIN_EMAIL/ADMIN_PASSWORD when set, then runs `next start` and prints how to sign in.
+ * from ADMIN_EMAIL/ADMIN_PASSWORD when set, then runs the server entry (scripts/server.ts) and prints how to sign in.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { closeDatabase, databaseReady, describeDatabaseTarget, resolveDatabaseTarget } from "@/db";
 import { dataDirFile, DataDirExposedError, prepareDataDir } from "@/db/data-dir";
 import { countUsers } from "@/db/queries/users";
 import { env } from "@/lib/env";
 import { createAdminFromEnv } from "@/lib/server/bootstrap";
-import { buildIfNeeded, NEXT_BIN } from "./build";
+import { buildIfNeeded } from "./build";
 
 /**
  * Sessions are signed with AUTH_SECRET. With the embedded database one is generated once and kept inside the
@@ -87,9 +86,22 @@ const { PORT } = env();
 buildIfNeeded();
 const { users, createdAdmin } = await prepareDatabase();
 
-// With no proxy in front, the client must not be able to choose its own address (scripts/forwarded-headers.mjs).
-const preload = env().TRUSTED_PROXIES === 0 ? ["--import", pathToFileURL(path.resolve("scripts", "forwarded-headers.mjs")).href] : [];
-const server = spawn(process.execPath, [...preload, NEXT_BIN, "start", "-p", String(PORT)], { stdio: "inherit", env: process.env });
+/*
+ * The server runs in a child process rather than in this one. In this one it would work too (closeDatabase()
+ * above has released PGlite's data directory, which one process at a time may open, before the server opens
+ * it), but a child
+ * - is exactly the process a container runs with `node --import tsx/esm scripts/server.ts`: one way to run the
+ *   server, not two;
+ * - holds nothing but the server: not this process's build and migration code, nor tsx's CommonJS hooks, which
+ *   every `require` of Next's compiled server code would pass through (tsx/esm only transforms the entry's own
+ *   TypeScript imports);
+ * - runs without this process's `--conditions=react-server` (scripts/node-flags.ts), which would apply to every
+ *   `require` in the process, Next's and React's own included; Next sets that condition only for its
+ *   react-server bundles. The entry imports no `server-only` module, so it does not need it.
+ * This process stays a thin parent: it forwards SIGINT/SIGTERM, prints the banner, and exits with the child's
+ * code (143 after SIGTERM, as before).
+ */
+const server = spawn(process.execPath, ["--import", "tsx/esm", path.join("scripts", "server.ts")], { stdio: "inherit", env: process.env });
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => server.kill(signal));
 server.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 

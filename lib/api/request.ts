@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { clientAddressFromHeaders, installedClientAddressSecret } from "@/lib/api/client-address";
 import { env } from "@/lib/env";
 import { ApiError } from "@/lib/errors";
 import { findUnsafeInput } from "@/lib/validation";
@@ -58,14 +59,14 @@ export function parseQuery<T extends z.ZodType>(request: Request, schema: T): z.
 }
 
 /**
- * The client address, for audit rows and sign-in throttling. Each of the TRUSTED_PROXIES proxies appends the
- * address it saw to X-Forwarded-For, so the client is that many entries from the right; entries further left
- * were written by the client and are ignored. With no proxy, `npm start` sets the header from the socket.
+ * The client address, for audit rows and sign-in throttling, or null when it cannot be known for sure (audit
+ * rows then record none; sign-in throttling counts the attempt as from "unknown"). Under the server entry
+ * (scripts/server.ts, which `npm start` runs) it is what the entry determined, passed in a header only that
+ * process can write; without the entry, X-Forwarded-For as TRUSTED_PROXIES says, and nothing at all with
+ * TRUSTED_PROXIES=0. The rules: lib/api/client-address.ts.
  */
 export function clientIp(request: Request): string | null {
-  const entries = (request.headers.get("x-forwarded-for") ?? "").split(",").map((entry) => entry.trim());
-  const hops = Math.max(env().TRUSTED_PROXIES, 1);
-  return entries.at(-hops) || entries[0] || null;
+  return clientAddressFromHeaders(request.headers, { trustedProxies: env().TRUSTED_PROXIES, secret: installedClientAddressSecret() });
 }
 
 export function userAgent(request: Request): string | null {

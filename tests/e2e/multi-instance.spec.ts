@@ -8,10 +8,13 @@ import { SseReader } from "../sse-client";
 
 const exec = promisify(execFile);
 const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
-const PORTS = [3111, 3112] as const;
+// Beside the suite's own server (E2E_PORT, 3100 by default).
+const BASE_PORT = Number(process.env.E2E_PORT ?? 3100);
+const PORTS = [BASE_PORT + 11, BASE_PORT + 12] as const;
 
 /**
- * Two production instances share one PostgreSQL: an agent streams from one, an admin publishes on the
+ * Two production instances, each started as a user starts one (`npm start`: scripts/start.ts, then the server
+ * entry scripts/server.ts), share one PostgreSQL: an agent streams from one, an admin publishes on the
  * other, and LISTEN/NOTIFY carries the event across. CI sets TEST_DATABASE_URL; without it there is no
  * PostgreSQL to share, and the test is skipped.
  */
@@ -32,7 +35,7 @@ test.describe("two instances against one PostgreSQL", () => {
     url.pathname = `/${database}`;
     env = { ...process.env, DATABASE_URL: url.toString(), AUTH_SECRET: randomBytes(32).toString("base64url"), NEXT_TELEMETRY_DISABLED: "1" };
     for (const port of PORTS) {
-      instances.push(spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-p", String(port)], { env, stdio: "ignore" }));
+      instances.push(spawn(process.execPath, [...SERVER_CONDITIONS, "--import", "tsx", "scripts/start.ts"], { env: { ...env, PORT: String(port) }, stdio: "ignore" }));
     }
     for (const port of PORTS) await expect.poll(() => fetch(`http://localhost:${port}/api/health`).then((r) => r.status, () => 0), { timeout: 60_000 }).toBe(200);
   });

@@ -1,0 +1,84 @@
+/**
+ * The production server entry: node:http in front of Next's request handler, in place of `next start`.
+ * `npm start` (scripts/start.ts) runs it after building and migrating; a container can run it directly, from the
+ * project directory, after `npm run build`:
+ *
+ *     node --import tsx/esm scripts/server.ts
+ *
+ * It exists so that what the app records as the client address does not depend on how it was started: every
+ * request passes through {@link dispatch}, which determines the address from the socket (TRUSTED_PROXIES=0) or
+ * from X-Forwarded-For as TRUSTED_PROXIES says, and hands it to the app in a header only this process can write
+ * (lib/api/client-address.ts explains which headers are trusted and why). Run without it, `clientIp` trusts no
+ * forwarded header unless TRUSTED_PROXIES says proxies write them: it fails closed.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { installClientAddressSecret, vouchForClientAddress } from "@/lib/api/client-address";
+import { env } from "@/lib/env";
+
+// Next and React pick their production builds from NODE_ENV as they load; `next start` defaults it the same way.
+Object.assign(process.env, { NODE_ENV: process.env.NODE_ENV || "production" });
+const { default: next } = await import("next");
+
+const { PORT: port, TRUSTED_PROXIES: trustedProxies } = env();
+const secret = installClientAddressSecret();
+
+// Next builds request URLs from this host name and port (as `next start` does; both listen on every interface).
+// `prepare()` loads the build and creates Next's server, which starts instrumentation.ts `register()` (the
+// database, the event hub, the maintenance timer, the CLI control socket, and the SIGTERM/SIGINT handlers that
+// end the event streams); every request waits for it to finish. All as under `next start`.
+const app = next({ dev: false, dir: process.cwd(), hostname: "localhost", port });
+const handle = app.getRequestHandler();
+
+/**
+ * Every request, in one place. The client address is settled first, then the request goes to Next. A path that
+ * must be answered before Next (the agent data plane, in a coming change) is matched here, after the address is settled.
+ */
+function dispatch(request: IncomingMessage, response: ServerResponse): void {
+  vouchForClientAddress(request.headers, request.socket.remoteAddress, { trustedProxies, secret });
+  handle(request, response).catch((error: unknown) => {
+    // As `next start` does with an error that escaped Next.
+    console.error(`Failed to handle request for ${request.url}`, error);
+    if (!response.headersSent) {
+      response.statusCode = 500;
+      response.end("Internal Server Error");
+    } else {
+      response.destroy();
+    }
+  });
+}
+
+const server = createServer(dispatch);
+server.on("error", (error) => {
+  console.error("Failed to start server", error);
+  process.exit(1);
+});
+
+/**
+ * Stops as `next start` does. lib/server/boot.ts answers the same signals by writing pending heartbeats and
+ * ending every event stream; meanwhile this stops accepting connections and waits for the open responses (those
+ * streams included) to end, closes Next, and exits with 128 + the signal's number. A repeated signal (a shell
+ * sends Ctrl-C to the whole process group, and `npm start` forwards it too) changes nothing. The handlers are
+ * registered before `prepare()`, so a signal that arrives while it runs stops the process too.
+ */
+let stopping = false;
+function stop(signal: "SIGINT" | "SIGTERM"): void {
+  if (stopping) return;
+  stopping = true;
+  server.close(() => {
+    void app
+      .close()
+      .catch((error: unknown) => console.error("Failed to close Next.js", error))
+      .finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+  });
+}
+process.on("SIGINT", () => stop("SIGINT"));
+process.on("SIGTERM", () => stop("SIGTERM"));
+
+await app.prepare();
+// A signal during `prepare()` has already closed the server: it must not start listening after all.
+if (!stopping) {
+  server.listen(port, () => {
+    const source = trustedProxies === 0 ? "the socket (TRUSTED_PROXIES=0)" : `X-Forwarded-For, ${trustedProxies} proxy hop(s) from the right (TRUSTED_PROXIES=${trustedProxies})`;
+    console.log(`Palisade is listening on port ${port}; client addresses come from ${source}.`);
+  });
+}
