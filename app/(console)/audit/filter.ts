@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { listAuditLogsQuery } from "@/app/api/audit-logs/schema";
-import type { AuditLogQueryFilter } from "@/app/api/audit-logs/schema";
+import { listAuditLogsQuery, type AuditLogQueryFilter } from "@/lib/audit/schemas";
 
 /**
  * The audit page's query string: the filters of `GET /api/audit-logs`, except that the date range is two

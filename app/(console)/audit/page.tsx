@@ -1,7 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { exportSearchParams, MAX_EXPORT_ROWS, type ExportFormat } from "@/app/api/audit-logs/export/schema";
-import { auditLogFilter } from "@/app/api/audit-logs/schema";
+import { auditLogFilter, exportSearchParams, MAX_EXPORT_ROWS, type ExportFormat } from "@/lib/audit/schemas";
 import { AUDIT_ACTION_LABELS } from "@/components/audit-labels";
 import { AuditTable } from "@/components/audit-table";
 import { EmptyState } from "@/components/empty-state";

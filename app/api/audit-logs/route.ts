@@ -3,7 +3,7 @@ import { parseQuery } from "@/lib/api/request";
 import { userRoute } from "@/lib/api/route";
 import { pageOf } from "@/lib/audit/paging";
 import { toAuditLogJson } from "@/lib/audit/serialize";
-import { auditLogFilter, listAuditLogsQuery } from "./schema";
+import { auditLogFilter, listAuditLogsQuery } from "@/lib/audit/schemas";
 
 /** A bare JSON array, newest first; the next page is in a `Link: <…>; rel="next"` header. */
 export const GET = userRoute({ family: "detail", role: "viewer" }, async ({ request, actor }) => {

@@ -5,8 +5,7 @@ import { userRoute } from "@/lib/api/route";
 import { auditLogExportStream } from "@/lib/audit/export";
 import { acquireExportSlot } from "@/lib/audit/export-slots";
 import { nextPageLink } from "@/lib/audit/paging";
-import { auditLogFilter } from "../schema";
-import { describeExportFilter, exportAuditLogsQuery, type ExportFormat } from "./schema";
+import { auditLogFilter, describeExportFilter, exportAuditLogsQuery, type ExportFormat } from "@/lib/audit/schemas";
 
 const CONTENT_TYPES: Record<ExportFormat, string> = { csv: "text/csv; charset=utf-8", json: "application/json; charset=utf-8" };
 
