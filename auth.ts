@@ -11,7 +11,7 @@ import { clientIp, userAgent } from "@/lib/api/request";
 import { logError } from "@/lib/log";
 import { resolveSession } from "@/lib/auth/session";
 import { attemptSignIn, type MfaState } from "@/lib/auth/sign-in";
-import { SESSION_COOKIE, SESSION_MAX_AGE_SECONDS, sessionCookieSecure } from "@/lib/auth/session-cookie";
+import { encodeSignInRefusal, SESSION_MAX_AGE_SECONDS, sessionCookieName, sessionCookieSecure } from "@/lib/auth/authjs";
 import { isStorableText } from "@/lib/validation";
 
 declare module "next-auth" {
@@ -82,7 +82,7 @@ const nextAuth = NextAuth(() => {
     pages: { signIn: "/login", error: "/login" },
     useSecureCookies: secure,
     cookies: {
-      sessionToken: { name: SESSION_COOKIE(secure), options: { httpOnly: true, sameSite: "lax", path: "/", secure } },
+      sessionToken: { name: sessionCookieName(secure), options: { httpOnly: true, sameSite: "lax", path: "/", secure } },
     },
     providers: [
       Credentials({
@@ -98,7 +98,7 @@ const nextAuth = NextAuth(() => {
             ip: clientIp(request) ?? "unknown",
             userAgent: userAgent(request),
           });
-          if (!result.ok) throw new SignInRefused(result.reason === "rate_limited" ? `rate_limited:${result.retryAt.toISOString()}` : result.reason);
+          if (!result.ok) throw new SignInRefused(encodeSignInRefusal(result));
           const { user, mfa } = result;
           return { id: user.id, email: user.email, role: user.role, orgId: user.orgId, sessionVersion: user.sessionVersion, mfa };
         },

@@ -1,4 +1,5 @@
 import { NextResponse, type NextRequest } from "next/server";
+import { hasSessionCookie } from "@/lib/auth/authjs";
 import { createNonce, pageContentSecurityPolicy } from "@/lib/security-headers";
 
 // The pages that work signed out: the sign-in and first-run pages, and files (anything with an extension).
@@ -13,8 +14,7 @@ const SIGNED_OUT_PATHS = /^\/(?:api\/|_next\/|login|setup|.*\.[a-z0-9]+$)/;
  */
 export function proxy(request: NextRequest) {
   const { pathname, search } = request.nextUrl;
-  const hasSessionCookie = request.cookies.getAll().some((cookie) => cookie.name.includes("palisade.session"));
-  if (!hasSessionCookie && !SIGNED_OUT_PATHS.test(pathname)) {
+  if (!hasSessionCookie(request.cookies.getAll()) && !SIGNED_OUT_PATHS.test(pathname)) {
     const login = new URL("/login", request.url);
     if (pathname !== "/") login.searchParams.set("callbackUrl", pathname + search);
     return NextResponse.redirect(login);

@@ -75,11 +75,7 @@ export function tightenDataDir(dataDir: string): void {
   }
 }
 
-/** Files Palisade keeps inside the data directory, beside PGlite's own. */
-export const DATA_DIR_FILES = {
-  lock: "palisade.pid",
-  controlSocket: "palisade.sock",
-  authSecret: "palisade-auth-secret",
-} as const;
-
-export const dataDirFile = (dataDir: string, name: keyof typeof DATA_DIR_FILES) => path.join(dataDir, DATA_DIR_FILES[name]);
+/** Files Palisade keeps inside the data directory, beside PGlite's own: the lock, the CLI socket, the auth secret. */
+export const lockFileIn = (dataDir: string) => path.join(dataDir, "palisade.pid");
+export const controlSocketIn = (dataDir: string) => path.join(dataDir, "palisade.sock");
+export const authSecretFileIn = (dataDir: string) => path.join(dataDir, "palisade-auth-secret");

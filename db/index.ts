@@ -9,6 +9,7 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { env } from "@/lib/env";
+import { dropProcessSingleton, processSingleton } from "@/lib/singleton";
 import { prepareDataDir, tightenDataDir } from "./data-dir";
 import { lockDataDir } from "./pglite-lock";
 import * as schema from "./schema";
@@ -35,11 +36,23 @@ export type DatabaseTarget =
   | { engine: "postgres"; url: string }
   | { engine: "pglite"; dataDir: string | undefined /* undefined: in memory */ };
 
+/** What the engine behind the client can do, for code that must behave differently (and only that). */
+export interface EngineCapabilities {
+  /**
+   * Whether other processes (other Palisade instances) may use the same database. With PGlite only this process
+   * can: there are no peers to count streams with or to hear from.
+   */
+  sharedAcrossProcesses: boolean;
+}
+
+type Listener = (channel: string, onNotify: (payload: string) => void, onConnect: () => void) => Promise<void>;
+
 interface Connection {
   target: DatabaseTarget;
+  capabilities: EngineCapabilities;
   db: Db;
   close: () => Promise<void>;
-  listen: (channel: string, onNotify: (payload: string) => void, onConnect: () => void) => Promise<void>;
+  listen: Listener;
   ready: Promise<void>;
 }
 
@@ -63,14 +76,57 @@ export function describeDatabaseTarget(target: DatabaseTarget): string {
   return `PostgreSQL at ${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
 }
 
-async function migrateTarget(connection: Connection): Promise<void> {
-  if (connection.target.engine === "pglite") {
-    await migratePglite(connection.db as Parameters<typeof migratePglite>[0], { migrationsFolder: MIGRATIONS_FOLDER });
-    return;
+/** PGlite: in process, one process only. Notifications cannot be missed in process, so onConnect runs once. */
+function connectPglite(target: Extract<DatabaseTarget, { engine: "pglite" }>): Connection {
+  const { dataDir } = target;
+  let unlock = () => {};
+  if (dataDir) {
+    prepareDataDir(dataDir);
+    unlock = lockDataDir(dataDir);
   }
-  // Several instances may start at once: a session-level advisory lock on a dedicated single connection
-  // makes them migrate one after another.
-  const lockClient = postgres(connection.target.url, { max: 1, onnotice: () => {} });
+  const client = new PGlite(dataDir);
+  const db = drizzlePglite({ client, schema });
+  const ready = client.waitReady.then(async () => {
+    if (dataDir) tightenDataDir(dataDir);
+    await migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  });
+  return {
+    target,
+    capabilities: { sharedAcrossProcesses: false },
+    db,
+    ready,
+    close: () => client.close().finally(unlock),
+    listen: async (channel, onNotify, onConnect) => {
+      await client.listen(channel, onNotify);
+      onConnect();
+    },
+  };
+}
+
+/**
+ * PostgreSQL: a bounded pool, plus one dedicated LISTEN connection that postgres.js reconnects; onConnect runs
+ * after every (re)connection, which is when a subscriber must catch up on what it may have missed.
+ */
+function connectPostgres(target: Extract<DatabaseTarget, { engine: "postgres" }>): Connection {
+  const sql = postgres(target.url, { max: env().DATABASE_POOL_MAX, idle_timeout: 30, connect_timeout: 10, onnotice: () => {} });
+  return {
+    target,
+    capabilities: { sharedAcrossProcesses: true },
+    db: drizzlePostgres({ client: sql, schema }),
+    ready: migratePostgresOnce(target.url),
+    close: () => sql.end({ timeout: 5 }),
+    listen: async (channel, onNotify, onConnect) => {
+      await sql.listen(channel, onNotify, onConnect);
+    },
+  };
+}
+
+/**
+ * Several instances may start at once: a session-level advisory lock on a dedicated single connection makes
+ * them migrate one after another.
+ */
+async function migratePostgresOnce(url: string): Promise<void> {
+  const lockClient = postgres(url, { max: 1, onnotice: () => {} });
   try {
     await lockClient`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
     await migratePostgres(drizzlePostgres(lockClient), { migrationsFolder: MIGRATIONS_FOLDER });
@@ -80,53 +136,14 @@ async function migrateTarget(connection: Connection): Promise<void> {
   }
 }
 
-function connect(target: DatabaseTarget): Connection {
-  if (target.engine === "pglite") {
-    let unlock = () => {};
-    const { dataDir } = target;
-    if (dataDir) {
-      prepareDataDir(dataDir);
-      unlock = lockDataDir(dataDir);
-    }
-    const client = new PGlite(target.dataDir);
-    const db = drizzlePglite({ client, schema }) as unknown as Db;
-    const close = () => client.close().finally(unlock);
-    // In-process: notifications can never be missed, so onConnect runs once.
-    const listen: Connection["listen"] = async (channel, onNotify, onConnect) => {
-      await client.listen(channel, onNotify);
-      onConnect();
-    };
-    const connection: Connection = { target, db, close, listen, ready: Promise.resolve() };
-    connection.ready = client.waitReady.then(async () => {
-      if (dataDir) tightenDataDir(dataDir);
-      await migrateTarget(connection);
-    });
-    return connection;
-  }
-  const sql = postgres(target.url, {
-    max: env().DATABASE_POOL_MAX,
-    idle_timeout: 30,
-    connect_timeout: 10,
-    onnotice: () => {},
-  });
-  const db = drizzlePostgres({ client: sql, schema }) as unknown as Db;
-  // postgres.js keeps one dedicated LISTEN connection and reconnects it; onConnect runs after every
-  // (re)connection, which is when a subscriber must catch up on what it may have missed.
-  const listen: Connection["listen"] = async (channel, onNotify, onConnect) => {
-    await sql.listen(channel, onNotify, onConnect);
-  };
-  const connection: Connection = { target, db, listen, close: () => sql.end({ timeout: 5 }), ready: Promise.resolve() };
-  connection.ready = migrateTarget(connection);
-  return connection;
-}
+const CONNECTION = "database connection";
 
-// Cached on globalThis: Next.js may load this module once per bundle (instrumentation, routes, pages),
-// and two PGlite instances on one data directory would corrupt it.
-const globalForDb = globalThis as unknown as { palisadeDb?: Connection };
-
+// One per process: two PGlite instances on one data directory would corrupt it.
 function connection(): Connection {
-  globalForDb.palisadeDb ??= connect(resolveDatabaseTarget());
-  return globalForDb.palisadeDb;
+  return processSingleton(CONNECTION, () => {
+    const target = resolveDatabaseTarget();
+    return target.engine === "pglite" ? connectPglite(target) : connectPostgres(target);
+  });
 }
 
 /** The database client. Entry points (server start, CLI, tests) await {@link databaseReady} before the first query. */
@@ -143,6 +160,10 @@ export function databaseTarget(): DatabaseTarget {
   return connection().target;
 }
 
+export function engineCapabilities(): EngineCapabilities {
+  return connection().capabilities;
+}
+
 /**
  * LISTENs on a channel: `onNotify` gets each payload; `onConnect` runs once listening starts and again
  * after every reconnection of the listening connection.
@@ -152,10 +173,7 @@ export function listen(channel: string, onNotify: (payload: string) => void, onC
 }
 
 export async function closeDatabase(): Promise<void> {
-  const current = globalForDb.palisadeDb;
-  if (!current) return;
-  globalForDb.palisadeDb = undefined;
-  await current.close();
+  await dropProcessSingleton<Connection>(CONNECTION)?.close();
 }
 
 export { schema };

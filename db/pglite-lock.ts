@@ -1,5 +1,5 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
-import { dataDirFile } from "./data-dir";
+import { lockFileIn } from "./data-dir";
 
 /** PGlite is a single-process database: two processes on one data directory would corrupt it. This lock prevents that. */
 export class DataDirInUseError extends Error {
@@ -12,7 +12,6 @@ export class DataDirInUseError extends Error {
   }
 }
 
-export const lockFileFor = (dataDir: string) => dataDirFile(dataDir, "lock");
 
 function isAlive(pid: number): boolean {
   try {
@@ -27,7 +26,7 @@ function isAlive(pid: number): boolean {
 export function dataDirHolder(dataDir: string): number | null {
   let pid: number;
   try {
-    pid = Number(readFileSync(lockFileFor(dataDir), "utf8"));
+    pid = Number(readFileSync(lockFileIn(dataDir), "utf8"));
   } catch {
     return null;
   }
@@ -38,7 +37,7 @@ export function dataDirHolder(dataDir: string): number | null {
 export function lockDataDir(dataDir: string): () => void {
   const holder = dataDirHolder(dataDir);
   if (holder !== null) throw new DataDirInUseError(dataDir, holder);
-  const file = lockFileFor(dataDir);
+  const file = lockFileIn(dataDir);
   writeFileSync(file, String(process.pid), { mode: 0o600 });
   const release = () => {
     try {

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { closeDatabase, databaseReady, describeDatabaseTarget, resolveDatabaseTarget } from "@/db";
-import { dataDirFile, DataDirExposedError, prepareDataDir } from "@/db/data-dir";
+import { authSecretFileIn, DataDirExposedError, prepareDataDir } from "@/db/data-dir";
 import { countUsers } from "@/db/queries/users";
 import { env } from "@/lib/env";
 import { createAdminFromEnv } from "@/lib/server/bootstrap";
@@ -19,7 +19,7 @@ import { buildIfNeeded } from "./build";
  * moved in, not regenerated, since TOTP secrets are sealed with a key derived from it.
  */
 function ensureAuthSecret(dataDir: string): void {
-  const file = dataDirFile(dataDir, "authSecret");
+  const file = authSecretFileIn(dataDir);
   const legacy = path.join(path.dirname(dataDir), "auth-secret");
   if (!existsSync(file)) {
     const secret = existsSync(legacy) ? readFileSync(legacy, "utf8").trim() : randomBytes(32).toString("base64url");

@@ -6,7 +6,7 @@ import type { User } from "@/db/schema";
 import type { Role } from "@/lib/users/roles";
 import { hashPassword } from "@/lib/auth/password";
 import { actorFor } from "@/lib/auth/principal";
-import { SESSION_COOKIE, SESSION_MAX_AGE_SECONDS, sessionCookieSecure } from "@/lib/auth/session-cookie";
+import { SESSION_MAX_AGE_SECONDS, sessionCookieName } from "@/lib/auth/authjs";
 import { env } from "@/lib/env";
 import { randomHex } from "@/lib/ids";
 
@@ -48,7 +48,7 @@ export async function createTestOrg(): Promise<TestOrg> {
  * it (same cookie name and salt as lib/auth/session.ts, the claims of auth.ts).
  */
 export async function sessionCookie(user: User, overrides: Partial<SessionClaims> = {}): Promise<string> {
-  const name = SESSION_COOKIE(sessionCookieSecure());
+  const name = sessionCookieName();
   const claims: SessionClaims = {
     uid: user.id,
     email: user.email,

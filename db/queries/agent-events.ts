@@ -1,39 +1,27 @@
 import { and, asc, eq, gt, sql } from "drizzle-orm";
 import { getDb, type Executor } from "@/db";
 import { agentEvents, orgCounters, type AgentEvent } from "@/db/schema";
-import { type AgentEventType } from "@/lib/events/event-types";
+import type { AgentEventType } from "@/lib/events/event-types";
 
 /**
- * The channel every instance LISTENs on. Payloads are "<orgId>:<eventId>", plus ":<type>:<agentId>" for an
- * event meant for one agent: far below NOTIFY's 8000-byte limit, and never the event itself.
+ * Takes the organization's next event id from its counter row, whose lock is held until commit, so ids commit
+ * in order without gaps: a subscriber that has seen id N has seen everything before it.
  */
-export const AGENT_EVENTS_CHANNEL = "palisade_agent_events";
-
-export interface NewAgentEvent {
-  orgId: string;
-  /** Only this agent receives it; omitted: every agent of the organization. */
-  agentId?: string;
-  type: AgentEventType;
-  payload: unknown;
-}
-
-/**
- * Appends an event to the organization's log inside the caller's transaction, and queues its NOTIFY,
- * which PostgreSQL delivers only if and when that transaction commits. The id comes from the
- * organization's counter row, whose lock is held until commit, so ids commit in order without gaps:
- * a subscriber that has seen id N has seen everything before it.
- */
-export async function appendAgentEvent(tx: Executor, event: NewAgentEvent): Promise<number> {
-  const [counter] = await tx
+export async function nextAgentEventId({ orgId }: { orgId: string }, executor: Executor): Promise<number> {
+  const [counter] = await executor
     .update(orgCounters)
     .set({ agentEventId: sql`${orgCounters.agentEventId} + 1` })
-    .where(eq(orgCounters.orgId, event.orgId))
+    .where(eq(orgCounters.orgId, orgId))
     .returning({ id: orgCounters.agentEventId });
-  if (!counter) throw new Error(`organization ${event.orgId} has no counters row`);
-  await tx.insert(agentEvents).values({ orgId: event.orgId, id: counter.id, agentId: event.agentId ?? null, type: event.type, payload: event.payload });
-  const target = event.agentId ? `:${event.type}:${event.agentId}` : "";
-  await tx.execute(sql`select pg_notify(${AGENT_EVENTS_CHANNEL}, ${`${event.orgId}:${counter.id}${target}`})`);
+  if (!counter) throw new Error(`organization ${orgId} has no counters row`);
   return counter.id;
+}
+
+export async function insertAgentEvent(
+  event: { orgId: string; id: number; agentId: string | null; type: AgentEventType; payload: unknown },
+  executor: Executor,
+): Promise<void> {
+  await executor.insert(agentEvents).values(event);
 }
 
 /** The id of the organization's latest event (0 before the first). */

@@ -86,8 +86,3 @@ export async function pruneVersionReports({ keepVersions }: { keepVersions: numb
     delete from ${agentVersionReports} using ${orgCounters}
     where ${orgCounters.orgId} = ${agentVersionReports.orgId} and ${agentVersionReports.version} <= ${orgCounters.agentPolicyVersion} - ${keepVersions}`);
 }
-
-/** Tells every instance that an organization's fleet figures changed (delivered when the statement commits). */
-export async function notifyFleetChange({ orgId, channel }: { orgId: string; channel: string }): Promise<void> {
-  await getDb().execute(sql`select pg_notify(${channel}, ${orgId})`);
-}

@@ -14,7 +14,7 @@ const ADDRESS_LOCK_CLASS = 7_222;
  * and recording the attempt are one step. Always the email first, then the address: no two attempts can wait on
  * each other in a cycle.
  */
-export async function lockSignInKeys(tx: Tx, { email, ip }: { email: string; ip: string }): Promise<void> {
+export async function lockSignInKeys({ email, ip }: { email: string; ip: string }, tx: Tx): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(${EMAIL_LOCK_CLASS}, hashtext(${email}))`);
   await tx.execute(sql`select pg_advisory_xact_lock(${ADDRESS_LOCK_CLASS}, hashtext(${ip}))`);
 }
@@ -44,7 +44,7 @@ export interface ThrottleState {
 const failing = inArray(loginAttempts.outcome, ["pending", "failed"]);
 
 /** Everything the limits are decided on, in one round trip. Run it under {@link lockSignInKeys}. */
-export async function readThrottleState(tx: Tx, { email, ip, windows }: { email: string; ip: string; windows: ThrottleWindows }): Promise<ThrottleState> {
+export async function readThrottleState({ email, ip, windows }: { email: string; ip: string; windows: ThrottleWindows }, tx: Tx): Promise<ThrottleState> {
   const nthFailure = (scope: ReturnType<typeof eq>, limit: number, windowMs: number) =>
     sql`(select ${loginAttempts.createdAt} from ${loginAttempts} where ${scope} and ${failing} and ${loginAttempts.createdAt} > ${ago(windowMs)}
          order by ${loginAttempts.createdAt} desc offset ${limit - 1} limit 1)`;
@@ -71,7 +71,7 @@ export async function readThrottleState(tx: Tx, { email, ip, windows }: { email:
 }
 
 /** Records an attempt about to be checked; it counts as a failure until {@link settleLoginAttempt}. */
-export async function insertPendingAttempt(tx: Tx, { email, ip, knownAddress }: { email: string; ip: string; knownAddress: boolean }): Promise<number> {
+export async function insertPendingAttempt({ email, ip, knownAddress }: { email: string; ip: string; knownAddress: boolean }, tx: Tx): Promise<number> {
   const [row] = await tx.insert(loginAttempts).values({ email, ip, knownAddress, outcome: "pending" }).returning({ id: loginAttempts.id });
   return row!.id;
 }
@@ -111,10 +111,7 @@ export interface RefusalRun {
  * Counts one refused attempt in the run of its key, starting a run when none is open. Returns the run's count
  * (1 for the first refusal).
  */
-export async function countRefusal(
-  tx: Tx,
-  run: { orgId: string; throttleKey: string; userId: string; userEmail: string; ip: string; until: Date },
-): Promise<number> {
+export async function countRefusal(run: { orgId: string; throttleKey: string; userId: string; userEmail: string; ip: string; until: Date }, tx: Tx): Promise<number> {
   const [row] = await tx
     .insert(signInRefusals)
     .values({ ...run })
@@ -127,10 +124,10 @@ export async function countRefusal(
 }
 
 /** Ends the runs whose throttle has lifted (of one key, or all), returning them for their summaries. */
-export async function closeRefusalRuns(executor: Executor, key?: { orgId: string; throttleKey: string }): Promise<RefusalRun[]> {
+export async function closeRefusalRuns(key: { orgId: string; throttleKey: string } | null, executor: Executor): Promise<RefusalRun[]> {
   return executor
     .delete(signInRefusals)
-    .where(and(lt(signInRefusals.until, sql`now()`), key && eq(signInRefusals.orgId, key.orgId), key && eq(signInRefusals.throttleKey, key.throttleKey)))
+    .where(and(lt(signInRefusals.until, sql`now()`), key ? eq(signInRefusals.orgId, key.orgId) : undefined, key ? eq(signInRefusals.throttleKey, key.throttleKey) : undefined))
     .returning({
       orgId: signInRefusals.orgId,
       throttleKey: signInRefusals.throttleKey,

@@ -1,5 +1,5 @@
 import "server-only";
-import { appendAgentEvent } from "@/db/queries/agent-events";
+import { appendAgentEvent } from "@/lib/events/agent-events";
 import { insertPolicyVersion, nextPolicyVersion } from "@/db/queries/agent-policies";
 import { getDb } from "@/db";
 import type { AgentPolicyVersion } from "@/db/schema";
@@ -37,7 +37,7 @@ export function publishPolicyVersion({ actor, input }: { actor: Actor; input: Ne
       tx,
     );
     const payload: PolicyVersionEventPayload = { version: created.version, policyId: created.id, name: created.name, rules: created.rules };
-    await appendAgentEvent(tx, { orgId: actor.orgId, type: "policy_version", payload });
+    await appendAgentEvent({ orgId: actor.orgId, type: "policy_version", payload }, tx);
     await recordAudit(
       actor,
       {

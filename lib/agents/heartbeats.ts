@@ -1,11 +1,12 @@
 import { getActivePolicyVersion, markVersionConverged } from "@/db/queries/agent-policies";
 import { insertVersionReports, updateHeartbeats, type HeartbeatRecord } from "@/db/queries/agents";
-import { lastFirstReport, notifyFleetChange, onlineAgentsBehind } from "@/db/queries/convergence";
+import { lastFirstReport, onlineAgentsBehind } from "@/db/queries/convergence";
 import { env } from "@/lib/env";
 import { logError } from "@/lib/log";
 import { getDb } from "@/db";
 import { recordAudit } from "@/lib/audit/log";
-import { FLEET_CHANNEL } from "@/lib/events/hub";
+import { notifyFleetChange } from "@/lib/events/notifications";
+import { processSingleton } from "@/lib/singleton";
 
 /**
  * Writes a batch of heartbeats in one transaction: the agents' state, the first report of each version, and
@@ -91,13 +92,10 @@ class HeartbeatWriter {
       const at = online > 0 && outdated === 0 ? await lastFirstReport({ orgId, version: latest.version }) : null;
       if (at) await markVersionConverged({ orgId, version: latest.version, at });
     }
-    await notifyFleetChange({ orgId, channel: FLEET_CHANNEL });
+    await notifyFleetChange(orgId);
   }
 }
 
-const globalForHeartbeats = globalThis as unknown as { palisadeHeartbeats?: HeartbeatWriter };
-
 export function heartbeats(): HeartbeatWriter {
-  globalForHeartbeats.palisadeHeartbeats ??= new HeartbeatWriter();
-  return globalForHeartbeats.palisadeHeartbeats;
+  return processSingleton("heartbeat writer", () => new HeartbeatWriter());
 }

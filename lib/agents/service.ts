@@ -1,5 +1,5 @@
 import "server-only";
-import { appendAgentEvent } from "@/db/queries/agent-events";
+import { appendAgentEvent } from "@/lib/events/agent-events";
 import { getAgent, insertAgent, revokeAgentRow, updateAgentOverrides } from "@/db/queries/agents";
 import { consumeEnrollmentKey } from "@/db/queries/enrollment-keys";
 import { getDb } from "@/db";
@@ -72,7 +72,7 @@ export function setAgentOverrides({ actor, id, overrides }: { actor: Actor; id: 
     if (!before || before.revokedAt) return null;
     const after = await updateAgentOverrides({ orgId: actor.orgId, id, overrides }, tx);
     if (!after) throw new Error("locked agent row vanished");
-    await appendAgentEvent(tx, { orgId: actor.orgId, agentId: id, type: "overrides", payload: { overrides } });
+    await appendAgentEvent({ orgId: actor.orgId, agentId: id, type: "overrides", payload: { overrides } }, tx);
     await recordAudit(
       actor,
       {
@@ -97,7 +97,7 @@ export async function revokeAgent({ actor, id }: { actor: Actor; id: string }): 
   const agent = await getDb().transaction(async (tx) => {
     const revoked = await revokeAgentRow({ orgId: actor.orgId, id }, tx);
     if (!revoked) return null;
-    await appendAgentEvent(tx, { orgId: actor.orgId, agentId: id, type: "revoked", payload: { reason: "revoked" } });
+    await appendAgentEvent({ orgId: actor.orgId, agentId: id, type: "revoked", payload: { reason: "revoked" } }, tx);
     await recordAudit(actor, { action: "revoke_agent", resource: `agent:${id}`, details: `Revoked ${revoked.hostname}`, success: true }, tx);
     return revoked;
   });

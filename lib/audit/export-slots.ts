@@ -1,4 +1,5 @@
 import { ApiError } from "@/lib/errors";
+import { processSingleton } from "@/lib/singleton";
 import { EXPORT_RETRY_AFTER_SECONDS, MAX_EXPORTS_PER_ORG, MAX_EXPORTS_PER_USER } from "./export";
 
 /**
@@ -45,11 +46,8 @@ function increment(counts: Map<string, number>, key: string, by: number): void {
   else counts.delete(key);
 }
 
-// Cached on globalThis: Next.js may load this module once per bundle, and the count must be one per process.
-const globalForSlots = globalThis as unknown as { palisadeExportSlots?: ExportSlots };
-
 /** Takes an export slot for the caller (429 when none is free); call the returned function to free it. */
 export function acquireExportSlot(owner: { userId: string | null; orgId: string }): () => void {
-  globalForSlots.palisadeExportSlots ??= new ExportSlots();
-  return globalForSlots.palisadeExportSlots.acquire(owner);
+  // One count per process, however many bundles Next.js loads this module into.
+  return processSingleton("export slots", () => new ExportSlots()).acquire(owner);
 }

@@ -2,6 +2,7 @@ import { LRUCache } from "lru-cache";
 import { findAgentByTokenHash } from "@/db/queries/agents";
 import type { Agent } from "@/db/schema";
 import { hub } from "@/lib/events/hub";
+import { processSingleton } from "@/lib/singleton";
 
 /**
  * Agents by token hash, so a fleet's heartbeats and reconnections do not each cost a database lookup.
@@ -20,8 +21,6 @@ interface AgentCache {
   revocations: number;
 }
 
-const globalForAgents = globalThis as unknown as { palisadeAgentCache?: AgentCache };
-
 function forget(state: AgentCache, agentId: string): void {
   state.revocations++;
   state.agents.forEach((agent, tokenHash) => {
@@ -30,7 +29,7 @@ function forget(state: AgentCache, agentId: string): void {
 }
 
 function cache(): AgentCache {
-  if (!globalForAgents.palisadeAgentCache) {
+  return processSingleton("agent token cache", () => {
     const state: AgentCache = { agents: new LRUCache<string, Agent>({ max: 200_000, ttl: TTL_MS }), revocations: 0 };
     hub().onAgentEvent(
       (notice) => {
@@ -41,9 +40,8 @@ function cache(): AgentCache {
         state.agents.clear();
       },
     );
-    globalForAgents.palisadeAgentCache = state;
-  }
-  return globalForAgents.palisadeAgentCache;
+    return state;
+  });
 }
 
 /** The live agent holding this token hash, or null. Only found agents are cached: unknown tokens always reach the database. */

@@ -1,4 +1,3 @@
-import { getToken } from "next-auth/jwt";
 import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import type { SessionClaims } from "@/auth";
@@ -7,8 +6,7 @@ import { findSessionUser } from "@/db/queries/users";
 import { databaseReady } from "@/db";
 import type { User } from "@/db/schema";
 import { clientIp, userAgent } from "@/lib/api/request";
-import { env } from "@/lib/env";
-import { SESSION_ABSOLUTE_LIFETIME_SECONDS, SESSION_COOKIE, sessionCookieSecure } from "./session-cookie";
+import { cookiesOf, readSessionClaims, SESSION_ABSOLUTE_LIFETIME_SECONDS } from "./authjs";
 import type { MfaState } from "./sign-in";
 
 /**
@@ -52,15 +50,9 @@ export async function resolveSession(raw: Partial<SessionClaims> | null | undefi
   return { user: found.user, mfa: claims.mfa, access: accessFor(found.user, claims.mfa, found.mfaRequired), sessionId: claims.sid };
 }
 
-function readClaims(req: Request | { headers: Headers }): Promise<Partial<SessionClaims> | null> {
-  const secure = sessionCookieSecure();
-  const name = SESSION_COOKIE(secure);
-  return getToken({ req, secret: env().AUTH_SECRET, cookieName: name, salt: name, secureCookie: secure }) as Promise<Partial<SessionClaims> | null>;
-}
-
 /** The session of an API request, from its cookie. */
 export async function sessionFromRequest(request: Request): Promise<SessionUser | null> {
-  return resolveSession(await readClaims(request));
+  return resolveSession(await readSessionClaims<SessionClaims>(cookiesOf(request)));
 }
 
 /**
@@ -68,11 +60,7 @@ export async function sessionFromRequest(request: Request): Promise<SessionUser 
  * headers, so a page re-rendered by an action that just replaced the session sees the new one.
  */
 export async function currentSession(): Promise<SessionUser | null> {
-  const cookieHeader = (await cookies())
-    .getAll()
-    .map(({ name, value }) => `${name}=${value}`)
-    .join("; ");
-  return resolveSession(await readClaims({ headers: new Headers({ cookie: cookieHeader }) }));
+  return resolveSession(await readSessionClaims<SessionClaims>((await cookies()).getAll()));
 }
 
 export async function actorFromHeaders(user: Pick<User, "id" | "email" | "orgId">): Promise<Actor> {

@@ -73,7 +73,7 @@ function throttleKey(rule: ThrottleRule, email: string, ip: string): string {
   return `account-address:${email}|${ip}`;
 }
 
-async function auditRunSummary(executor: Executor, run: RefusalRun): Promise<void> {
+async function auditRunSummary(run: RefusalRun, executor: Executor): Promise<void> {
   if (run.refused <= 1) return;
   const actor: Actor = { orgId: run.orgId, userId: run.userId, email: run.userEmail, ip: run.ip };
   await recordAudit(actor, {
@@ -91,15 +91,15 @@ async function auditRunSummary(executor: Executor, run: RefusalRun): Promise<voi
  */
 export function reserveSignInAttempt({ email, ip, subject }: { email: string; ip: string; subject: ThrottleSubject | null }): Promise<Reservation> {
   return getDb().transaction(async (tx) => {
-    await lockSignInKeys(tx, { email, ip });
-    const state = await readThrottleState(tx, { email, ip, windows: THROTTLE });
+    await lockSignInKeys({ email, ip }, tx);
+    const state = await readThrottleState({ email, ip, windows: THROTTLE }, tx);
     const refusal = throttleRefusal(state);
-    if (!refusal) return { ok: true, attemptId: await insertPendingAttempt(tx, { email, ip, knownAddress: state.knownAddress }) };
+    if (!refusal) return { ok: true, attemptId: await insertPendingAttempt({ email, ip, knownAddress: state.knownAddress }, tx) };
     if (subject) {
       const key = { orgId: subject.actor.orgId, throttleKey: throttleKey(refusal.rule, email, ip) };
       // A run whose throttle lifted is summarized before a new one starts.
-      for (const ended of await closeRefusalRuns(tx, key)) await auditRunSummary(tx, ended);
-      const count = await countRefusal(tx, { ...key, userId: subject.userId, userEmail: subject.actor.email ?? email, ip, until: refusal.until });
+      for (const ended of await closeRefusalRuns(key, tx)) await auditRunSummary(ended, tx);
+      const count = await countRefusal({ ...key, userId: subject.userId, userEmail: subject.actor.email ?? email, ip, until: refusal.until }, tx);
       if (count === 1) {
         await recordAudit(subject.actor, {
           action: "login_failed",
@@ -116,6 +116,6 @@ export function reserveSignInAttempt({ email, ip, subject }: { email: string; ip
 /** Summarizes the refusal runs whose throttle has lifted (run periodically). */
 export async function summarizeRefusalRuns(): Promise<void> {
   await getDb().transaction(async (tx) => {
-    for (const run of await closeRefusalRuns(tx)) await auditRunSummary(tx, run);
+    for (const run of await closeRefusalRuns(null, tx)) await auditRunSummary(run, tx);
   });
 }

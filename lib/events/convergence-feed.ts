@@ -2,9 +2,10 @@ import { fleetConvergence } from "@/db/queries/convergence";
 import { toConvergenceJson } from "@/lib/agent-policy/serialize";
 import { env } from "@/lib/env";
 import { logError } from "@/lib/log";
+import { processSingleton } from "@/lib/singleton";
 import { hub } from "./hub";
 import { ApiError } from "@/lib/errors";
-import { closeWhenClientLeaves, encodeEvent, retryFrame, SSE_HEADERS } from "./sse";
+import { closeWhenClientLeaves, encodeEvent, refuseWhenShuttingDown, retryFrame, SSE_HEADERS } from "./sse";
 import { StreamSink } from "./stream-sink";
 
 // At most one recomputation a second per organization, however many heartbeats and consoles.
@@ -37,6 +38,7 @@ class ConvergenceFeed {
    * or one API token): each may hold MAX_STREAMS_PER_VIEWER streams on an instance, and a further one is refused.
    */
   async open({ orgId, viewer }: { orgId: string; viewer: string }, request: Request): Promise<Response> {
+    refuseWhenShuttingDown();
     const held = this.streamsByViewer.get(viewer) ?? 0;
     if (held >= MAX_STREAMS_PER_VIEWER) {
       throw ApiError.rateLimited(`At most ${MAX_STREAMS_PER_VIEWER} live event streams can be open at once per user or API token. Close one (a browser tab, a script) and retry.`, 10);
@@ -97,9 +99,6 @@ class ConvergenceFeed {
   }
 }
 
-const globalForFeed = globalThis as unknown as { palisadeConvergenceFeed?: ConvergenceFeed };
-
 export function convergenceFeed(): ConvergenceFeed {
-  globalForFeed.palisadeConvergenceFeed ??= new ConvergenceFeed();
-  return globalForFeed.palisadeConvergenceFeed;
+  return processSingleton("convergence feed", () => new ConvergenceFeed());
 }

@@ -1,29 +1,17 @@
+import "server-only";
 import { randomBytes } from "node:crypto";
-import { databaseTarget, listen } from "@/db";
-import { AGENT_EVENTS_CHANNEL, lastAgentEventId, listAgentEventsAfter } from "@/db/queries/agent-events";
-import { clearPresence, remoteStreamCount, savePresence } from "@/db/queries/stream-presence";
+import { lastAgentEventId, listAgentEventsAfter } from "@/db/queries/agent-events";
 import type { AgentEvent } from "@/db/schema";
 import { env } from "@/lib/env";
-import { ApiError } from "@/lib/errors";
 import { logError } from "@/lib/log";
+import { processSingleton } from "@/lib/singleton";
 import type { AgentStream, SharedFrames } from "./agent-stream";
+import { listenToNotifications, type AgentEventNotice } from "./notifications";
+import { createPresenceReporter, type PresenceReporter } from "./presence";
 import { KEEPALIVE_FRAME, REPLACED_FRAME } from "./sse";
 import type { StreamSink } from "./stream-sink";
 
-/** After each heartbeat flush the flushing instance notifies this channel with the organization id. */
-export const FLEET_CHANNEL = "palisade_fleet";
-
-type FleetListener = (orgId: string) => void;
-
-/** What a notification says about an event: enough to wake the right streams and drop stale caches. */
-export interface EventNotice {
-  orgId: string;
-  id: number;
-  /** Set for events meant for one agent. */
-  type?: string;
-  agentId?: string;
-}
-type EventListener = (notice: EventNotice) => void;
+type Unsubscribe = () => void;
 
 // Events read from the log per query while catching up.
 const DRAIN_BATCH = 1000;
@@ -77,21 +65,33 @@ class OrgChannel {
 }
 
 /**
- * The event hub of one server instance. The event log in the database is the source of truth; LISTEN/NOTIFY
- * only carries "<orgId>:<eventId>" to wake the instances that hold streams of that organization, which then
- * read the log after the last id they delivered. A dropped LISTEN connection catches up the same way.
+ * The event hub of one server instance: which streams are open here, and getting each organization's events to
+ * them. The event log in the database is the source of truth; a notification (lib/events/notifications.ts) only
+ * wakes the instances, which then read the log after the last id they delivered. A dropped LISTEN connection
+ * catches up the same way. Counting peers' streams is the presence reporter's job (lib/events/presence.ts).
  */
 export class Hub {
   readonly instanceId = randomBytes(6).toString("hex");
   private readonly channels = new Map<string, OrgChannel>();
-  private readonly fleetListeners = new Set<FleetListener>();
-  private readonly eventListeners = new Set<EventListener>();
+  private readonly fleetListeners = new Set<(orgId: string) => void>();
+  private readonly eventListeners = new Set<(notice: AgentEventNotice) => void>();
   private readonly reconnectListeners = new Set<() => void>();
+  private readonly presence: PresenceReporter = createPresenceReporter(this.instanceId, {
+    count: (orgId) => this.localAgentStreams(orgId),
+    organizations: () => this.channels.keys(),
+  });
   private listening: Promise<void> | null = null;
   private keepalive: NodeJS.Timeout | null = null;
-  private presence: NodeJS.Timeout | null = null;
-  private readonly dirtyPresence = new Set<string>();
   private stopped = false;
+
+  /**
+   * Whether the instance is shutting down. After stop, a client can still reach this instance over a kept-alive
+   * connection (Node serves requests on open connections after the server closes); a stream opened then would
+   * keep the stopping server alive, so stream openers refuse it (and the hub adds no stream).
+   */
+  get isStopping(): boolean {
+    return this.stopped;
+  }
 
   /**
    * Adds an agent stream; live events queue in it until it begins. Resolves once its channel knows where the log
@@ -100,8 +100,10 @@ export class Hub {
    * already left is not added.
    */
   async addAgent(stream: AgentStream): Promise<void> {
-    this.refuseWhenStopped();
-    if (stream.sink.isClosed) return;
+    if (this.stopped || stream.sink.isClosed) {
+      stream.sink.close();
+      return;
+    }
     const channel = this.channel(stream.orgId);
     const older = channel.byAgent.get(stream.agentId);
     // Registered before the older ones close, so the channel never looks empty and is never released meanwhile.
@@ -110,14 +112,6 @@ export class Hub {
     older?.forEach((previous) => previous.sink.close(REPLACED_FRAME));
     this.changed(stream.orgId);
     await Promise.all([channel.ready, this.startListening()]);
-  }
-
-  /**
-   * After stop, a client can still reach this instance over a kept-alive connection (Node serves requests on
-   * open connections after the server closes); a stream opened then would keep the stopping server alive.
-   */
-  private refuseWhenStopped(): void {
-    if (this.stopped) throw ApiError.unavailable("This server is shutting down. Reconnect.", 1);
   }
 
   removeAgent(stream: AgentStream): void {
@@ -131,8 +125,10 @@ export class Hub {
 
   /** Adds a stream that only needs keep-alives here (the console's event stream), unless its client already left. */
   async addSink(orgId: string, sink: StreamSink): Promise<void> {
-    this.refuseWhenStopped();
-    if (sink.isClosed) return;
+    if (this.stopped || sink.isClosed) {
+      sink.close();
+      return;
+    }
     this.channel(orgId).others.add(sink);
     await this.startListening();
   }
@@ -149,13 +145,11 @@ export class Hub {
 
   /** Agents of the organization with a stream open, on every instance. */
   async connectedAgents(orgId: string): Promise<number> {
-    const local = this.localAgentStreams(orgId);
-    if (databaseTarget().engine !== "postgres") return local;
-    return local + (await remoteStreamCount({ instanceId: this.instanceId, orgId }));
+    return this.localAgentStreams(orgId) + (await this.presence.remoteAgents(orgId));
   }
 
   /** Runs for each heartbeat flush of an organization, on any instance. */
-  onFleetChange(listener: FleetListener): () => void {
+  onFleetChange(listener: (orgId: string) => void): Unsubscribe {
     this.fleetListeners.add(listener);
     void this.startListening();
     return () => this.fleetListeners.delete(listener);
@@ -165,10 +159,14 @@ export class Hub {
    * Runs for each agent event of any organization, committed on any instance, and (with `onReconnect`) after
    * the LISTEN connection was re-established, when notifications may have been missed: for caches.
    */
-  onAgentEvent(listener: EventListener, onReconnect?: () => void): void {
+  onAgentEvent(listener: (notice: AgentEventNotice) => void, onReconnect?: () => void): Unsubscribe {
     this.eventListeners.add(listener);
     if (onReconnect) this.reconnectListeners.add(onReconnect);
     void this.startListening();
+    return () => {
+      this.eventListeners.delete(listener);
+      if (onReconnect) this.reconnectListeners.delete(onReconnect);
+    };
   }
 
   private channel(orgId: string): OrgChannel {
@@ -181,7 +179,8 @@ export class Hub {
         this.channels.delete(orgId);
       });
     }
-    this.startTimers();
+    // One keep-alive timer per instance, never one per connection.
+    this.keepalive ??= setInterval(() => this.sendKeepalives(), env().SSE_KEEPALIVE_SECONDS * 1000).unref();
     return channel;
   }
 
@@ -193,7 +192,7 @@ export class Hub {
   }
 
   private changed(orgId: string): void {
-    this.dirtyPresence.add(orgId);
+    this.presence.changed(orgId);
     const channel = this.channels.get(orgId);
     if (channel) this.release(channel);
   }
@@ -203,24 +202,20 @@ export class Hub {
   }
 
   private startListening(): Promise<void> {
-    this.listening ??= Promise.all([
-      listen(AGENT_EVENTS_CHANNEL, (payload) => this.onEventNotification(payload), () => this.catchUp()),
-      listen(FLEET_CHANNEL, (orgId) => this.fleetListeners.forEach((listener) => listener(orgId)), () => {}),
-    ]).then(
-      () => undefined,
-      (error: unknown) => {
-        this.listening = null;
-        throw error;
-      },
-    );
+    this.listening ??= listenToNotifications({
+      onAgentEvent: (notice) => this.onAgentEventNotice(notice),
+      onFleetChange: (orgId) => this.fleetListeners.forEach((listener) => listener(orgId)),
+      onReconnect: () => this.catchUp(),
+    }).catch((error: unknown) => {
+      this.listening = null;
+      throw error;
+    });
     return this.listening;
   }
 
-  private onEventNotification(payload: string): void {
-    const [orgId = "", id, type, agentId] = payload.split(":");
-    const notice: EventNotice = { orgId, id: Number(id), type, agentId };
+  private onAgentEventNotice(notice: AgentEventNotice): void {
     this.eventListeners.forEach((listener) => listener(notice));
-    const channel = this.channels.get(orgId);
+    const channel = this.channels.get(notice.orgId);
     if (channel && notice.id > channel.deliveredUpTo) channel.drain().catch((error) => logError("hub drain", error));
   }
 
@@ -230,36 +225,10 @@ export class Hub {
     for (const channel of this.channels.values()) channel.drain().catch((error) => logError("hub catch-up", error));
   }
 
-  /** One keep-alive timer and one presence timer per instance, never one per connection. */
-  private startTimers(): void {
-    this.keepalive ??= setInterval(() => this.sendKeepalives(), env().SSE_KEEPALIVE_SECONDS * 1000).unref();
-    if (databaseTarget().engine === "postgres") {
-      this.presence ??= setInterval(() => void this.savePresence(), 1000).unref();
-    }
-  }
-
   private sendKeepalives(): void {
     for (const channel of this.channels.values()) {
       for (const stream of channel.agents) stream.sink.write(KEEPALIVE_FRAME);
       for (const sink of channel.others) sink.write(KEEPALIVE_FRAME);
-    }
-  }
-
-  private presenceRefreshedAt = 0;
-
-  /** Saves changed counts every second and all counts every 10 s, so peers can tell live instances from dead ones. */
-  private async savePresence(): Promise<void> {
-    const refresh = Date.now() - this.presenceRefreshedAt > 10_000;
-    const orgs = refresh ? new Set([...this.channels.keys(), ...this.dirtyPresence]) : new Set(this.dirtyPresence);
-    this.dirtyPresence.clear();
-    if (orgs.size === 0) return;
-    const counts = new Map([...orgs].map((orgId) => [orgId, this.localAgentStreams(orgId)]));
-    try {
-      await savePresence({ instanceId: this.instanceId, counts });
-      if (refresh) this.presenceRefreshedAt = Date.now();
-    } catch (error) {
-      orgs.forEach((orgId) => this.dirtyPresence.add(orgId));
-      logError("saving stream presence", error);
     }
   }
 
@@ -272,11 +241,8 @@ export class Hub {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.keepalive) clearInterval(this.keepalive);
-    if (this.presence) clearInterval(this.presence);
-    this.keepalive = this.presence = null;
-    if (databaseTarget().engine === "postgres") {
-      await clearPresence({ instanceId: this.instanceId }).catch((error) => logError("clearing stream presence", error));
-    }
+    this.keepalive = null;
+    await this.presence.stop();
     for (const channel of [...this.channels.values()]) {
       channel.agents.forEach((stream) => stream.sink.close());
       channel.others.forEach((sink) => sink.close());
@@ -284,10 +250,7 @@ export class Hub {
   }
 }
 
-// One hub per process, shared by every bundle Next.js loads.
-const globalForHub = globalThis as unknown as { palisadeHub?: Hub };
-
+/** The process's hub, shared by every bundle Next.js loads. */
 export function hub(): Hub {
-  globalForHub.palisadeHub ??= new Hub();
-  return globalForHub.palisadeHub;
+  return processSingleton("event hub", () => new Hub());
 }

@@ -5,7 +5,7 @@ import { env } from "@/lib/env";
 import { ApiError } from "@/lib/errors";
 import { AgentStream, type StreamStart } from "./agent-stream";
 import { hub } from "./hub";
-import { closeWhenClientLeaves, SSE_HEADERS } from "./sse";
+import { closeWhenClientLeaves, refuseWhenShuttingDown, SSE_HEADERS } from "./sse";
 import { StreamSink } from "./stream-sink";
 
 /** A Last-Event-ID to resume from: a whole number, or null (no header, or garbage: a `reset` it is). */
@@ -47,6 +47,7 @@ async function loadStart(agent: Agent, lastEventIdHeader: string | null): Promis
  * in between is either in the start or delivered live, and the stream's id check drops the overlap.
  */
 export async function openAgentStream(agent: Agent, request: Request): Promise<Response> {
+  refuseWhenShuttingDown();
   const events = hub();
   const sink: StreamSink = new StreamSink(env().SSE_MAX_BUFFER_BYTES, () => events.removeAgent(stream));
   const stream: AgentStream = new AgentStream(agent.id, agent.orgId, agent.overrides, sink);

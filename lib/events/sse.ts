@@ -1,4 +1,6 @@
 /** Server-Sent Events framing. Frames are encoded once and the same bytes are written to every client. */
+import { ApiError } from "@/lib/errors";
+import { hub } from "./hub";
 import type { StreamSink } from "./stream-sink";
 
 const encoder = new TextEncoder();
@@ -23,6 +25,11 @@ export const REPLACED_FRAME = encoder.encode(": replaced by a newer stream of th
 /** The reconnection delay hint, jittered per connection so a restart does not bring every client back at once. */
 export function retryFrame(baseMs = 3000, jitterMs = 2000): Uint8Array {
   return encoder.encode(`retry: ${baseMs + Math.floor(Math.random() * jitterMs)}\n\n`);
+}
+
+/** A stream opened on an instance that is shutting down answers 503, so the client reconnects to another one. */
+export function refuseWhenShuttingDown(): void {
+  if (hub().isStopping) throw ApiError.unavailable("This server is shutting down. Reconnect.", 1);
 }
 
 /**

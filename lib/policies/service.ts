@@ -1,5 +1,5 @@
 import "server-only";
-import { appendAgentEvent } from "@/db/queries/agent-events";
+import { appendAgentEvent } from "@/lib/events/agent-events";
 import { deletePolicyRow, getPolicy, insertPolicies, updatePolicyRow } from "@/db/queries/policies";
 import { getDb, type Executor } from "@/db";
 import type { Policy } from "@/db/schema";
@@ -19,15 +19,18 @@ const policyResource = (id: string) => `policy:${id}`;
 type SecurityPolicyChange = "toggled" | "created" | "updated" | "deleted";
 
 /** Queues the `security_policy` agent event in the change's transaction, when agents enforce the policy. */
-async function notifyAgents(tx: Executor, actor: Actor, change: SecurityPolicyChange, before: Policy | null, after: Policy | null): Promise<void> {
+async function notifyAgents(actor: Actor, change: SecurityPolicyChange, before: Policy | null, after: Policy | null, tx: Executor): Promise<void> {
   const enforced = [before, after].some((policy) => policy && AGENT_ENFORCED_TYPES.includes(policy.type));
   const policy = after ?? before;
   if (!enforced || !policy) return;
-  await appendAgentEvent(tx, {
-    orgId: actor.orgId,
-    type: "security_policy",
-    payload: { change, policy: { ...toAgentSecurityPolicy(policy), enforced: after !== null && AGENT_ENFORCED_TYPES.includes(after.type) } },
-  });
+  await appendAgentEvent(
+    {
+      orgId: actor.orgId,
+      type: "security_policy",
+      payload: { change, policy: { ...toAgentSecurityPolicy(policy), enforced: after !== null && AGENT_ENFORCED_TYPES.includes(after.type) } },
+    },
+    tx,
+  );
 }
 
 async function notFound(actor: Actor, id: string, action: "toggle_policy" | "update_policy" | "delete_policy"): Promise<never> {
@@ -74,7 +77,7 @@ export async function togglePolicy({ actor, id, enabled }: { actor: Actor; id: s
       },
       tx,
     );
-    if (changed) await notifyAgents(tx, actor, "toggled", before, after);
+    if (changed) await notifyAgents(actor, "toggled", before, after, tx);
     return after;
   });
   return toggled ?? notFound(actor, id, "toggle_policy");
@@ -95,7 +98,7 @@ export async function createPolicy({ actor, input }: { actor: Actor; input: Poli
     const [policy] = await insertPolicies([{ ...input, orgId: actor.orgId }], tx);
     if (!policy) return null;
     await recordAudit(actor, { action: "create_policy", resource: policyResource(policy.id), details: `Created policy "${policy.name}"`, success: true, after: toPolicyJson(policy) }, tx);
-    await notifyAgents(tx, actor, "created", null, policy);
+    await notifyAgents(actor, "created", null, policy, tx);
     return policy;
   });
   if (created) return created;
@@ -118,7 +121,7 @@ export async function updatePolicy({ actor, id, update }: { actor: Actor; id: st
       { action: "update_policy", resource: policyResource(id), details: `Updated policy "${after.name}"`, success: true, before: toPolicyJson(before), after: toPolicyJson(after) },
       tx,
     );
-    await notifyAgents(tx, actor, "updated", before, after);
+    await notifyAgents(actor, "updated", before, after, tx);
     return after;
   });
   return updated ?? notFound(actor, id, "update_policy");
@@ -134,7 +137,7 @@ export async function deletePolicy({ actor, id, confirmed }: { actor: Actor; id:
     const deleted = await deletePolicyRow({ orgId: actor.orgId, id }, tx);
     if (!deleted) return { status: "missing" as const };
     await recordAudit(actor, { action: "delete_policy", resource: policyResource(id), details: `Deleted policy "${deleted.name}"`, success: true, before: toPolicyJson(deleted) }, tx);
-    await notifyAgents(tx, actor, "deleted", deleted, null);
+    await notifyAgents(actor, "deleted", deleted, null, tx);
     return { status: "deleted" as const, policy: deleted };
   });
   if (outcome.status === "deleted") return outcome.policy;

@@ -1,15 +1,8 @@
 import { chmodSync, rmSync } from "node:fs";
-import { createPrivately, dataDirFile } from "@/db/data-dir";
+import { controlSocketIn, createPrivately } from "@/db/data-dir";
 import { createServer, request, type Server } from "node:http";
 import { runCommand } from "@/lib/cli/commands";
 import { logError } from "@/lib/log";
-
-/**
- * While a server holds the embedded database, `npm run cli` runs its commands inside that server through
- * a Unix socket inside the data directory. The directory is 0700 and the server's umask 077, so the socket is
- * private from the moment it exists: only the user who owns the data can use it, and never over the network.
- */
-export const controlSocketFor = (dataDir: string) => dataDirFile(dataDir, "controlSocket");
 
 interface CommandRequest {
   argv: string[];
@@ -30,8 +23,13 @@ async function execute(body: CommandRequest): Promise<CommandResult> {
   return { code, output };
 }
 
+/**
+ * While a server holds the embedded database, `npm run cli` runs its commands inside that server through
+ * a Unix socket inside the data directory. The directory is 0700 and the server's umask 077, so the socket is
+ * private from the moment it exists: only the user who owns the data can use it, and never over the network.
+ */
 export function startControlSocket(dataDir: string): Server {
-  const path = controlSocketFor(dataDir);
+  const path = controlSocketIn(dataDir);
   rmSync(path, { force: true });
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -55,7 +53,7 @@ export function startControlSocket(dataDir: string): Server {
 /** Sends a CLI invocation to the server holding the data directory. */
 export function sendToServer(dataDir: string, body: CommandRequest): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath: controlSocketFor(dataDir), method: "POST", path: "/" }, (res) => {
+    const req = request({ socketPath: controlSocketIn(dataDir), method: "POST", path: "/" }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
       res.on("end", () => resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")) as CommandResult));

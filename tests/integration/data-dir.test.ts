@@ -6,8 +6,9 @@ import { promisify } from "node:util";
 import { PGlite } from "@electric-sql/pglite";
 import { afterAll, describe, expect, it } from "vitest";
 import { DataDirExposedError, prepareDataDir, tightenDataDir } from "@/db/data-dir";
-import { lockDataDir, lockFileFor } from "@/db/pglite-lock";
-import { controlSocketFor, startControlSocket } from "@/lib/server/control-socket";
+import { controlSocketIn, lockFileIn } from "@/db/data-dir";
+import { lockDataDir } from "@/db/pglite-lock";
+import { startControlSocket } from "@/lib/server/control-socket";
 import { SERVER_CONDITIONS } from "../../scripts/node-flags";
 
 const exec = promisify(execFile);
@@ -57,7 +58,7 @@ describe("the embedded database's directory is its owner's only", () => {
     const unlock = lockDataDir(dataDir);
     const server = startControlSocket(dataDir);
     await new Promise((resolve) => server.once("listening", resolve));
-    for (const file of [lockFileFor(dataDir), controlSocketFor(dataDir)]) {
+    for (const file of [lockFileIn(dataDir), controlSocketIn(dataDir)]) {
       expect(path.dirname(file)).toBe(dataDir);
       expect(lstatSync(file).mode & 0o077).toBe(0);
     }

@@ -10,7 +10,7 @@ import { endAllSessions, findSessionUser, findUserById } from "@/db/queries/user
 import { getDb } from "@/db";
 import { encryptSecret } from "@/lib/auth/crypto";
 import { actorFor } from "@/lib/auth/principal";
-import { SESSION_ABSOLUTE_LIFETIME_SECONDS } from "@/lib/auth/session-cookie";
+import { SESSION_ABSOLUTE_LIFETIME_SECONDS } from "@/lib/auth/authjs";
 import { newTotpSecret } from "@/lib/auth/totp";
 import { call, createTestOrg, sessionCookie } from "../helpers";
 

@@ -3,6 +3,7 @@
 import { CredentialsSignin } from "next-auth";
 import { redirect } from "next/navigation";
 import { signIn } from "@/auth";
+import { decodeSignInRefusal } from "@/lib/auth/authjs";
 import { safeRedirectPath } from "@/lib/auth/redirects";
 import { tooManyAttemptsMessage } from "@/lib/auth/sign-in";
 
@@ -14,8 +15,9 @@ export interface SignInState {
 }
 
 function messageFor(code: string): string {
-  if (code.startsWith("rate_limited:")) return tooManyAttemptsMessage(new Date(code.slice("rate_limited:".length)));
-  if (code === "invalid_code") return "That code is not valid. Enter the current code from your authenticator app, or a recovery code.";
+  const refusal = decodeSignInRefusal(code);
+  if (refusal.reason === "rate_limited") return tooManyAttemptsMessage(refusal.retryAt);
+  if (refusal.reason === "invalid_code") return "That code is not valid. Enter the current code from your authenticator app, or a recovery code.";
   return "Invalid email or password.";
 }
 

@@ -3,7 +3,7 @@ import { parseQuery } from "@/lib/api/request";
 import { okResponse, userRoute } from "@/lib/api/route";
 import { toAgentJson } from "@/lib/agent-policy/serialize";
 import { env } from "@/lib/env";
-import { latestVersion } from "@/lib/events/latest-version";
+import { latestVersion } from "@/lib/agent-policy/latest-version";
 import { listAgentsQuery } from "@/lib/agents/schemas";
 
 /** The organization's agents, by hostname, filterable by status (online, offline, outdated, revoked). */

@@ -4,7 +4,7 @@ import { toAgentJson } from "@/lib/agent-policy/serialize";
 import { revokeAgent } from "@/lib/agents/service";
 import { env } from "@/lib/env";
 import { ApiError } from "@/lib/errors";
-import { latestVersion } from "@/lib/events/latest-version";
+import { latestVersion } from "@/lib/agent-policy/latest-version";
 
 type Params = { id: string };
 

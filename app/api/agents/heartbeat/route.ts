@@ -3,7 +3,7 @@ import { agentRoute, okResponse } from "@/lib/api/route";
 import { formatVersion, parseVersion } from "@/lib/agent-policy/rules";
 import { ApiError } from "@/lib/errors";
 import { heartbeats } from "@/lib/agents/heartbeats";
-import { latestVersion } from "@/lib/events/latest-version";
+import { latestVersion } from "@/lib/agent-policy/latest-version";
 import { heartbeatBody } from "@/lib/agents/schemas";
 
 /**
