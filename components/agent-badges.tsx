@@ -1,7 +1,5 @@
-import type { toAgentJson } from "@/lib/agent-policy/serialize";
+import type { AgentJson } from "@/lib/agents/serialize";
 import { Badge } from "./ui/badge";
-
-export type AgentJson = ReturnType<typeof toAgentJson>;
 
 /** Revoked, online or offline, in words (never in colour alone). */
 export function AgentStatusBadge({ agent }: { agent: Pick<AgentJson, "revokedAt" | "online"> }) {

@@ -27,7 +27,6 @@ const envSchema = z.object({
   AGENT_EVENT_RETENTION: z.coerce.number().int().min(10).default(1000),
   AGENT_OFFLINE_AFTER_SECONDS: z.coerce.number().int().min(5).default(90),
   HEARTBEAT_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(500),
-  VERCEL: z.string().optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

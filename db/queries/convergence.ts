@@ -1,5 +1,6 @@
-import { and, count, desc, eq, gt, isNull, max, sql } from "drizzle-orm";
+import { and, count, desc, eq, isNull, max, sql } from "drizzle-orm";
 import { getDb } from "@/db";
+import { onlineAgent, outdatedAgent } from "./agents";
 import { agentPolicyVersions, agents, agentVersionReports, orgCounters } from "@/db/schema";
 
 export interface VersionConvergence {
@@ -38,13 +39,13 @@ export async function fleetConvergence({ orgId, offlineAfterSeconds, versions = 
     .orderBy(desc(agentPolicyVersions.version))
     .limit(versions);
   const latestVersion = recent[0]?.version ?? null;
-  const online = sql`${agents.lastSeenAt} > now() - make_interval(secs => ${offlineAfterSeconds})`;
+  const online = onlineAgent(offlineAfterSeconds);
   const [counts] = await getDb()
     .select({
       total: sql<number>`count(*)::int`,
       online: sql<number>`count(*) filter (where ${online})::int`,
       upToDate: sql<number>`count(*) filter (where ${online} and ${agents.reportedVersion} = ${latestVersion ?? -1})::int`,
-      outdated: sql<number>`count(*) filter (where ${online} and coalesce(${agents.reportedVersion}, 0) < ${latestVersion ?? 0})::int`,
+      outdated: sql<number>`count(*) filter (where ${online} and ${outdatedAgent(latestVersion ?? 0)})::int`,
     })
     .from(agents)
     .where(and(eq(agents.orgId, orgId), isNull(agents.revokedAt)));
@@ -61,10 +62,10 @@ export async function onlineAgentsBehind({ orgId, version, offlineAfterSeconds }
   const [row] = await getDb()
     .select({
       online: sql<number>`count(*)::int`,
-      outdated: sql<number>`count(*) filter (where coalesce(${agents.reportedVersion}, 0) < ${version})::int`,
+      outdated: sql<number>`count(*) filter (where ${outdatedAgent(version)})::int`,
     })
     .from(agents)
-    .where(and(eq(agents.orgId, orgId), isNull(agents.revokedAt), gt(agents.lastSeenAt, sql`now() - make_interval(secs => ${offlineAfterSeconds})`)));
+    .where(and(eq(agents.orgId, orgId), isNull(agents.revokedAt), onlineAgent(offlineAfterSeconds)));
   return { online: row?.online ?? 0, outdated: row?.outdated ?? 0 };
 }
 

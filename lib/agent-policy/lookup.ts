@@ -1,6 +1,5 @@
 import { getPolicyVersion } from "@/db/queries/agent-policies";
-import { getAgent } from "@/db/queries/agents";
-import type { Agent, AgentPolicyVersion } from "@/db/schema";
+import type { AgentPolicyVersion } from "@/db/schema";
 import { ApiError } from "@/lib/errors";
 import { parseVersion } from "./rules";
 
@@ -10,11 +9,4 @@ export async function requireVersion(orgId: string, param: string): Promise<Agen
   const version = number === null ? null : await getPolicyVersion({ orgId, version: number });
   if (!version) throw ApiError.notFound(`Policy version ${param} not found`);
   return version;
-}
-
-/** The organization's agent named in a URL; another organization's agent is not found either. */
-export async function requireAgent(orgId: string, id: string): Promise<Agent> {
-  const agent = await getAgent({ orgId, id });
-  if (!agent) throw ApiError.notFound("Agent not found");
-  return agent;
 }

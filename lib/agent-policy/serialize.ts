@@ -1,5 +1,5 @@
 import type { FleetConvergence } from "@/db/queries/convergence";
-import type { Agent, AgentPolicyVersion } from "@/db/schema";
+import type { AgentPolicyVersion } from "@/db/schema";
 import { formatVersion } from "./rules";
 
 /** A version as the Agent Policy API document shows it (`id, name, version, rules, createdAt`), plus its description and origin. */
@@ -13,27 +13,6 @@ export function toPolicyVersionJson(version: AgentPolicyVersion) {
     createdAt: version.createdAt.toISOString(),
     createdBy: version.createdBy,
     republishedFrom: version.republishedFrom === null ? null : formatVersion(version.republishedFrom),
-  };
-}
-
-export function isOnline(agent: Pick<Agent, "lastSeenAt">, offlineAfterSeconds: number, now = Date.now()): boolean {
-  return agent.lastSeenAt !== null && now - agent.lastSeenAt.getTime() < offlineAfterSeconds * 1000;
-}
-
-export function toAgentJson(agent: Agent, latestVersion: number | null, offlineAfterSeconds: number) {
-  return {
-    id: agent.id,
-    hostname: agent.hostname,
-    agentVersion: agent.agentVersion,
-    labels: agent.labels,
-    policyVersion: agent.reportedVersion === null ? null : formatVersion(agent.reportedVersion),
-    outdated: latestVersion !== null && (agent.reportedVersion ?? 0) < latestVersion,
-    online: agent.revokedAt === null && isOnline(agent, offlineAfterSeconds),
-    lastSeenAt: agent.lastSeenAt?.toISOString() ?? null,
-    reportedVersionSince: agent.reportedVersionSince?.toISOString() ?? null,
-    overrides: agent.overrides,
-    revokedAt: agent.revokedAt?.toISOString() ?? null,
-    createdAt: agent.createdAt.toISOString(),
   };
 }
 

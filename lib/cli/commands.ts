@@ -61,7 +61,7 @@ function parse<T extends z.ZodType>(schema: T, values: unknown): z.output<T> {
 }
 
 /** The user with this email: in the organization named by --org, or the only one with that email. */
-async function requireUser(email: string, orgName: string | undefined) {
+async function accountByEmail(email: string, orgName: string | undefined) {
   const matches = (await findUsersByEmail({ email })).filter((user) => orgName === undefined || user.orgName === orgName);
   const [user] = matches;
   if (!user) throw new UsageError(`No user with email ${email}${orgName === undefined ? "" : ` in organization ${JSON.stringify(orgName)}`}`);
@@ -141,7 +141,7 @@ const commands: Record<string, (args: string[], io: CommandIo) => Promise<void>>
   async "user set-password"(args, io) {
     const { values } = parseArgs({ args, options: { email: { type: "string" }, password: { type: "string" }, org: { type: "string" } } });
     const input = parse(z.object({ email: z.email(), password: z.string(), org: z.string().trim().min(1).optional() }), values);
-    const user = await requireUser(input.email, input.org);
+    const user = await accountByEmail(input.email, input.org);
     const revoked = await setUserPassword({
       actor: cliActor(user.orgId),
       user,
@@ -165,7 +165,7 @@ const commands: Record<string, (args: string[], io: CommandIo) => Promise<void>>
       }),
       values,
     );
-    const user = await requireUser(input.email, input.org);
+    const user = await accountByEmail(input.email, input.org);
     const days = input["expires-days"];
     const { token, secret } = await createApiToken({ actor: cliActor(user.orgId), user, name: input.name, expiresAt: days ? new Date(Date.now() + days * 86_400_000) : null });
     io.out(`Created token ${token.id} "${token.name}" for ${user.email}${token.expiresAt ? `, expires ${token.expiresAt.toISOString()}` : ""}.`);
@@ -176,7 +176,7 @@ const commands: Record<string, (args: string[], io: CommandIo) => Promise<void>>
   async "token list"(args, io) {
     const { values } = parseArgs({ args, options: { email: { type: "string" }, org: { type: "string" } } });
     const input = parse(z.object({ email: z.email(), org: z.string().trim().min(1).optional() }), values);
-    const user = await requireUser(input.email, input.org);
+    const user = await accountByEmail(input.email, input.org);
     for (const token of await listApiTokens({ orgId: user.orgId, userId: user.id })) {
       const state = token.revokedAt ? "revoked" : token.expiresAt && token.expiresAt <= new Date() ? "expired" : "active";
       const fields = [

@@ -15,7 +15,7 @@ import { Input } from "@/components/ui/field";
 import { getActivePolicyVersion } from "@/db/queries/agent-policies";
 import { listAgents } from "@/db/queries/agents";
 import { AGENT_STATUSES, type AgentStatus } from "@/lib/agents/status";
-import { toAgentJson } from "@/lib/agent-policy/serialize";
+import { toAgentJson } from "@/lib/agents/serialize";
 import { requireUser } from "@/lib/auth/session";
 import { env } from "@/lib/env";
 

@@ -1,7 +1,7 @@
 import { listAgents } from "@/db/queries/agents";
 import { parseQuery } from "@/lib/api/request";
 import { okResponse, userRoute } from "@/lib/api/route";
-import { toAgentJson } from "@/lib/agent-policy/serialize";
+import { toAgentJson } from "@/lib/agents/serialize";
 import { env } from "@/lib/env";
 import { latestVersion } from "@/lib/agent-policy/latest-version";
 import { listAgentsQuery } from "@/lib/agents/schemas";

@@ -14,7 +14,7 @@ import { getActivePolicyVersion } from "@/db/queries/agent-policies";
 import { firstReportedAt, getAgent } from "@/db/queries/agents";
 import type { AgentRuleOverride } from "@/lib/agent-policy/types";
 import { effectiveRules, formatVersion } from "@/lib/agent-policy/rules";
-import { toAgentJson } from "@/lib/agent-policy/serialize";
+import { toAgentJson } from "@/lib/agents/serialize";
 import { requireUser } from "@/lib/auth/session";
 import { env } from "@/lib/env";
 import { revokeAgentAction } from "./actions";

@@ -1,6 +1,6 @@
 import { okResponse, userRoute } from "@/lib/api/route";
-import { requireAgent } from "@/lib/agent-policy/lookup";
-import { toAgentJson } from "@/lib/agent-policy/serialize";
+import { requireAgent } from "@/lib/agents/lookup";
+import { toAgentJson } from "@/lib/agents/serialize";
 import { revokeAgent } from "@/lib/agents/service";
 import { env } from "@/lib/env";
 import { ApiError } from "@/lib/errors";

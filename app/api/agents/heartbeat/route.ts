@@ -5,6 +5,7 @@ import { ApiError } from "@/lib/errors";
 import { heartbeats } from "@/lib/agents/heartbeats";
 import { latestVersion } from "@/lib/agent-policy/latest-version";
 import { heartbeatBody } from "@/lib/agents/schemas";
+import { isOutdated } from "@/lib/agents/status";
 
 /**
  * Records that the agent is alive and which version it runs; answers whether that version is the latest.
@@ -34,7 +35,7 @@ export const POST = agentRoute(async ({ request, agent }) => {
   return okResponse({
     agentId: agent.id,
     latestVersion: latest === null ? null : formatVersion(latest),
-    outdated: latest !== null && (reported ?? 0) < latest,
+    outdated: isOutdated(reported, latest),
     serverTime: now.toISOString(),
   });
 });

@@ -1,7 +1,7 @@
 import { firstReportedAt } from "@/db/queries/agents";
 import { getActivePolicyVersion } from "@/db/queries/agent-policies";
 import { okResponse, userRoute } from "@/lib/api/route";
-import { requireAgent } from "@/lib/agent-policy/lookup";
+import { requireAgent } from "@/lib/agents/lookup";
 import { effectiveRules, formatVersion } from "@/lib/agent-policy/rules";
 
 /**
