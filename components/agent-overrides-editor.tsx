@@ -12,6 +12,7 @@ import { RULE_FIELDS, RULE_TYPE_LABELS, RULE_TYPES } from "./agent-rule-types";
 import { Alert } from "./ui/alert";
 import { Button } from "./ui/button";
 import { Select } from "./ui/field";
+import { useConsoleAction } from "./use-console-action";
 
 interface Outcome {
   error?: string;
@@ -32,6 +33,8 @@ export function AgentOverridesEditor({ agentId, saved, activeRules }: { agentId:
   const [outcome, setOutcome] = useState<Outcome>({ errors: {}, types: [] });
   // Bumped on discard: the fields remount with the saved values instead of what was typed.
   const [revision, setRevision] = useState(0);
+  const { run } = useConsoleAction(setAgentOverridesAction);
+  // `await run()` in a transition of its own: a redirect reaches Next's boundary, and `pending` lasts until the outcome shows.
   const [pending, startTransition] = useTransition();
   const summary = useRef<HTMLDivElement>(null);
   const overrides = toOverrideInputs(drafts);
@@ -52,7 +55,7 @@ export function AgentOverridesEditor({ agentId, saved, activeRules }: { agentId:
     event.preventDefault();
     const types = overrides.map((override) => override.type);
     startTransition(async () => {
-      const result = await setAgentOverridesAction(undefined, { id: agentId, rules: overrides as OverridesInput["rules"] });
+      const result = await run({ id: agentId, rules: overrides as OverridesInput["rules"] });
       const errors = Object.fromEntries(Object.entries(result.fields ?? {}).map(([key, message]) => [toApiPath(key), message]));
       setOutcome({ error: result.error, success: result.success, errors, types });
     });

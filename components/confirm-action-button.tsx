@@ -1,10 +1,10 @@
 "use client";
 
-import { useState, useTransition, type ReactNode } from "react";
+import { useState, type ReactNode } from "react";
 import type { FormState } from "@/lib/forms";
 import { ConfirmDialog, type ConfirmDialogProps } from "./confirm-dialog";
 import { Button, type ButtonProps } from "./ui/button";
-import { callConsoleAction } from "./use-console-action";
+import { useConsoleAction } from "./use-console-action";
 
 export interface ConfirmActionButtonProps<P> {
   /** The button's text. */
@@ -22,16 +22,13 @@ export interface ConfirmActionButtonProps<P> {
 /** A button that asks for confirmation in a modal, then runs a server action and shows its outcome beside it. */
 export function ConfirmActionButton<P>({ label, ariaLabel, variant = "secondary", dialog, action, payload, showSuccess = false }: ConfirmActionButtonProps<P>) {
   const [open, setOpen] = useState(false);
-  const [pending, startTransition] = useTransition();
-  const [result, setResult] = useState<FormState>({});
+  const { state, pending, run } = useConsoleAction(action);
+  // The last outcome is hidden while the next one is on its way.
+  const result: FormState = pending ? {} : state;
 
   const confirm = () => {
     setOpen(false);
-    setResult({});
-    startTransition(async () => {
-      // An action that redirects on success navigates away before it resolves with a result.
-      setResult((await callConsoleAction(action, payload)) ?? {});
-    });
+    void run(payload);
   };
 
   return (

@@ -1,16 +1,15 @@
 "use client";
 
 import Link from "next/link";
-import { useActionState } from "react";
 import { confirmEnrollmentAction } from "@/app/(auth)/mfa/enroll/actions";
-import type { FormState } from "@/lib/forms";
 import { CopyButton } from "./copy-button";
 import { Alert } from "./ui/alert";
 import { Button, buttonClasses } from "./ui/button";
 import { Field, Input } from "./ui/field";
+import { useConsoleForm } from "./use-console-action";
 
 export function EnrollForm({ setup, required }: { setup: { qrDataUrl: string; secret: string } | null; required: boolean }) {
-  const [state, action, pending] = useActionState<FormState<string[]>, FormData>(confirmEnrollmentAction, {});
+  const { state, pending, formProps } = useConsoleForm(confirmEnrollmentAction, { reset: "after-every-answer" });
 
   if (state.data) {
     const codes = state.data;
@@ -49,7 +48,7 @@ export function EnrollForm({ setup, required }: { setup: { qrDataUrl: string; se
   const { qrDataUrl, secret } = setup;
 
   return (
-    <form action={action} className="space-y-5">
+    <form {...formProps} className="space-y-5">
       <div>
         <h1 className="text-lg font-semibold text-slate-900">Set up two-factor authentication</h1>
         <p className="mt-1 text-sm text-slate-600">

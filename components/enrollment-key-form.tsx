@@ -1,16 +1,15 @@
 "use client";
 
-import { useActionState } from "react";
-import { createEnrollmentKeyAction, type NewEnrollmentKey } from "@/app/(console)/agents/enrollment-keys/actions";
-import type { FormState } from "@/lib/forms";
+import { createEnrollmentKeyAction } from "@/app/(console)/agents/enrollment-keys/actions";
 import { CopyButton } from "./copy-button";
 import { Alert } from "./ui/alert";
 import { Button } from "./ui/button";
 import { Field, Input } from "./ui/field";
+import { useConsoleForm } from "./use-console-action";
 
 /** Creates an enrollment key and shows it the one time it exists in clear. */
 export function EnrollmentKeyForm() {
-  const [state, action, pending] = useActionState<FormState<NewEnrollmentKey>, FormData>(createEnrollmentKeyAction, {});
+  const { state, pending, formProps } = useConsoleForm(createEnrollmentKeyAction, { reset: "after-every-answer" });
   const invalid = (name: string) => (state.fields?.[name] ? { "aria-invalid": true, "aria-describedby": `${name}-error` } : { "aria-describedby": `${name}-hint` });
 
   return (
@@ -29,7 +28,7 @@ export function EnrollmentKeyForm() {
         </Alert>
       )}
       {state.error && <Alert tone="error">{state.error}</Alert>}
-      <form action={action} className="flex flex-col gap-4 sm:flex-row sm:items-start">
+      <form {...formProps} className="flex flex-col gap-4 sm:flex-row sm:items-start">
         <Field id="uses" label="Uses (optional)" hint="How many agents it can enrol. Empty: unlimited." error={state.fields?.uses}>
           <Input id="uses" name="uses" inputMode="numeric" className="sm:w-40" {...invalid("uses")} />
         </Field>

@@ -1,19 +1,26 @@
 "use client";
 
-import { useActionState, useState } from "react";
+import { useState } from "react";
 import { signInAction, type SignInState } from "@/app/(auth)/login/actions";
 import { Alert } from "./ui/alert";
 import { Button } from "./ui/button";
 import { Field, Input } from "./ui/field";
+import { useConsoleForm, type CustomState } from "./use-console-action";
+
+const SIGN_IN: CustomState<SignInState> = {
+  initialState: { step: "password", email: "", organization: "" },
+  // Nothing reached the server: stay on the same step, with the same email and organization, and try again.
+  unreachable: (previous, error) => ({ ...previous, error }),
+};
 
 export function LoginForm({ callbackUrl, notice }: { callbackUrl: string; notice?: string }) {
-  const [state, action, pending] = useActionState<SignInState, FormData>(signInAction, { step: "password", email: "", organization: "" });
+  const { state, pending, formProps } = useConsoleForm(signInAction, { ...SIGN_IN, reset: "after-every-answer" });
   // Kept in memory so the code step can resend it; it never leaves this page otherwise.
   const [password, setPassword] = useState("");
   const codeStep = state.step === "code";
 
   return (
-    <form action={action} className="space-y-5" noValidate={false}>
+    <form {...formProps} className="space-y-5" noValidate={false}>
       <div>
         <h1 className="text-lg font-semibold text-slate-900">{codeStep ? "Two-factor authentication" : "Sign in"}</h1>
         <p className="mt-1 text-sm text-slate-600">

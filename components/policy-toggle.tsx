@@ -6,7 +6,7 @@ import { MFA_POLICY_ID } from "@/lib/policies/defaults";
 import { ConfirmDialog } from "./confirm-dialog";
 import { CRITICAL_POLICY_REASONS, MFA_DISABLE_WARNING } from "./critical-policies";
 import { cn } from "./ui/cn";
-import { callConsoleAction } from "./use-console-action";
+import { useConsoleAction } from "./use-console-action";
 
 export interface PolicyToggleProps {
   id: string;
@@ -50,6 +50,8 @@ function CriticalConsequences({ id, name, enabling }: { id: string; name: string
  */
 export function PolicyToggle({ id, name, enabled, critical }: PolicyToggleProps) {
   const [shownEnabled, setShownEnabled] = useOptimistic(enabled);
+  const toggle = useConsoleAction(togglePolicyAction);
+  // The switch's own transition: it lasts as long as the action's, and the optimistic value with it.
   const [pending, startTransition] = useTransition();
   const [error, setError] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
@@ -60,7 +62,7 @@ export function PolicyToggle({ id, name, enabled, critical }: PolicyToggleProps)
     setError(null);
     startTransition(async () => {
       setShownEnabled(target);
-      const result = await callConsoleAction(togglePolicyAction, { id, enabled: target });
+      const result = await toggle.run({ id, enabled: target });
       // The optimistic state falls back to the server's value when the transition ends: a refusal rolls back.
       if (result.error) setError(`Could not ${target ? "enable" : "disable"} ${name}: ${result.error}`);
     });

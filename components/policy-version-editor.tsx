@@ -10,6 +10,7 @@ import { RULE_FIELDS, RULE_TYPE_LABELS, RULE_TYPES, ruleTemplate } from "./agent
 import { Alert } from "./ui/alert";
 import { Button } from "./ui/button";
 import { Field, Input, Select, Textarea } from "./ui/field";
+import { useConsoleAction } from "./use-console-action";
 
 export interface PolicyVersionEditorProps {
   /** The active version, or a starting rule before the first publish. */
@@ -46,6 +47,8 @@ export function PolicyVersionEditor({ initial, nextVersion }: PolicyVersionEdito
   const [revision, setRevision] = useState(0);
   const [addType, setAddType] = useState<AgentRuleType>("block_ip");
   const [outcome, setOutcome] = useState<Outcome>({ errors: {}, keys: [] });
+  const { run } = useConsoleAction(publishPolicyVersionAction);
+  // `await run()` in a transition of its own: a redirect reaches Next's boundary, and `pending` lasts until the new page shows.
   const [pending, startTransition] = useTransition();
   const focusNext = useRef<string | null>(null);
   const summary = useRef<HTMLDivElement>(null);
@@ -122,7 +125,7 @@ export function PolicyVersionEditor({ initial, nextVersion }: PolicyVersionEdito
     }
     const keys = drafts.map((draft) => draft.key);
     startTransition(async () => {
-      const result = await publishPolicyVersionAction(undefined, { name, description, rules: rules as PublishInput["rules"] });
+      const result = await run({ name, description, rules: rules as PublishInput["rules"] });
       if (result.data) {
         router.push(`/agent-policy?published=${result.data.version}&pushed=${result.data.pushed}`);
         return;

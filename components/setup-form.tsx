@@ -1,17 +1,16 @@
 "use client";
 
-import { useActionState } from "react";
 import { setupAction } from "@/app/(auth)/setup/actions";
-import type { FormState } from "@/lib/forms";
 import { Alert } from "./ui/alert";
 import { Button } from "./ui/button";
 import { Field, Input } from "./ui/field";
+import { useConsoleForm } from "./use-console-action";
 
 export function SetupForm() {
-  const [state, action, pending] = useActionState<FormState, FormData>(setupAction, {});
+  const { state, pending, formProps } = useConsoleForm(setupAction, { reset: "after-every-answer" });
   const invalid = (name: string) => (state.fields?.[name] ? { "aria-invalid": true, "aria-describedby": `${name}-error` } : {});
   return (
-    <form action={action} className="space-y-5">
+    <form {...formProps} className="space-y-5">
       <div>
         <h1 className="text-lg font-semibold text-slate-900">Set up Palisade</h1>
         <p className="mt-1 text-sm text-slate-600">Create your organization and its first admin. This page disappears once it is done.</p>
