@@ -14,6 +14,8 @@ const config = {
   concurrency: 2,
   timeoutMS: 60_000,
   ignoreStatic: true,
+  // Changing a message or an audit text is not a change of behaviour worth a mutant each.
+  mutator: { excludedMutations: ["StringLiteral"] },
   tempDirName: ".stryker-tmp",
   // What the sandbox must not copy: build output, data directories (with their sockets), reports.
   ignorePatterns: [".next", "data", "tests/e2e/.data", "test-results", "reports", "bench/results", "docs/screenshots", ".agent"],
