@@ -11,8 +11,9 @@ import { getDb } from "@/db";
 import { encryptSecret } from "@/lib/auth/crypto";
 import { actorFor } from "@/lib/auth/principal";
 import { SESSION_ABSOLUTE_LIFETIME_SECONDS } from "@/lib/auth/authjs";
-import { newTotpSecret } from "@/lib/auth/totp";
-import { call, createTestOrg, sessionCookie } from "../helpers";
+import { currentTotp, newTotpSecret } from "@/lib/auth/totp";
+import { attemptSignIn } from "@/lib/auth/sign-in";
+import { call, createTestOrg, sessionCookie, TEST_PASSWORD } from "../helpers";
 
 const BASE = "http://localhost:3000";
 
@@ -58,6 +59,18 @@ describe("MFA enrolment", () => {
     expect(await claimEnrollmentUpgrade({ userId: user.id, sessionId: "victim" })).toBe(user.sessionVersion + 1);
     expect(await claimEnrollmentUpgrade({ userId: user.id, sessionId: "victim" })).toBeNull();
     expect((await findUserById({ id: user.id }))!.totpSecret).toBe(sealed);
+  });
+
+  it("accepts a TOTP code once, even when the same code is sent twice at once", async () => {
+    const { viewer } = await createTestOrg();
+    const secret = newTotpSecret();
+    const sealed = (await pendingTotpSecret({ userId: viewer.user.id, sessionId: "s", sealedCandidate: encryptSecret(secret) }))!;
+    await completeTotpEnrollment({ actor: actorFor(viewer.user), userId: viewer.user.id, sessionId: "s", sealedSecret: sealed, step: 0, recoveryCodeHashes: [] });
+    const code = currentTotp(secret);
+    const attempt = () => attemptSignIn({ email: viewer.user.email, password: TEST_PASSWORD, code, ip: "198.51.100.250", userAgent: null });
+    const results = await Promise.all([attempt(), attempt()]);
+    expect(results.map((result) => (result.ok ? "ok" : result.reason)).sort()).toEqual(["invalid_code", "ok"]);
+    expect(await attempt()).toMatchObject({ ok: false, reason: "invalid_code" });
   });
 
   it("an MFA reset ends the user's sessions and revokes their API tokens", async () => {
