@@ -2,6 +2,7 @@ import { findTokenOwner, touchApiToken } from "@/db/queries/api-tokens";
 import type { Actor } from "@/lib/audit/log";
 import type { Agent, User } from "@/db/schema";
 import { clientIp, userAgent } from "@/lib/api/request";
+import { env } from "@/lib/env";
 import { ApiError } from "@/lib/errors";
 import { logError } from "@/lib/log";
 import { agentForTokenHash } from "./agent-tokens";
@@ -36,9 +37,13 @@ async function principalFromApiToken(token: string): Promise<UserPrincipal | nul
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
-/** The host this request was sent to, as the browser saw it. */
+/**
+ * The host this request was sent to, as the browser saw it: a proxy's X-Forwarded-Host only when TRUSTED_PROXIES
+ * says proxies are in front (otherwise the client wrote it).
+ */
 function requestHost(request: Request): string {
-  return request.headers.get("x-forwarded-host") ?? request.headers.get("host") ?? new URL(request.url).host;
+  const forwarded = env().TRUSTED_PROXIES > 0 ? request.headers.get("x-forwarded-host") : null;
+  return forwarded ?? request.headers.get("host") ?? new URL(request.url).host;
 }
 
 /**

@@ -69,6 +69,12 @@ describe("API authentication", () => {
       expect(response.status, origin).toBe(403);
       expect(await response.json()).toEqual({ detail: "Not authorized" });
     }
+    // With no proxy declared (TRUSTED_PROXIES=0), an X-Forwarded-Host the client wrote cannot make another site look like this one.
+    const forged = await call(item.PATCH, "PATCH", "/api/policies/pol-mfa-required", {
+      params: { id: "pol-mfa-required" },
+      headers: { cookie, origin: "https://evil.example", "x-forwarded-host": "evil.example" },
+    });
+    expect(forged.status).toBe(403);
     // The same session from the console's own origin writes.
     const allowed = await toggle("http://localhost");
     expect(allowed.status).toBe(200);
