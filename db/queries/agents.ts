@@ -3,13 +3,7 @@ import { getDb, queryRows, type Executor } from "@/db";
 import { agents, agentVersionReports, type Agent } from "@/db/schema";
 import type { AgentRuleOverride } from "@/lib/agent-policy/types";
 import type { AgentStatus } from "@/lib/agents/status";
-
-/**
- * The fleet's status rules in SQL: online is a heartbeat within `offlineAfterSeconds`; outdated is no report,
- * or a report older than the latest version. lib/agents/status.ts has the same rules for agents in memory.
- */
-export const onlineAgent = (offlineAfterSeconds: number): SQL => sql`(${agents.lastSeenAt} > now() - make_interval(secs => ${offlineAfterSeconds}))`;
-export const outdatedAgent = (latestVersion: number): SQL => sql`(coalesce(${agents.reportedVersion}, 0) < ${latestVersion})`;
+import { onlineAgent, outdatedAgent } from "@/lib/agents/status-sql";
 
 /** Inserts an agent; null when its random id is taken (the caller draws another). */
 export async function insertAgent(values: typeof agents.$inferInsert, executor: Executor = getDb()): Promise<Agent | null> {

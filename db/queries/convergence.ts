@@ -1,6 +1,6 @@
 import { and, count, desc, eq, isNull, max, sql } from "drizzle-orm";
 import { getDb } from "@/db";
-import { onlineAgent, outdatedAgent } from "./agents";
+import { onlineAgent, outdatedAgent } from "@/lib/agents/status-sql";
 import { agentPolicyVersions, agents, agentVersionReports, orgCounters } from "@/db/schema";
 
 export interface VersionConvergence {

@@ -2,7 +2,7 @@ import type { Agent } from "@/db/schema";
 
 /**
  * What "online" and "outdated" mean, for code that holds agents in memory. The same rules in SQL, for queries
- * over the fleet, are `onlineAgent` and `outdatedAgent` in db/queries/agents.ts. Safe for the browser.
+ * over the fleet, are in lib/agents/status-sql.ts. Safe for the browser.
  */
 export const AGENT_STATUSES = ["all", "online", "offline", "outdated", "revoked"] as const;
 export type AgentStatus = (typeof AGENT_STATUSES)[number];
