@@ -1,12 +1,7 @@
 import type { NextConfig } from "next";
-import { API_CONTENT_SECURITY_POLICY, HTTPS_FORWARDED_PROTO, STRICT_TRANSPORT_SECURITY } from "./lib/security-headers";
+import { API_CONTENT_SECURITY_POLICY, COMMON_SECURITY_HEADERS, HTTPS_FORWARDED_PROTO, STRICT_TRANSPORT_SECURITY } from "./lib/security-headers";
 
-const securityHeaders = [
-  { key: "X-Content-Type-Options", value: "nosniff" },
-  { key: "X-Frame-Options", value: "DENY" },
-  { key: "Referrer-Policy", value: "same-origin" },
-  { key: "Permissions-Policy", value: "camera=(), microphone=(), geolocation=()" },
-];
+const securityHeaders = Object.entries(COMMON_SECURITY_HEADERS).map(([key, value]) => ({ key, value }));
 
 const nextConfig: NextConfig = {
   poweredByHeader: false,

@@ -19,6 +19,8 @@ const envSchema = z.object({
     .transform((value) => value === "true")
     .optional(),
   TRUSTED_PROXIES: z.coerce.number().int().min(0).max(10).default(0),
+  // Under the server entry, the agent data plane is served on its lean path; "route-handlers" sends it through Next.
+  AGENT_DATA_PLANE: z.enum(["lean", "route-handlers"]).default("lean"),
   ADMIN_EMAIL: z.email().optional(),
   ADMIN_PASSWORD: z.string().min(12, "must be at least 12 characters").optional(),
   ADMIN_ORG: z.string().trim().min(1).max(100).default("Default"),

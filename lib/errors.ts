@@ -92,9 +92,14 @@ export class ApiError extends Error {
     return new ApiError("validation_failed", "Request validation failed", fields);
   }
 
+  /** The family's documented body, with the status and headers that go with it. */
+  toJson(family: ApiFamily): { status: number; headers: Record<string, string>; body: unknown } {
+    return { status: this.status, headers: this.headers, body: family === "detail" ? this.detailBody() : this.envelopeBody() };
+  }
+
   toResponse(family: ApiFamily): Response {
-    const body = family === "detail" ? this.detailBody() : this.envelopeBody();
-    return Response.json(body, { status: this.status, headers: this.headers });
+    const { status, headers, body } = this.toJson(family);
+    return Response.json(body, { status, headers });
   }
 
   private detailBody() {

@@ -51,3 +51,18 @@ export const STRICT_TRANSPORT_SECURITY = "max-age=63072000; includeSubDomains";
  * proxy, is `https` (`https,http` when a second proxy talks HTTP to Palisade).
  */
 export const HTTPS_FORWARDED_PROTO = "https\\s*(?:,.*)?";
+
+/** Headers on every response, pages and API alike (next.config.ts; the server entry's lean path adds them itself). */
+export const COMMON_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  "X-Content-Type-Options": "nosniff",
+  "X-Frame-Options": "DENY",
+  "Referrer-Policy": "same-origin",
+  "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+};
+
+/** The static headers of an API response: the common ones, the API's CSP, and HSTS when it came over HTTPS. */
+export function apiSecurityHeaders(forwardedProto: string | null): Record<string, string> {
+  const headers: Record<string, string> = { ...COMMON_SECURITY_HEADERS, "Content-Security-Policy": API_CONTENT_SECURITY_POLICY };
+  if (forwardedProto !== null && new RegExp(`^${HTTPS_FORWARDED_PROTO}$`).test(forwardedProto)) headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY;
+  return headers;
+}

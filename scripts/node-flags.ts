@@ -7,3 +7,6 @@
  * to their own `require`s too. The entry imports no `server-only` module.
  */
 export const SERVER_CONDITIONS = ["--conditions=react-server"];
+
+/** How the production server entry is started (by `npm start`, or as a container's command, from the project directory). */
+export const SERVER_ENTRY_ARGS = ["--import", "tsx/esm", "--import", "./scripts/server-only-hook.mjs", "scripts/server.ts"];

@@ -3,7 +3,7 @@
  * `npm start` (scripts/start.ts) runs it after building and migrating; a container can run it directly, from the
  * project directory, after `npm run build`:
  *
- *     node --import tsx/esm scripts/server.ts
+ *     node --import tsx/esm --import ./scripts/server-only-hook.mjs scripts/server.ts
  *
  * It exists so that what the app records as the client address does not depend on how it was started: every
  * request passes through {@link dispatch}, which determines the address from the socket (TRUSTED_PROXIES=0) or
@@ -19,7 +19,8 @@ import { env } from "@/lib/env";
 Object.assign(process.env, { NODE_ENV: process.env.NODE_ENV || "production" });
 const { default: next } = await import("next");
 
-const { PORT: port, TRUSTED_PROXIES: trustedProxies } = env();
+const { PORT: port, TRUSTED_PROXIES: trustedProxies, AGENT_DATA_PLANE } = env();
+const leanDataPlane = AGENT_DATA_PLANE === "lean";
 const secret = installClientAddressSecret();
 
 // Next builds request URLs from this host name and port (as `next start` does; both listen on every interface).
@@ -30,21 +31,30 @@ const app = next({ dev: false, dir: process.cwd(), hostname: "localhost", port }
 const handle = app.getRequestHandler();
 
 /**
- * Every request, in one place. The client address is settled first, then the request goes to Next. A path that
- * must be answered before Next (the agent data plane, in a coming change) is matched here, after the address is settled.
+ * Every request, in one place. The client address is settled first. The agent data plane (an agent's stream and
+ * heartbeats, and the console's live feed) is then served right here, on node:http, through the same endpoints
+ * as the route handlers (lib/server/node-plane.ts); `AGENT_DATA_PLANE=route-handlers` sends it through Next
+ * instead, to compare the two. Every other request goes to Next.
  */
 function dispatch(request: IncomingMessage, response: ServerResponse): void {
-  vouchForClientAddress(request.headers, request.socket.remoteAddress, { trustedProxies, secret });
-  handle(request, response).catch((error: unknown) => {
-    // As `next start` does with an error that escaped Next.
-    console.error(`Failed to handle request for ${request.url}`, error);
-    if (!response.headersSent) {
-      response.statusCode = 500;
-      response.end("Internal Server Error");
-    } else {
-      response.destroy();
-    }
-  });
+  const clientAddress = vouchForClientAddress(request.headers, request.socket.remoteAddress, { trustedProxies, secret });
+  const endpoint = leanPlane?.planeEndpointFor(request);
+  if (leanPlane && endpoint) {
+    leanPlane.servePlaneOverNode(endpoint, request, response, clientAddress).catch((error: unknown) => failed(request, response, error));
+    return;
+  }
+  handle(request, response).catch((error: unknown) => failed(request, response, error));
+}
+
+/** As `next start` does with an error that escaped the handler. */
+function failed(request: IncomingMessage, response: ServerResponse, error: unknown): void {
+  console.error(`Failed to handle request for ${request.url}`, error);
+  if (!response.headersSent) {
+    response.statusCode = 500;
+    response.end("Internal Server Error");
+  } else {
+    response.destroy();
+  }
 }
 
 const server = createServer(dispatch);
@@ -75,6 +85,10 @@ process.on("SIGINT", () => stop("SIGINT"));
 process.on("SIGTERM", () => stop("SIGTERM"));
 
 await app.prepare();
+// Loaded once Next has prepared: the data plane's modules expect the server runtime Next sets up. The process is
+// booted (database, hub, signal handlers) before the first request, whichever path serves it.
+const leanPlane = leanDataPlane ? await import("@/lib/server/node-plane") : null;
+await (await import("@/lib/server/boot")).bootServer();
 // A signal during `prepare()` has already closed the server: it must not start listening after all.
 if (!stopping) {
   server.listen(port, () => {

@@ -12,6 +12,7 @@ import { countUsers } from "@/db/queries/users";
 import { env } from "@/lib/env";
 import { createAdminFromEnv } from "@/lib/server/bootstrap";
 import { buildIfNeeded } from "./build";
+import { SERVER_ENTRY_ARGS } from "./node-flags";
 
 /**
  * Sessions are signed with AUTH_SECRET. With the embedded database one is generated once and kept inside the
@@ -90,18 +91,19 @@ const { users, createdAdmin } = await prepareDatabase();
  * The server runs in a child process rather than in this one. In this one it would work too (closeDatabase()
  * above has released PGlite's data directory, which one process at a time may open, before the server opens
  * it), but a child
- * - is exactly the process a container runs with `node --import tsx/esm scripts/server.ts`: one way to run the
+ * - is exactly the process a container runs with `node --import tsx/esm --import ./scripts/server-only-hook.mjs scripts/server.ts`: one way to run the
  *   server, not two;
  * - holds nothing but the server: not this process's build and migration code, nor tsx's CommonJS hooks, which
  *   every `require` of Next's compiled server code would pass through (tsx/esm only transforms the entry's own
  *   TypeScript imports);
  * - runs without this process's `--conditions=react-server` (scripts/node-flags.ts), which would apply to every
  *   `require` in the process, Next's and React's own included; Next sets that condition only for its
- *   react-server bundles. The entry imports no `server-only` module, so it does not need it.
+ *   react-server bundles. The entry's lean data plane imports `server-only` modules: scripts/server-only-hook.mjs
+ *   resolves that one marker, and nothing else.
  * This process stays a thin parent: it forwards SIGINT/SIGTERM, prints the banner, and exits with the child's
  * code (143 after SIGTERM, as before).
  */
-const server = spawn(process.execPath, ["--import", "tsx/esm", path.join("scripts", "server.ts")], { stdio: "inherit", env: process.env });
+const server = spawn(process.execPath, SERVER_ENTRY_ARGS, { stdio: "inherit", env: process.env });
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => server.kill(signal));
 server.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 

@@ -7,7 +7,7 @@ import { findUnsafeInput } from "@/lib/validation";
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** Reads the body as text, refusing more than `limit` bytes without buffering the excess. */
-async function readBodyText(request: Request, limit: number): Promise<string> {
+export async function readBodyText(request: Request, limit: number): Promise<string> {
   const declared = Number(request.headers.get("content-length"));
   if (Number.isFinite(declared) && declared > limit) throw ApiError.payloadTooLarge(limit);
   if (!request.body) return "";
@@ -41,7 +41,11 @@ export function validateInput<T extends z.ZodType>(input: unknown, schema: T, wh
 
 /** Parses and validates a JSON body: 413 when too large, 400 when not JSON, 422 naming each bad field. */
 export async function parseJsonBody<T extends z.ZodType>(request: Request, schema: T): Promise<z.output<T>> {
-  const text = await readBodyText(request, MAX_BODY_BYTES);
+  return parseJsonText(await readBodyText(request, MAX_BODY_BYTES), schema);
+}
+
+/** Parses and validates a body already read as text: 400 when not JSON, 422 naming each bad field. */
+export function parseJsonText<T extends z.ZodType>(text: string, schema: T): z.output<T> {
   let json: unknown;
   try {
     json = text.trim() === "" ? undefined : JSON.parse(text);

@@ -1,10 +1,10 @@
 import { z } from "zod";
 import { recordFailure, type Actor } from "@/lib/audit/log";
 import { databaseReady } from "@/db";
-import type { Agent, User } from "@/db/schema";
+import type { User } from "@/db/schema";
 import type { AuditAction } from "@/lib/audit/actions";
 import type { Role } from "@/lib/users/roles";
-import { actorFor, authenticateAgent, authenticateUser, type AuthenticateOptions } from "@/lib/auth/principal";
+import { actorFor, authenticateUser, type AuthenticateOptions } from "@/lib/auth/principal";
 import { ApiError, type ApiFamily } from "@/lib/errors";
 import { logError } from "@/lib/log";
 import { validateInput } from "./request";
@@ -68,11 +68,6 @@ export function userRoute<P extends Params = Params>(options: UserRouteOptions<P
       }
       return handler({ request, params, user, actor, credential });
     });
-}
-
-/** A route for endpoint agents, authenticated by their agent token (Agent Policy API error shape). */
-export function agentRoute(handler: (context: { request: Request; agent: Agent }) => Promise<Response>) {
-  return (request: Request) => respond("envelope", request, async () => handler({ request, agent: await authenticateAgent(request) }));
 }
 
 /** A route that authenticates by what it is sent (agent enrolment), with the family's error shape. */

@@ -20,7 +20,7 @@ export interface UserPrincipal {
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 /** The Bearer credential, "" when the header is present but not a Bearer credential, null when absent. */
-export function bearerCredential(request: Request): string | null {
+export function bearerCredential(request: { headers: Headers }): string | null {
   const header = request.headers.get("authorization");
   if (header === null) return null;
   return BEARER.exec(header)?.[1] ?? "";
@@ -113,7 +113,7 @@ export async function authenticateUser(request: Request, options: AuthenticateOp
 }
 
 /** Authenticates an endpoint agent by its agent token. API tokens and sessions are refused here. */
-export async function authenticateAgent(request: Request): Promise<Agent> {
+export async function authenticateAgent(request: { headers: Headers }): Promise<Agent> {
   const token = bearerCredential(request);
   const agent = token && isWellFormedSecret("agentToken", token) ? await agentForTokenHash(hashSecret(token)) : null;
   if (!agent) throw ApiError.unauthenticated();

@@ -5,8 +5,8 @@ import { logError } from "@/lib/log";
 import { processSingleton } from "@/lib/singleton";
 import { hub } from "./hub";
 import { ApiError } from "@/lib/errors";
-import { closeWhenClientLeaves, encodeEvent, refuseWhenShuttingDown, retryFrame, SSE_HEADERS } from "./sse";
-import { StreamSink } from "./stream-sink";
+import { closeWhenClientLeaves, encodeEvent, refuseWhenShuttingDown, retryFrame } from "./sse";
+import type { SinkFactory, StreamSink } from "./stream-sink";
 
 // At most one recomputation a second per organization, however many heartbeats and consoles.
 const MIN_INTERVAL_MS = 1000;
@@ -37,21 +37,21 @@ class ConvergenceFeed {
    * Opens a console's stream of the organization's figures. `viewer` names the credential (a user's sessions,
    * or one API token): each may hold MAX_STREAMS_PER_VIEWER streams on an instance, and a further one is refused.
    */
-  async open({ orgId, viewer }: { orgId: string; viewer: string }, request: Request): Promise<Response> {
+  async open({ orgId, viewer, signal }: { orgId: string; viewer: string; signal: AbortSignal }, openSink: SinkFactory): Promise<StreamSink> {
     refuseWhenShuttingDown();
     const held = this.streamsByViewer.get(viewer) ?? 0;
     if (held >= MAX_STREAMS_PER_VIEWER) {
       throw ApiError.rateLimited(`At most ${MAX_STREAMS_PER_VIEWER} live event streams can be open at once per user or API token. Close one (a browser tab, a script) and retry.`, 10);
     }
     this.streamsByViewer.set(viewer, held + 1);
-    const sink: StreamSink = new StreamSink(env().SSE_MAX_BUFFER_BYTES, () => {
+    const sink: StreamSink = openSink(() => {
       this.remove(orgId, sink);
       this.release(viewer);
     });
     let watchers = this.watchers.get(orgId);
     if (!watchers) this.watchers.set(orgId, (watchers = { sinks: new Set(), timer: null, lastSentAt: 0 }));
     watchers.sinks.add(sink);
-    closeWhenClientLeaves(request, sink);
+    closeWhenClientLeaves(signal, sink);
     try {
       await hub().addSink(orgId, sink);
       sink.write(retryFrame());
@@ -61,7 +61,7 @@ class ConvergenceFeed {
       sink.close();
       throw error;
     }
-    return new Response(sink.body, { headers: SSE_HEADERS });
+    return sink;
   }
 
   private release(viewer: string): void {

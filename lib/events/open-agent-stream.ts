@@ -1,12 +1,11 @@
 import { loadStreamStart } from "@/db/queries/agent-streams";
 import type { Agent } from "@/db/schema";
 import { effectiveRules, formatVersion } from "@/lib/agent-policy/rules";
-import { env } from "@/lib/env";
 import { ApiError } from "@/lib/errors";
 import { AgentStream, type StreamStart } from "./agent-stream";
 import { hub } from "./hub";
-import { closeWhenClientLeaves, refuseWhenShuttingDown, SSE_HEADERS } from "./sse";
-import { StreamSink } from "./stream-sink";
+import { closeWhenClientLeaves, refuseWhenShuttingDown } from "./sse";
+import type { SinkFactory, StreamSink } from "./stream-sink";
 
 /** A Last-Event-ID to resume from: a whole number, or null (no header, or garbage: a `reset` it is). */
 function parseLastEventId(header: string | null): number | null {
@@ -43,23 +42,24 @@ async function loadStart(agent: Agent, lastEventIdHeader: string | null): Promis
 }
 
 /**
- * Opens an agent's event stream. The stream joins the hub before its start is read, so an event committed
- * in between is either in the start or delivered live, and the stream's id check drops the overlap.
+ * Opens an agent's event stream on a sink the adapter makes. The stream joins the hub before its start is read,
+ * so an event committed in between is either in the start or delivered live, and the stream's id check drops
+ * the overlap. `signal` aborts when the client leaves.
  */
-export async function openAgentStream(agent: Agent, request: Request): Promise<Response> {
+export async function openAgentStream(agent: Agent, { lastEventId, signal }: { lastEventId: string | null; signal: AbortSignal }, openSink: SinkFactory): Promise<StreamSink> {
   refuseWhenShuttingDown();
   const events = hub();
-  const sink: StreamSink = new StreamSink(env().SSE_MAX_BUFFER_BYTES, () => events.removeAgent(stream));
+  const sink = openSink(() => events.removeAgent(stream));
   const stream: AgentStream = new AgentStream(agent.id, agent.orgId, agent.overrides, sink);
-  closeWhenClientLeaves(request, sink);
+  closeWhenClientLeaves(signal, sink);
   try {
     await events.addAgent(stream);
-    const start = await loadStart(agent, request.headers.get("last-event-id"));
+    const start = await loadStart(agent, lastEventId);
     // A client that left while the start loaded has already been removed from the hub; nobody reads this.
     if (!sink.isClosed) stream.begin(start);
   } catch (error) {
     sink.close();
     throw error;
   }
-  return new Response(sink.body, { headers: SSE_HEADERS });
+  return sink;
 }

@@ -36,7 +36,7 @@ export function refuseWhenShuttingDown(): void {
  * Ends the stream when its client disconnects. Called before the stream's first await: a client that leaves
  * while the stream is being set up must not stay registered (the hub skips a sink that is already closed).
  */
-export function closeWhenClientLeaves(request: Request, sink: StreamSink): void {
-  if (request.signal.aborted) sink.close();
-  else request.signal.addEventListener("abort", () => sink.close(), { once: true });
+export function closeWhenClientLeaves(signal: AbortSignal, sink: StreamSink): void {
+  if (signal.aborted) sink.close();
+  else signal.addEventListener("abort", () => sink.close(), { once: true });
 }

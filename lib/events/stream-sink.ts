@@ -1,40 +1,67 @@
+import type { ServerResponse } from "node:http";
+
 /**
- * The writable end of one SSE response: a ReadableStream the route handler returns, fed by the hub.
- * It holds no timer and no closure over the request, so an idle connection costs a few small objects.
+ * The writable end of one SSE response, fed by the hub. Two kinds, one per adapter: a web ReadableStream a
+ * route handler returns (WebStreamSink), and a node:http response the server entry writes to directly
+ * (NodeResponseSink). Neither holds a timer or a closure over the request, so an idle stream costs a few
+ * small objects.
  */
-export class StreamSink {
-  readonly body: ReadableStream<Uint8Array>;
-  private controller: ReadableStreamDefaultController<Uint8Array> | null = null;
+export interface StreamSink {
+  readonly isClosed: boolean;
+  /** Queues bytes for the client. Returns false, and closes, when the client has fallen too far behind. */
+  write(chunk: Uint8Array): boolean;
+  /** Ends the stream, after `lastFrame` when given. */
+  close(lastFrame?: Uint8Array): void;
+}
+
+/** Makes the sink of one response; `onClose` runs exactly once, whether the client left, was cut off, or the server closed it. */
+export type SinkFactory = (onClose: () => void) => StreamSink;
+
+/** Runs the close callback once, whoever ends the stream first. */
+abstract class OnceClosed {
   private closed = false;
 
-  /**
-   * @param maxBufferedBytes a client whose unread backlog passes this is cut off, so a reader that
-   *   stalls can never grow server memory.
-   * @param onClose runs exactly once, whether the client left, was cut off, or the server closed it.
-   */
+  constructor(private readonly onClose: () => void) {}
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  protected finish(): boolean {
+    if (this.closed) return false;
+    this.closed = true;
+    this.onClose();
+    return true;
+  }
+}
+
+/** A route handler's SSE body: bytes wait in the stream's queue only while the client is not reading. */
+export class WebStreamSink extends OnceClosed implements StreamSink {
+  readonly body: ReadableStream<Uint8Array>;
+  private controller: ReadableStreamDefaultController<Uint8Array> | null = null;
+
+  /** @param maxBufferedBytes a client whose unread backlog passes this is cut off, so a stalled reader never grows memory. */
   constructor(
     private readonly maxBufferedBytes: number,
-    private readonly onClose: () => void,
+    onClose: () => void,
   ) {
+    super(onClose);
     this.body = new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
           this.controller = controller;
         },
-        cancel: () => this.finish(),
+        cancel: () => {
+          this.finish();
+        },
       },
       // Counted in bytes. The high-water mark is 0: bytes wait here only while the client is not reading.
       { highWaterMark: 0, size: (chunk) => chunk.byteLength },
     );
   }
 
-  get isClosed(): boolean {
-    return this.closed;
-  }
-
-  /** Queues bytes for the client. Returns false, and closes, when the client has fallen too far behind. */
   write(chunk: Uint8Array): boolean {
-    if (this.closed || !this.controller) return false;
+    if (this.isClosed || !this.controller) return false;
     if ((this.controller.desiredSize ?? 0) < -this.maxBufferedBytes) {
       this.close();
       return false;
@@ -43,22 +70,56 @@ export class StreamSink {
     return true;
   }
 
-  /** Ends the stream, after `lastFrame` when given. */
   close(lastFrame?: Uint8Array): void {
-    if (this.closed) return;
+    if (this.isClosed) return;
     if (lastFrame) this.write(lastFrame);
     try {
       this.controller?.close();
     } catch {
       // Already errored or cancelled by the consumer.
     }
+    this.controller = null;
     this.finish();
   }
+}
 
-  private finish(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.controller = null;
-    this.onClose();
+/**
+ * A node:http response written directly, for the server entry's lean path: each frame is one `write` to the
+ * socket. The status line and the SSE headers go out with the first frame, so a stream that fails before it
+ * starts can still answer an error.
+ */
+export class NodeResponseSink extends OnceClosed implements StreamSink {
+  constructor(
+    private readonly response: ServerResponse,
+    private readonly headers: Record<string, string>,
+    private readonly maxBufferedBytes: number,
+    onClose: () => void,
+  ) {
+    super(onClose);
+    response.once("close", () => this.finish());
+  }
+
+  /** Whether the stream has started (and its status line gone out). */
+  get started(): boolean {
+    return this.response.headersSent;
+  }
+
+  write(chunk: Uint8Array): boolean {
+    if (this.isClosed) return false;
+    if (this.response.writableLength > this.maxBufferedBytes) {
+      this.response.destroy();
+      this.finish();
+      return false;
+    }
+    if (!this.response.headersSent) this.response.writeHead(200, this.headers);
+    this.response.write(chunk);
+    return true;
+  }
+
+  close(lastFrame?: Uint8Array): void {
+    if (this.isClosed) return;
+    if (lastFrame) this.write(lastFrame);
+    if (this.response.headersSent) this.response.end();
+    this.finish();
   }
 }

@@ -10,6 +10,7 @@ import { stopEventDelivery } from "@/lib/events/shutdown";
 import { logError } from "@/lib/log";
 import { createAdminFromEnv } from "@/lib/server/bootstrap";
 import { startControlSocket } from "@/lib/server/control-socket";
+import { processSingleton } from "@/lib/singleton";
 
 const MAINTENANCE_INTERVAL_MS = 60_000;
 const LOGIN_ATTEMPT_RETENTION_MS = 24 * 60 * 60 * 1000;
@@ -39,16 +40,23 @@ async function maintain(): Promise<void> {
   }
 }
 
-/** Runs once per server process, before it serves requests. */
-export async function bootServer(): Promise<void> {
+/**
+ * Prepares the server process, once, however many callers ask (instrumentation.ts under Next, and the server
+ * entry before it serves its lean data plane, each with its own copy of this module).
+ */
+export function bootServer(): Promise<void> {
+  return processSingleton("server boot", boot);
+}
+
+async function boot(): Promise<void> {
   await databaseReady();
   await createAdminFromEnv();
   const target = databaseTarget();
   // With the embedded database, `npm run cli` reaches it through this server.
   if (target.engine === "pglite" && target.dataDir) startControlSocket(target.dataDir);
   setInterval(() => void maintain(), MAINTENANCE_INTERVAL_MS).unref();
-  // Next.js answers these signals by closing the server once every open response has ended, and SSE streams
-  // only end when the server ends them.
+  // The server (the entry, or `next start`) answers these signals by closing once every open response has ended,
+  // and SSE streams only end when the server ends them.
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => void stopEventDelivery().catch((error) => logError("shutdown", error)));
   }

@@ -9,6 +9,7 @@ import { hashSecret } from "@/lib/auth/secrets";
 import { MAX_STREAMS_PER_VIEWER } from "@/lib/events/convergence-feed";
 import { hub } from "@/lib/events/hub";
 import { openAgentStream } from "@/lib/events/open-agent-stream";
+import { WebStreamSink } from "@/lib/events/stream-sink";
 import { BLOCK_RULE, enrollAgent, openStream, publish } from "../agent-helpers";
 import { call, createTestOrg } from "../helpers";
 import { SseReader } from "../sse-client";
@@ -121,7 +122,8 @@ describe("stream limits", () => {
     expect(stale?.id).toBe(agent.agentId);
     expect(await agentForTokenHash(tokenHash)).toBeNull();
     // And a stream started with that stale agent is refused by the snapshot it starts from.
-    await expect(openAgentStream(stale!, new Request("http://localhost/api/agents/stream"))).rejects.toMatchObject({ status: 401 });
+    const opened = openAgentStream(stale!, { lastEventId: null, signal: new AbortController().signal }, (onClose) => new WebStreamSink(1 << 20, onClose));
+    await expect(opened).rejects.toMatchObject({ status: 401 });
     expect(hub().localAgentStreams(org.orgId)).toBe(0);
   });
 });

@@ -1,10 +1,8 @@
-import { userRoute } from "@/lib/api/route";
-import { convergenceFeed } from "@/lib/events/convergence-feed";
+import { consoleEventsEndpoint } from "@/lib/agents/data-plane";
+import { servePlaneOverFetch } from "@/lib/api/web-plane";
 
 export const dynamic = "force-dynamic";
 export const maxDuration = 300;
 
-/** The console's live event stream: fleet convergence for the caller's organization; a few per user or token. */
-export const GET = userRoute({ family: "envelope", role: "viewer" }, ({ request, actor, credential }) =>
-  convergenceFeed().open({ orgId: actor.orgId, viewer: credential }, request),
-);
+/** The console's live fleet figures (lib/agents/data-plane.ts); `npm start` serves it on its lean path instead. */
+export const GET = servePlaneOverFetch(consoleEventsEndpoint);
