@@ -11,7 +11,8 @@
  *   3. sends a heartbeat (POST /api/agents/heartbeat) every 30 s, and once more 0–2 s after applying a new
  *      version, so the console sees the fleet converge within seconds;
  *   4. reconnects with exponential backoff and jitter, sending Last-Event-ID so the server replays exactly
- *      the events it missed (or a full `reset` snapshot if they are too old).
+ *      the events it missed (or a full `reset` snapshot if they are too old); a server too busy to take it
+ *      answers 503 with a Retry-After, which it waits out before trying again.
  * Only Node.js and eventsource-parser: no code from the server, so it can be copied into another project.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -55,6 +56,24 @@ interface SavedState {
 }
 
 class Revoked extends Error {}
+
+/** The server asked to be left alone for a while (503 with Retry-After). */
+class RetryLater extends Error {
+  constructor(
+    message: string,
+    readonly delayMs: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Retry-After as a delay: seconds, or an HTTP date; null when absent or unreadable. */
+function retryAfterMs(header: string | null): number | null {
+  if (header === null) return null;
+  if (/^\d+$/.test(header.trim())) return Number(header) * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
+}
 
 const log = (message: string) => console.log(`${new Date().toISOString()} ${message}`);
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -148,6 +167,11 @@ class Agent {
         if (this.stop.signal.aborted) return;
         failures++;
         log(`stream error: ${(error as Error).message}`);
+        if (error instanceof RetryLater) {
+          // The server already spread its Retry-After over its agents: wait exactly that, no longer.
+          await sleep(Math.min(error.delayMs, MAX_BACKOFF_MS), this.stop.signal);
+          continue;
+        }
       }
       const ceiling = Math.min(MAX_BACKOFF_MS, this.retryMs * 2 ** Math.min(failures, 10));
       const delay = Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
@@ -161,6 +185,8 @@ class Agent {
     if (this.state.lastEventId) headers["Last-Event-ID"] = this.state.lastEventId;
     const response = await fetch(`${this.state.server}/api/agents/stream`, { headers, signal: this.stop.signal });
     if (response.status === 401) throw new Revoked("the server refused this agent's token");
+    const retryAfter = response.status === 503 ? retryAfterMs(response.headers.get("retry-after")) : null;
+    if (retryAfter !== null) throw new RetryLater(`stream refused: ${await apiError(response)}; retrying in ${(retryAfter / 1000).toFixed(0)} s`, retryAfter);
     if (!response.ok || !response.body) throw new Error(`stream refused: ${await apiError(response)}`);
     onConnected();
     log("stream connected");

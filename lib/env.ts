@@ -26,6 +26,8 @@ const envSchema = z.object({
   ADMIN_ORG: z.string().trim().min(1).max(100).default("Default"),
   SSE_KEEPALIVE_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
   SSE_MAX_BUFFER_BYTES: z.coerce.number().int().min(4096).default(1024 * 1024),
+  // Agent streams starting at once (authenticating, reading their start); beyond, a start answers 503 + Retry-After.
+  STREAM_STARTS_MAX: z.coerce.number().int().min(1).max(100_000).default(2000),
   AGENT_EVENT_RETENTION: z.coerce.number().int().min(10).default(1000),
   AGENT_OFFLINE_AFTER_SECONDS: z.coerce.number().int().min(5).default(90),
   HEARTBEAT_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(500),

@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, sql } from "drizzle-orm";
 import { getDb, type Executor } from "@/db";
-import { agentEvents, orgCounters, type AgentEvent } from "@/db/schema";
+import { agentEvents, agentPolicyVersions, orgCounters, type AgentEvent } from "@/db/schema";
+import type { PolicyVersionEventPayload } from "@/lib/agent-policy/types";
 import type { AgentEventType } from "@/lib/events/event-types";
 
 /**
@@ -24,10 +25,23 @@ export async function insertAgentEvent(
   await executor.insert(agentEvents).values(event);
 }
 
-/** The id of the organization's latest event (0 before the first). */
-export async function lastAgentEventId({ orgId }: { orgId: string }): Promise<number> {
-  const [row] = await getDb().select({ id: orgCounters.agentEventId }).from(orgCounters).where(eq(orgCounters.orgId, orgId));
-  return row?.id ?? 0;
+/**
+ * Where the organization's event log stands, in one statement: its latest event id (0 before the first) and the
+ * active agent policy as of that event.
+ */
+export async function loadLogPosition({ orgId }: { orgId: string }): Promise<{ upTo: number; active: PolicyVersionEventPayload | null }> {
+  const [row] = await getDb()
+    .select({ upTo: orgCounters.agentEventId, active: activeVersionPayload(orgId) })
+    .from(orgCounters)
+    .where(eq(orgCounters.orgId, orgId));
+  return { upTo: row ? Number(row.upTo) : 0, active: row?.active ?? null };
+}
+
+/** The organization's active agent policy version, as its `policy_version` event carries it. */
+export function activeVersionPayload(orgId: string) {
+  return sql<PolicyVersionEventPayload | null>`(
+    select json_build_object('version', v.version, 'policyId', v.id, 'name', v.name, 'rules', v.rules)
+    from ${agentPolicyVersions} v where v.org_id = ${orgId} order by v.version desc limit 1)`;
 }
 
 /** The organization's events after `afterId`, oldest first, at most `limit` (the hub reads in batches). */

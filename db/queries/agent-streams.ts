@@ -1,8 +1,8 @@
 import { eq, sql } from "drizzle-orm";
 import { getDb } from "@/db";
-import { agentEvents, agentPolicyVersions, agents, orgCounters, policies, type AgentEvent } from "@/db/schema";
-import { type AgentRuleOverride } from "@/lib/agent-policy/types";
-import type { PolicyVersionEventPayload } from "@/lib/agent-policy/types";
+import { agentEvents, agents, orgCounters, policies, type AgentEvent } from "@/db/schema";
+import { activeVersionPayload } from "./agent-events";
+import type { AgentRuleOverride, PolicyVersionEventPayload } from "@/lib/agent-policy/types";
 import { AGENT_ENFORCED_TYPES } from "@/lib/policies/constants";
 import type { AgentSecurityPolicy } from "@/lib/policies/serialize";
 
@@ -35,9 +35,7 @@ export async function loadStreamStart({ orgId, agentId, afterId }: { orgId: stri
     .select({
       upTo: orgCounters.agentEventId,
       oldestRetained: sql<number | null>`(select min(${agentEvents.id}) from ${agentEvents} where ${agentEvents.orgId} = ${orgId})`,
-      active: sql<PolicyVersionEventPayload | null>`(
-        select json_build_object('version', v.version, 'policyId', v.id, 'name', v.name, 'rules', v.rules)
-        from ${agentPolicyVersions} v where v.org_id = ${orgId} order by v.version desc limit 1)`,
+      active: activeVersionPayload(orgId),
       overrides: sql<AgentRuleOverride[] | null>`(select ${agents.overrides} from ${agents} where ${agents.id} = ${agentId})`,
       live: sql<boolean>`exists (select 1 from ${agents} where ${agents.id} = ${agentId} and ${agents.revokedAt} is null)`,
       securityPolicies: sql<AgentSecurityPolicy[]>`(

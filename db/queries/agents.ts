@@ -1,4 +1,4 @@
-import { and, asc, count, eq, ilike, isNull, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, ilike, inArray, isNull, or, sql, type SQL } from "drizzle-orm";
 import { getDb, queryRows, type Executor } from "@/db";
 import { agents, agentVersionReports, type Agent } from "@/db/schema";
 import type { AgentRuleOverride } from "@/lib/agent-policy/types";
@@ -11,13 +11,12 @@ export async function insertAgent(values: typeof agents.$inferInsert, executor: 
   return agent ?? null;
 }
 
-/** The live (not revoked) agent holding this token. */
-export async function findAgentByTokenHash({ tokenHash }: { tokenHash: string }): Promise<Agent | null> {
-  const [agent] = await getDb()
+/** The live (not revoked) agents holding these tokens, in one statement: connecting agents' lookups are batched. */
+export function findAgentsByTokenHashes({ tokenHashes }: { tokenHashes: readonly string[] }): Promise<Agent[]> {
+  return getDb()
     .select()
     .from(agents)
-    .where(and(eq(agents.tokenHash, tokenHash), isNull(agents.revokedAt)));
-  return agent ?? null;
+    .where(and(inArray(agents.tokenHash, [...tokenHashes]), isNull(agents.revokedAt)));
 }
 
 /** An agent of the organization, revoked or not; another organization's agent is null. With `lock`, locked until commit. */

@@ -5,6 +5,7 @@ import { formatVersion, parseVersion } from "@/lib/agent-policy/rules";
 import { latestVersion } from "@/lib/agent-policy/latest-version";
 import { authenticateAgent, authenticateUser } from "@/lib/auth/principal";
 import { ApiError } from "@/lib/errors";
+import { env } from "@/lib/env";
 import { convergenceFeed } from "@/lib/events/convergence-feed";
 import { openAgentStream } from "@/lib/events/open-agent-stream";
 import type { SinkFactory, StreamSink } from "@/lib/events/stream-sink";
@@ -56,11 +57,27 @@ function endpoint(run: PlaneEndpoint): PlaneEndpoint {
   };
 }
 
+/** Stream starts in progress on this instance: bounded, so a reconnect storm never queues without limit. */
+let startsInProgress = 0;
+
+/** Seconds to wait before retrying a refused start: spread over 5–15 s, so refused agents do not come back together. */
+function jitteredRetryAfter(): number {
+  return 5 + Math.floor(Math.random() * 11);
+}
+
 /** `GET /api/agents/stream`: the agent's effective policy first, then every change that affects it, live. */
 export const agentStreamEndpoint: PlaneEndpoint = endpoint(async (request, openSink) => {
-  const agent = await authenticateAgent(request);
-  const sink = await openAgentStream(agent, { lastEventId: request.headers.get("last-event-id"), signal: request.signal }, openSink);
-  return { kind: "stream", sink };
+  if (startsInProgress >= env().STREAM_STARTS_MAX) {
+    throw ApiError.unavailable("Too many agents are connecting at once. Reconnect after the delay in Retry-After.", jitteredRetryAfter());
+  }
+  startsInProgress++;
+  try {
+    const { agent, isCurrent } = await authenticateAgent(request);
+    const sink = await openAgentStream(agent, { lastEventId: request.headers.get("last-event-id"), signal: request.signal, isCurrent }, openSink);
+    return { kind: "stream", sink };
+  } finally {
+    startsInProgress--;
+  }
 });
 
 /**
@@ -69,7 +86,7 @@ export const agentStreamEndpoint: PlaneEndpoint = endpoint(async (request, openS
  * up to date, or as converged before it existed.
  */
 export const heartbeatEndpoint: PlaneEndpoint = endpoint(async (request) => {
-  const agent = await authenticateAgent(request);
+  const { agent } = await authenticateAgent(request);
   const body = parseJsonText(await request.readBody(MAX_BODY_BYTES), heartbeatBody);
   const reported = body.policyVersion === null ? null : parseVersion(body.policyVersion);
   let latest = await latestVersion(agent.orgId);

@@ -1,42 +1,68 @@
+import DataLoader from "dataloader";
 import { LRUCache } from "lru-cache";
-import { findAgentByTokenHash } from "@/db/queries/agents";
+import { findAgentsByTokenHashes } from "@/db/queries/agents";
 import type { Agent } from "@/db/schema";
 import { hub } from "@/lib/events/hub";
 import { processSingleton } from "@/lib/singleton";
 
 /**
  * Agents by token hash, so a fleet's heartbeats and reconnections do not each cost a database lookup.
- * A revocation drops its agent at once on every instance (its event's NOTIFY names the agent); if the LISTEN
- * connection drops, everything is dropped; and no entry outlives TTL_MS, whatever happens.
+ * An event meant for one agent (its revocation, new overrides) drops it at once on every instance: its NOTIFY
+ * names the agent, and the hub reports it again as it delivers the event. If the LISTEN connection drops,
+ * everything is dropped; and no entry outlives TTL_MS, whatever happens.
  */
 const TTL_MS = 60_000;
+// Token hashes per batched lookup: a reconnect storm costs one query per few hundred agents, not one each.
+const MAX_BATCH = 500;
 
 interface AgentCache {
   agents: LRUCache<string, Agent>;
+  /** The token hash each cached agent is held under, so dropping one agent does not scan the cache. */
+  tokenOf: Map<string, string>;
   /**
-   * Counts revocations seen (and cache clears). A lookup that started before a revocation may read the agent as
-   * live and finish after the revocation dropped it: it must not put the agent back, so it caches only when no
-   * revocation happened while it ran.
+   * Counts agents dropped (and cache clears). A lookup that started before a revocation may read the agent as
+   * live and finish after the revocation dropped it: it must not put the agent back, so it caches only when
+   * nothing was dropped while it ran.
    */
-  revocations: number;
+  drops: number;
+  /** Lookups of tokens arriving together (in one turn of the event loop) share one query. */
+  lookups: DataLoader<string, Agent | null>;
 }
 
 function forget(state: AgentCache, agentId: string): void {
-  state.revocations++;
-  state.agents.forEach((agent, tokenHash) => {
-    if (agent.id === agentId) state.agents.delete(tokenHash);
-  });
+  state.drops++;
+  const tokenHash = state.tokenOf.get(agentId);
+  if (tokenHash !== undefined) state.agents.delete(tokenHash);
 }
 
 function cache(): AgentCache {
   return processSingleton("agent token cache", () => {
-    const state: AgentCache = { agents: new LRUCache<string, Agent>({ max: 200_000, ttl: TTL_MS }), revocations: 0 };
+    const tokenOf = new Map<string, string>();
+    const state: AgentCache = {
+      agents: new LRUCache<string, Agent>({
+        max: 200_000,
+        ttl: TTL_MS,
+        dispose: (agent, tokenHash) => {
+          if (tokenOf.get(agent.id) === tokenHash) tokenOf.delete(agent.id);
+        },
+      }),
+      tokenOf,
+      drops: 0,
+      lookups: new DataLoader(
+        async (tokenHashes) => {
+          const found = new Map((await findAgentsByTokenHashes({ tokenHashes })).map((agent) => [agent.tokenHash, agent]));
+          return tokenHashes.map((tokenHash) => found.get(tokenHash) ?? null);
+        },
+        // After the current poll phase: every request read from the sockets in it joins the batch.
+        { cache: false, maxBatchSize: MAX_BATCH, batchScheduleFn: (run) => setImmediate(run) },
+      ),
+    };
     hub().onAgentEvent(
       (notice) => {
-        if (notice.type === "revoked" && notice.agentId) forget(state, notice.agentId);
+        if (notice.agentId) forget(state, notice.agentId);
       },
       () => {
-        state.revocations++;
+        state.drops++;
         state.agents.clear();
       },
     );
@@ -49,13 +75,24 @@ export async function agentForTokenHash(tokenHash: string): Promise<Agent | null
   const state = cache();
   const cached = state.agents.get(tokenHash);
   if (cached) return cached;
-  const revocationsBefore = state.revocations;
-  const agent = await findAgentByTokenHash({ tokenHash });
-  if (agent && state.revocations === revocationsBefore) state.agents.set(tokenHash, agent);
+  const dropsBefore = state.drops;
+  const agent = await state.lookups.load(tokenHash);
+  if (agent && state.drops === dropsBefore) {
+    state.agents.set(tokenHash, agent);
+    state.tokenOf.set(agent.id, tokenHash);
+  }
   return agent;
 }
 
-/** Drops a revoked agent on this instance before the revocation's response leaves (other instances follow its NOTIFY). */
+/**
+ * Whether this agent, as read for this token, is still what the cache holds: nothing meant for it (a revocation,
+ * new overrides) has been committed and seen on this instance since. A stream may then start from memory.
+ */
+export function isCurrentAgent(tokenHash: string, agent: Agent): boolean {
+  return cache().agents.peek(tokenHash) === agent;
+}
+
+/** Drops an agent on this instance before the change's response leaves (other instances follow its NOTIFY). */
 export function forgetAgent(agentId: string): void {
   forget(cache(), agentId);
 }

@@ -5,7 +5,7 @@ import { clientIp, userAgent } from "@/lib/api/request";
 import { env } from "@/lib/env";
 import { ApiError } from "@/lib/errors";
 import { logError } from "@/lib/log";
-import { agentForTokenHash } from "./agent-tokens";
+import { agentForTokenHash, isCurrentAgent } from "./agent-tokens";
 import { hashSecret, isWellFormedSecret } from "./secrets";
 import { sessionFromRequest } from "./session";
 
@@ -112,12 +112,20 @@ export async function authenticateUser(request: Request, options: AuthenticateOp
   return { user: session.user, via: "session", credential: `user:${session.user.id}` };
 }
 
+/** An agent authenticated by its token. */
+export interface AgentPrincipal {
+  agent: Agent;
+  /** Whether nothing meant for the agent (a revocation, new overrides) has been seen since it was read. */
+  isCurrent(): boolean;
+}
+
 /** Authenticates an endpoint agent by its agent token. API tokens and sessions are refused here. */
-export async function authenticateAgent(request: { headers: Headers }): Promise<Agent> {
+export async function authenticateAgent(request: { headers: Headers }): Promise<AgentPrincipal> {
   const token = bearerCredential(request);
-  const agent = token && isWellFormedSecret("agentToken", token) ? await agentForTokenHash(hashSecret(token)) : null;
-  if (!agent) throw ApiError.unauthenticated();
-  return agent;
+  const tokenHash = token && isWellFormedSecret("agentToken", token) ? hashSecret(token) : null;
+  const agent = tokenHash ? await agentForTokenHash(tokenHash) : null;
+  if (!agent || !tokenHash) throw ApiError.unauthenticated();
+  return { agent, isCurrent: () => isCurrentAgent(tokenHash, agent) };
 }
 
 export function actorFor(user: Pick<User, "id" | "email" | "orgId">, request?: Request): Actor {

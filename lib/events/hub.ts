@@ -1,11 +1,12 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
-import { lastAgentEventId, listAgentEventsAfter } from "@/db/queries/agent-events";
+import { listAgentEventsAfter, loadLogPosition } from "@/db/queries/agent-events";
 import type { AgentEvent } from "@/db/schema";
+import type { PolicyVersionEventPayload } from "@/lib/agent-policy/types";
 import { env } from "@/lib/env";
 import { logError } from "@/lib/log";
 import { processSingleton } from "@/lib/singleton";
-import type { AgentStream, SharedFrames } from "./agent-stream";
+import type { ActivePolicy, AgentStream, SharedFrames } from "./agent-stream";
 import { listenToNotifications, type AgentEventNotice } from "./notifications";
 import { createPresenceReporter, type PresenceReporter } from "./presence";
 import { KEEPALIVE_FRAME, REPLACED_FRAME } from "./sse";
@@ -22,6 +23,9 @@ class OrgChannel {
   readonly byAgent = new Map<string, Set<AgentStream>>();
   readonly others = new Set<StreamSink>();
   deliveredUpTo = 0;
+  /** The active policy as of `deliveredUpTo`: what a stream resuming from there starts with. */
+  active: ActivePolicy = null;
+  isReady = false;
   ready: Promise<void>;
   private draining: Promise<void> | null = null;
   private drainAgain = false;
@@ -30,8 +34,10 @@ class OrgChannel {
     readonly orgId: string,
     private readonly dispatch: (channel: OrgChannel, event: AgentEvent) => void,
   ) {
-    this.ready = lastAgentEventId({ orgId }).then((id) => {
-      this.deliveredUpTo = id;
+    this.ready = loadLogPosition({ orgId }).then(({ upTo, active }) => {
+      this.deliveredUpTo = upTo;
+      this.active = active;
+      this.isReady = true;
     });
   }
 
@@ -51,6 +57,7 @@ class OrgChannel {
         this.drainAgain = false;
         const events = await listAgentEventsAfter({ orgId: this.orgId, afterId: this.deliveredUpTo, limit: DRAIN_BATCH });
         for (const event of events) {
+          if (event.type === "policy_version") this.active = event.payload as PolicyVersionEventPayload;
           this.dispatch(this, event);
           this.deliveredUpTo = event.id;
         }
@@ -138,6 +145,16 @@ export class Hub {
     if (channel?.others.delete(sink)) this.release(channel);
   }
 
+  /**
+   * Where this instance has delivered the organization's log up to, and the active policy as of there, once its
+   * channel is ready; null without one. A stream that joined the channel and resumes from exactly there has
+   * missed nothing, and gets everything after it live.
+   */
+  deliveredPosition(orgId: string): { upTo: number; active: ActivePolicy } | null {
+    const channel = this.channels.get(orgId);
+    return channel?.isReady ? { upTo: channel.deliveredUpTo, active: channel.active } : null;
+  }
+
   /** Agents of the organization with a stream open on this instance. */
   localAgentStreams(orgId: string): number {
     return this.channels.get(orgId)?.byAgent.size ?? 0;
@@ -185,6 +202,10 @@ export class Hub {
   }
 
   private dispatch(channel: OrgChannel, event: AgentEvent): void {
+    // An event meant for one agent is announced again as it is delivered, even if its notification has not
+    // arrived yet: a cache of that agent must drop it before a stream can start from memory past this event.
+    const { orgId, id, type, agentId } = event;
+    if (agentId) this.eventListeners.forEach((listener) => listener({ orgId, id, type, agentId }));
     const shared: SharedFrames = new Map();
     const targets = event.agentId ? channel.byAgent.get(event.agentId) : channel.agents;
     // Iterating a Set while a stream removes itself from it (a revoked or cut-off client) is safe.

@@ -41,20 +41,40 @@ async function loadStart(agent: Agent, lastEventIdHeader: string | null): Promis
   };
 }
 
+/** What a stream starts from: its Last-Event-ID, and whether the agent as authenticated is still current. */
+export interface StreamRequest {
+  lastEventId: string | null;
+  signal: AbortSignal;
+  /** True while nothing meant for this agent (a revocation, new overrides) has been seen since it was read. */
+  isCurrent?: () => boolean;
+}
+
+/**
+ * Starts from memory when the agent resumes from exactly where this instance has delivered its organization's
+ * log, and the agent's record is current: it missed nothing, gets everything after live, and costs no query.
+ * That is every agent of a reconnect storm after a restart in which nothing was published. Null otherwise.
+ */
+function startFromMemory(agent: Agent, request: StreamRequest): StreamStart | null {
+  const resumeFrom = parseLastEventId(request.lastEventId);
+  const position = resumeFrom === null ? null : hub().deliveredPosition(agent.orgId);
+  if (!position || position.upTo !== resumeFrom || !request.isCurrent?.()) return null;
+  return { kind: "replay", events: [], upTo: position.upTo, active: position.active, overrides: agent.overrides };
+}
+
 /**
  * Opens an agent's event stream on a sink the adapter makes. The stream joins the hub before its start is read,
  * so an event committed in between is either in the start or delivered live, and the stream's id check drops
  * the overlap. `signal` aborts when the client leaves.
  */
-export async function openAgentStream(agent: Agent, { lastEventId, signal }: { lastEventId: string | null; signal: AbortSignal }, openSink: SinkFactory): Promise<StreamSink> {
+export async function openAgentStream(agent: Agent, request: StreamRequest, openSink: SinkFactory): Promise<StreamSink> {
   refuseWhenShuttingDown();
   const events = hub();
   const sink = openSink(() => events.removeAgent(stream));
   const stream: AgentStream = new AgentStream(agent.id, agent.orgId, agent.overrides, sink);
-  closeWhenClientLeaves(signal, sink);
+  closeWhenClientLeaves(request.signal, sink);
   try {
     await events.addAgent(stream);
-    const start = await loadStart(agent, lastEventId);
+    const start = startFromMemory(agent, request) ?? (await loadStart(agent, request.lastEventId));
     // A client that left while the start loaded has already been removed from the hub; nobody reads this.
     if (!sink.isClosed) stream.begin(start);
   } catch (error) {

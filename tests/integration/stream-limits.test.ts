@@ -20,11 +20,11 @@ vi.mock("@/db/queries/agents", async (importOriginal) => {
   const queries = await importOriginal<typeof AgentQueries>();
   return {
     ...queries,
-    findAgentByTokenHash: async (input: { tokenHash: string }) => {
-      const agent = await queries.findAgentByTokenHash(input);
+    findAgentsByTokenHashes: async (input: { tokenHashes: readonly string[] }) => {
+      const found = await queries.findAgentsByTokenHashes(input);
       lookupGate.read = true;
       if (lookupGate.hold) await lookupGate.hold;
-      return agent;
+      return found;
     },
   };
 });
