@@ -40,25 +40,48 @@ async function recordHeartbeats(batch: HeartbeatRecord[]): Promise<void> {
  */
 class HeartbeatWriter {
   private pending = new Map<string, HeartbeatRecord>();
+  /** Organizations with beats waiting in `pending`, and with beats in the batch being written. */
+  private pendingOrgs = new Set<string>();
+  private writingOrgs = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
 
   record(beat: HeartbeatRecord): void {
     this.pending.set(beat.agentId, beat);
+    this.pendingOrgs.add(beat.orgId);
     this.timer ??= setTimeout(() => {
       this.timer = null;
-      this.flushing = this.flushing.then(() => this.flush());
+      void this.flush();
     }, env().HEARTBEAT_FLUSH_MS);
   }
 
-  /** Writes what is pending now (tests and shutdown call this directly). */
-  async flush(): Promise<void> {
+  /**
+   * Resolves once every beat of the organization that this instance has answered is written, flushing now if
+   * need be: a read of the fleet on this instance shows what its agents just reported, not a flush interval later.
+   */
+  async written(orgId: string): Promise<void> {
+    if (this.pendingOrgs.has(orgId) || this.writingOrgs.has(orgId)) await this.flush();
+  }
+
+  /** Writes what is pending now, after any write in progress: batches go one at a time, in order. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.writePending()).catch((error: unknown) => logError("writing heartbeats", error));
+    return this.flushing;
+  }
+
+  private async writePending(): Promise<void> {
     const batch = [...this.pending.values()];
     this.pending = new Map();
-    if (batch.length === 0) return;
-    const written = await this.write(batch);
-    for (const orgId of new Set(written.map((beat) => beat.orgId))) {
-      await this.afterFlush(orgId).catch((error: unknown) => logError("after writing heartbeats", error));
+    this.writingOrgs = this.pendingOrgs;
+    this.pendingOrgs = new Set();
+    try {
+      if (batch.length === 0) return;
+      const written = await this.write(batch);
+      for (const orgId of new Set(written.map((beat) => beat.orgId))) {
+        await this.afterFlush(orgId).catch((error: unknown) => logError("after writing heartbeats", error));
+      }
+    } finally {
+      this.writingOrgs = new Set();
     }
   }
 

@@ -1,4 +1,5 @@
 import { fleetConvergence } from "@/db/queries/convergence";
+import { heartbeats } from "@/lib/agents/heartbeats";
 import { toConvergenceJson } from "@/lib/agent-policy/serialize";
 import { env } from "@/lib/env";
 import { logError } from "@/lib/log";
@@ -94,6 +95,7 @@ class ConvergenceFeed {
   }
 
   private async frame(orgId: string): Promise<Uint8Array> {
+    await heartbeats().written(orgId);
     const fleet = await fleetConvergence({ orgId, offlineAfterSeconds: env().AGENT_OFFLINE_AFTER_SECONDS });
     return encodeEvent("convergence", toConvergenceJson(fleet));
   }

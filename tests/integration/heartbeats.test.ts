@@ -1,20 +1,54 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import * as agentRoute from "@/app/api/agents/[id]/route";
 import * as heartbeatRoute from "@/app/api/agents/heartbeat/route";
+import * as agentsRoute from "@/app/api/agents/route";
 import * as auditLogs from "@/app/api/audit-logs/route";
+import * as eventsRoute from "@/app/api/events/route";
+import * as agentPolicyRoute from "@/app/api/policy/agent/[id]/route";
 import { pruneVersionReports } from "@/db/queries/convergence";
 import { getAgent } from "@/db/queries/agents";
 import { getActivePolicyVersion } from "@/db/queries/agent-policies";
 import { getDb } from "@/db";
 import { agentVersionReports } from "@/db/schema";
 import { heartbeats } from "@/lib/agents/heartbeats";
+import { env } from "@/lib/env";
+import { SseReader } from "../sse-client";
 import { ALERT_RULE, BLOCK_RULE, enrollAgent, publish } from "../agent-helpers";
 import { call, createTestOrg } from "../helpers";
 import { eq } from "drizzle-orm";
 
 const beat = (token: string, body: Record<string, unknown>) => call(heartbeatRoute.POST, "POST", "/api/agents/heartbeat", { token, body });
 
+const flushMs = env().HEARTBEAT_FLUSH_MS;
+afterEach(() => {
+  env().HEARTBEAT_FLUSH_MS = flushMs;
+});
+
 describe("heartbeats", () => {
+  it("are seen by reads on this instance the moment they are answered, not a flush later", async () => {
+    // A flush interval far longer than the test: only reads that write pending beats first can pass.
+    env().HEARTBEAT_FLUSH_MS = 60_000;
+    const org = await createTestOrg();
+    const { version } = await publish(org, [BLOCK_RULE]);
+    const agent = await enrollAgent(org);
+    expect((await beat(agent.token, { policyVersion: version })).status).toBe(200);
+    const policy = await call(agentPolicyRoute.GET, "GET", "/", { token: org.viewer.token, params: { id: agent.agentId } });
+    expect(await policy.json()).toMatchObject({ data: { policyVersion: version, appliedAt: expect.any(String) } });
+
+    const { version: next } = await publish(org, [ALERT_RULE]);
+    expect((await beat(agent.token, { policyVersion: next })).status).toBe(200);
+    const listed = await call(agentsRoute.GET, "GET", "/api/agents", { token: org.viewer.token });
+    expect(await listed.json()).toMatchObject({ data: { agents: [{ id: agent.agentId, policyVersion: next, outdated: false }] } });
+    const single = await call(agentRoute.GET, "GET", "/", { token: org.viewer.token, params: { id: agent.agentId } });
+    expect(await single.json()).toMatchObject({ data: { policyVersion: next } });
+
+    const { version: last } = await publish(org, [BLOCK_RULE, ALERT_RULE]);
+    expect((await beat(agent.token, { policyVersion: last })).status).toBe(200);
+    const feed = new SseReader(await call(eventsRoute.GET, "GET", "/api/events", { token: org.viewer.token }));
+    expect(await feed.next()).toMatchObject({ event: "convergence", data: { latestVersion: last, agents: { upToDate: 1, outdated: 0 } } });
+    await feed.close();
+  });
+
   it("a row the database refuses costs only its own beat, never another organization's", async () => {
     const [orgA, orgB] = await Promise.all([createTestOrg(), createTestOrg()]);
     await publish(orgB, [BLOCK_RULE]);

@@ -15,6 +15,7 @@ import { Input } from "@/components/ui/field";
 import { getActivePolicyVersion } from "@/db/queries/agent-policies";
 import { listAgents } from "@/db/queries/agents";
 import { AGENT_STATUSES, type AgentStatus } from "@/lib/agents/status";
+import { heartbeats } from "@/lib/agents/heartbeats";
 import { toAgentJson } from "@/lib/agents/serialize";
 import { requireUser } from "@/lib/auth/session";
 import { env } from "@/lib/env";
@@ -48,6 +49,7 @@ export default async function AgentsPage({ searchParams }: { searchParams: Promi
   const { user } = await requireUser();
   const query = querySchema.parse(await searchParams);
   const offlineAfterSeconds = env().AGENT_OFFLINE_AFTER_SECONDS;
+  await heartbeats().written(user.orgId);
   const active = await getActivePolicyVersion({ orgId: user.orgId });
   const latest = active?.version ?? null;
   const { agents, total } = await listAgents({

@@ -4,11 +4,13 @@ import { okResponse, userRoute } from "@/lib/api/route";
 import { toAgentJson } from "@/lib/agents/serialize";
 import { env } from "@/lib/env";
 import { latestVersion } from "@/lib/agent-policy/latest-version";
+import { heartbeats } from "@/lib/agents/heartbeats";
 import { listAgentsQuery } from "@/lib/agents/schemas";
 
 /** The organization's agents, by hostname, filterable by status (online, offline, outdated, revoked). */
 export const GET = userRoute({ family: "envelope", role: "viewer" }, async ({ request, actor }) => {
   const query = parseQuery(request, listAgentsQuery);
+  await heartbeats().written(actor.orgId);
   const latest = await latestVersion(actor.orgId);
   const offlineAfterSeconds = env().AGENT_OFFLINE_AFTER_SECONDS;
   const page = await listAgents({ orgId: actor.orgId, ...query, latestVersion: latest, offlineAfterSeconds });

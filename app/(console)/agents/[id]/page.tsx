@@ -14,6 +14,7 @@ import { getActivePolicyVersion } from "@/db/queries/agent-policies";
 import { firstReportedAt, getAgent } from "@/db/queries/agents";
 import type { AgentRuleOverride } from "@/lib/agent-policy/types";
 import { effectiveRules, formatVersion } from "@/lib/agent-policy/rules";
+import { heartbeats } from "@/lib/agents/heartbeats";
 import { toAgentJson } from "@/lib/agents/serialize";
 import { requireUser } from "@/lib/auth/session";
 import { env } from "@/lib/env";
@@ -28,6 +29,7 @@ export async function generateMetadata({ params }: { params: Params }): Promise<
 export default async function AgentPage({ params }: { params: Params }) {
   const { user } = await requireUser();
   const id = (await params).id;
+  await heartbeats().written(user.orgId);
   const [agent, active] = await Promise.all([getAgent({ orgId: user.orgId, id }), getActivePolicyVersion({ orgId: user.orgId })]);
   if (!agent) notFound();
   const appliedAt = active ? await firstReportedAt({ agentId: agent.id, version: active.version }) : null;
