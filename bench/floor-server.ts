@@ -1,6 +1,7 @@
 /**
  * The floor: the least an SSE fan-out can cost in Node.js. A bare node:http server that keeps each response
- * in a Set and writes one shared frame to all of them. bench/sse.ts measures it exactly like Palisade.
+ * in a Set and writes one shared frame to all of them, and answers heartbeats without any work. bench/sse.ts
+ * measures it exactly like Palisade.
  */
 import http from "node:http";
 
@@ -24,6 +25,17 @@ const server = http.createServer((request, response) => {
       );
       for (const client of clients) client.write(frame);
       response.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ broadcastedTo: clients.size }));
+    });
+    return;
+  }
+  if (request.method === "POST" && request.url === "/heartbeat") {
+    // The least a heartbeat can cost: read a small JSON body, answer a small JSON body.
+    let body = "";
+    request.setEncoding("utf8");
+    request.on("data", (chunk: string) => (body += chunk));
+    request.on("end", () => {
+      const { policyVersion } = JSON.parse(body) as { policyVersion: string | null };
+      response.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ ok: true, data: { latestVersion: policyVersion, outdated: false } }));
     });
     return;
   }

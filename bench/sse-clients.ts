@@ -1,7 +1,9 @@
 /**
  * A benchmark worker: holds thousands of SSE connections on raw sockets (a few KB each) and reports, per
  * connection, when each `policy_version` event arrived. Run by bench/sse.ts as a child process, because one
- * process may hold at most RLIMIT_NOFILE sockets.
+ * process may hold at most RLIMIT_NOFILE sockets. Each connection behaves like the reference agent where it
+ * matters here: it remembers the last event id and resumes from it, waits out a 503's Retry-After, and
+ * heartbeats 0–2 s after its first snapshot and (when asked) after applying a version.
  */
 import http from "node:http";
 import net from "node:net";
@@ -10,7 +12,8 @@ export type WorkerCommand =
   | {
       type: "connect";
       host: string;
-      port: number;
+      /** Connection i goes to ports[i % ports.length]: several instances share the fleet. */
+      ports: number[];
       path: string;
       /** One per connection; "" for the floor server, which needs none. */
       tokens: string[];
@@ -19,125 +22,194 @@ export type WorkerCommand =
       concurrency: number;
       heartbeat: boolean;
     }
+  /** Every connection whose stream ended opens a new one, resuming from its last event id. */
+  | { type: "reconnect"; concurrency: number }
   | { type: "collect"; round: number; timeoutMs: number }
   | { type: "heartbeatAfterApply"; enabled: boolean }
-  | { type: "close" };
+  /** Reports once the server has ended every stream (it is restarting). */
+  | { type: "awaitClosed" }
+  /** Drops every socket at once, as a fleet whose network vanished. */
+  | { type: "kill" }
+  | { type: "exit" };
 
 export type WorkerReport =
-  | { type: "connected"; connected: number; failed: number; lastConnectedAt: number }
-  | { type: "collected"; round: number; arrivals: number[] };
+  | { type: "connected"; connected: number; failed: number; refused: number; lastConnectedAt: number }
+  | { type: "closed"; open: number }
+  | { type: "collected"; round: number; arrivals: number[] }
+  | { type: "killed" };
 
 const INITIAL = "event: policy\n";
 const VERSION = "event: policy_version\n";
-const VERSION_LABEL = /"policyVersion":"(v\d+)"/;
+const VERSION_LABEL = /"policyVersion":"(v\d+)"/g;
+const EVENT_ID = /(?:^|\n)id: (\d+)\n/g;
+const now = () => performance.timeOrigin + performance.now();
+
+let heartbeatAfterApply = false;
+const heartbeatAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+
+interface Endpoint {
+  host: string;
+  port: number;
+  path: string;
+  sourceAddress: string;
+  heartbeat: boolean;
+}
 
 class Connection {
   versionsSeen = 0;
   arrivals: number[] = [];
+  lastEventId: string | null = null;
+  isOpen = false;
+  /** 503s answered to this connection's attempts (it waited out each Retry-After). */
+  refusals = 0;
+  private socket: net.Socket | null = null;
+  private head = "";
   private carry = "";
 
   constructor(
-    private readonly socket: net.Socket,
-    private readonly token: string,
-    private readonly onInitial: (connection: Connection, version: string | null) => void,
-    private readonly onVersion: (connection: Connection, version: string | null) => void,
-  ) {
-    socket.setEncoding("latin1");
-    socket.on("data", (chunk: string) => this.read(chunk));
-  }
+    readonly token: string,
+    private readonly endpoint: Endpoint,
+  ) {}
 
-  get authToken(): string {
-    return this.token;
+  /**
+   * Opens the stream; resolves true once it is held (the 200 response, and on a first connection the snapshot),
+   * false when it failed. A 503 is retried after its Retry-After.
+   */
+  open(resume: boolean): Promise<boolean> {
+    return new Promise((resolve) => {
+      const { host, port, path, sourceAddress } = this.endpoint;
+      const socket = net.connect({ host, port, localAddress: sourceAddress });
+      this.socket = socket;
+      this.head = "";
+      this.carry = "";
+      let settled = false;
+      const settle = (held: boolean) => {
+        if (settled) return;
+        settled = true;
+        resolve(held);
+      };
+      socket.setEncoding("latin1");
+      socket.on("data", (chunk: string) => {
+        if (this.isOpen) return this.read(chunk, settle);
+        this.head += chunk;
+        const end = this.head.indexOf("\r\n\r\n");
+        if (end === -1) return;
+        const status = Number(this.head.slice(9, 12));
+        const body = this.head.slice(end + 4);
+        if (status === 503) {
+          this.refusals++;
+          const retryAfter = Number(/\r\nretry-after: (\d+)/i.exec(this.head)?.[1] ?? 5);
+          socket.destroy();
+          setTimeout(() => void this.open(resume).then(settle), retryAfter * 1000);
+          return;
+        }
+        if (status !== 200) {
+          socket.destroy();
+          return settle(false);
+        }
+        this.isOpen = true;
+        if (resume) settle(true);
+        this.read(body, settle);
+      });
+      socket.on("error", () => settle(false));
+      socket.on("close", () => {
+        if (this.socket === socket) this.isOpen = false;
+      });
+      const lastEventId = resume && this.lastEventId ? `Last-Event-ID: ${this.lastEventId}\r\n` : "";
+      const authorization = this.token ? `Authorization: Bearer ${this.token}\r\n` : "";
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\nAccept: text/event-stream\r\n${authorization}${lastEventId}\r\n`);
+    });
   }
 
   /** Counts markers across chunk boundaries; the carried tail is too short to hold a whole marker twice. */
-  private read(chunk: string): void {
-    const now = performance.timeOrigin + performance.now();
+  private read(chunk: string, onSnapshot: (held: boolean) => void): void {
+    const arrivedAt = now();
     const text = this.carry + chunk;
     const count = (marker: string) => {
       let found = 0;
       for (let at = text.indexOf(marker); at !== -1; at = text.indexOf(marker, at + 1)) if (at + marker.length > this.carry.length) found++;
       return found;
     };
-    const label = VERSION_LABEL.exec(text)?.[1] ?? null;
-    if (count(INITIAL) > 0) this.onInitial(this, label);
+    for (const [, id] of text.matchAll(EVENT_ID)) this.lastEventId = id!;
+    const label = [...text.matchAll(VERSION_LABEL)].at(-1)?.[1] ?? null;
+    if (count(INITIAL) > 0) {
+      onSnapshot(true);
+      // Like the reference agent: one heartbeat after the first snapshot, spread over 2 s.
+      this.heartbeat(label);
+    }
     for (let i = count(VERSION); i > 0; i--) {
       this.versionsSeen++;
-      this.arrivals.push(now);
-      this.onVersion(this, label);
+      this.arrivals.push(arrivedAt);
+      if (heartbeatAfterApply) this.heartbeat(label);
     }
     this.carry = text.slice(-(VERSION.length - 1));
   }
 
+  private heartbeat(version: string | null): void {
+    if (!this.endpoint.heartbeat || !this.token) return;
+    setTimeout(() => {
+      const body = JSON.stringify({ policyVersion: version });
+      const request = http.request({
+        host: this.endpoint.host,
+        port: this.endpoint.port,
+        path: "/api/agents/heartbeat",
+        method: "POST",
+        agent: heartbeatAgent,
+        headers: { Authorization: `Bearer ${this.token}`, "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) },
+      });
+      request.on("response", (response) => response.resume());
+      request.on("error", () => {});
+      request.end(body);
+    }, Math.random() * 2000);
+  }
+
   close(): void {
-    this.socket.destroy();
+    this.socket?.destroy();
+    this.isOpen = false;
   }
 }
 
 const connections: Connection[] = [];
-let heartbeatAfterApply = false;
-let heartbeatUrl: URL | null = null;
-const heartbeatAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
 function send(report: WorkerReport): void {
   process.send?.(report);
 }
 
-function heartbeat(connection: Connection, version: string | null, delayMs: number): void {
-  if (!heartbeatUrl || !connection.authToken) return;
-  const url = heartbeatUrl;
-  setTimeout(() => {
-    const body = JSON.stringify({ policyVersion: version });
-    const request = http.request(url, {
-      method: "POST",
-      agent: heartbeatAgent,
-      headers: { Authorization: `Bearer ${connection.authToken}`, "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) },
-    });
-    request.on("response", (response) => response.resume());
-    request.on("error", () => {});
-    request.end(body);
-  }, delayMs);
-}
-
-async function connectAll(command: Extract<WorkerCommand, { type: "connect" }>): Promise<void> {
-  const before = connections.length;
-  heartbeatUrl = command.heartbeat ? new URL(`http://${command.host}:${command.port}/api/agents/heartbeat`) : null;
+/** Opens `targets` over `concurrency` lanes; reports how many are held, failed, and the 503s waited out. */
+async function openAll(targets: Connection[], resume: boolean, concurrency: number): Promise<void> {
+  const refusalsBefore = targets.reduce((sum, connection) => sum + connection.refusals, 0);
   let next = 0;
+  let connected = 0;
   let failed = 0;
   let lastConnectedAt = 0;
-  const openOne = (index: number) =>
-    new Promise<void>((resolve) => {
-      const token = command.tokens[index] ?? "";
-      const socket = net.connect({ host: command.host, port: command.port, localAddress: command.sourceAddresses[index % command.sourceAddresses.length] });
-      new Connection(
-        socket,
-        token,
-        (opened, version) => {
-          lastConnectedAt = performance.timeOrigin + performance.now();
-          connections.push(opened);
-          // Like the reference agent: one heartbeat after the first snapshot, spread over 2 s.
-          heartbeat(opened, version, Math.random() * 2000);
-          resolve();
-        },
-        (updated, version) => {
-          if (heartbeatAfterApply) heartbeat(updated, version, Math.random() * 2000);
-        },
-      );
-      socket.on("error", () => {
+  const lanes = Array.from({ length: concurrency }, async () => {
+    while (next < targets.length) {
+      if (await targets[next++]!.open(resume)) {
+        connected++;
+        lastConnectedAt = now();
+      } else {
         failed++;
-        resolve();
-      });
-      socket.write(
-        `GET ${command.path} HTTP/1.1\r\nHost: ${command.host}:${command.port}\r\nAccept: text/event-stream\r\n` +
-          (token ? `Authorization: Bearer ${token}\r\n` : "") +
-          "\r\n",
-      );
-    });
-  const lanes = Array.from({ length: command.concurrency }, async () => {
-    while (next < command.tokens.length) await openOne(next++);
+      }
+    }
   });
   await Promise.all(lanes);
-  send({ type: "connected", connected: connections.length - before, failed, lastConnectedAt });
+  const refused = targets.reduce((sum, connection) => sum + connection.refusals, 0) - refusalsBefore;
+  send({ type: "connected", connected, failed, refused, lastConnectedAt });
+}
+
+function connect(command: Extract<WorkerCommand, { type: "connect" }>): Promise<void> {
+  const created = command.tokens.map(
+    (token, i) =>
+      new Connection(token, {
+        host: command.host,
+        port: command.ports[(connections.length + i) % command.ports.length]!,
+        path: command.path,
+        sourceAddress: command.sourceAddresses[i % command.sourceAddresses.length]!,
+        heartbeat: command.heartbeat,
+      }),
+  );
+  connections.push(...created);
+  return openAll(created, false, command.concurrency);
 }
 
 async function collect(round: number, timeoutMs: number): Promise<void> {
@@ -149,10 +221,26 @@ async function collect(round: number, timeoutMs: number): Promise<void> {
   send({ type: "collected", round, arrivals });
 }
 
+/** Waits until every stream has been ended by the server (a restart), then reports. */
+async function awaitClosed(): Promise<void> {
+  while (connections.some((connection) => connection.isOpen)) await new Promise((resolve) => setTimeout(resolve, 50));
+  send({ type: "closed", open: 0 });
+}
+
 process.on("message", (command: WorkerCommand) => {
   switch (command.type) {
     case "connect":
-      void connectAll(command);
+      void connect(command);
+      break;
+    case "reconnect":
+      void openAll(
+        connections.filter((connection) => !connection.isOpen),
+        true,
+        command.concurrency,
+      );
+      break;
+    case "awaitClosed":
+      void awaitClosed();
       break;
     case "collect":
       void collect(command.round, command.timeoutMs);
@@ -160,8 +248,12 @@ process.on("message", (command: WorkerCommand) => {
     case "heartbeatAfterApply":
       heartbeatAfterApply = command.enabled;
       break;
-    case "close":
+    case "kill":
       connections.forEach((connection) => connection.close());
+      heartbeatAgent.destroy();
+      send({ type: "killed" });
+      break;
+    case "exit":
       process.exit(0);
   }
 });

@@ -1,24 +1,31 @@
 /**
- * `npm run bench:sse -- [--agents 10000] [--workers 2] [--rounds 3] [--database postgres://…] [--no-floor]`
+ * `npm run bench:sse -- [--agents 10000] [--targets floor,route-handlers,lean] [--instances 1] [--database postgres://…]
+ *                       [--workers 2] [--rounds 3] [--wrk-seconds 10] [--port 3900] [--cpu-prof DIR]`
  *
- * Fan-out benchmark of the agent event stream on a production build, against the floor (a bare node:http SSE
- * server) in the same run. It prints figures and writes a markdown table to bench/results/; it never passes
- * or fails on time. Measured per target:
- *   - N agents connected to one instance, and the time until every one holds its first event;
- *   - RSS per connection: server RSS growth from before to after connecting, divided by N;
- *   - for each publish, the time until each agent holds the event: p50, p99, max; and events lost;
- *   - Palisade only: convergence, from a publish until the console's event stream counts every agent up to
- *     date, with agents that heartbeat 0–2 s after applying (as the reference agent does).
+ * The agent data plane at fleet scale, on a production build, with the clients on the same machine. Each run
+ * measures, one after the other and exactly alike:
+ *   - floor: a bare node:http SSE server (bench/floor-server.ts), the least Node can do;
+ *   - route-handlers: Palisade's server entry with AGENT_DATA_PLANE=route-handlers (the stream and heartbeats
+ *     through Next's request pipeline, as under `next start` or `next dev`);
+ *   - lean: Palisade's server entry as `npm start` runs it (the data plane on node:http).
+ * For each: every agent connects (a first connection: the snapshot), RSS per open stream, the time from a
+ * publish until each agent holds it (p50/p99/max, and events lost), convergence (a publish until the console's
+ * feed counts every agent up to date; agents heartbeat 0–2 s after applying, as the reference agent does), a
+ * restart with every agent reconnecting at once from its Last-Event-ID, then every client killed (streams left,
+ * RSS and open files against the restarted instance's baseline), and heartbeats per second with wrk.
+ * `--instances 2` (PostgreSQL only) runs two Palisade instances sharing the fleet: publishes go to the first.
+ *
+ * It prints figures and writes a markdown table to bench/results/; it never passes or fails on time.
  */
-import { fork, spawn, execFile, type ChildProcess } from "node:child_process";
+import { execFile, fork, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs, promisify } from "node:util";
 import { EventSourceParserStream } from "eventsource-parser/stream";
-import { buildIfNeeded, NEXT_BIN } from "../scripts/build";
-import { SERVER_CONDITIONS } from "../scripts/node-flags";
+import { buildIfNeeded } from "../scripts/build";
+import { SERVER_CONDITIONS, SERVER_ENTRY_ARGS } from "../scripts/node-flags";
 import type { WorkerCommand, WorkerReport } from "./sse-clients";
 
 const exec = promisify(execFile);
@@ -28,17 +35,33 @@ const { values: options } = parseArgs({
     workers: { type: "string", default: "2" },
     rounds: { type: "string", default: "3" },
     database: { type: "string" },
-    "no-floor": { type: "boolean", default: false },
+    targets: { type: "string", default: "floor,route-handlers,lean" },
+    instances: { type: "string", default: "1" },
+    "wrk-seconds": { type: "string", default: "10" },
     port: { type: "string", default: "3900" },
+    /** A directory: Palisade's server processes write CPU profiles there (node --cpu-prof) when they stop. */
+    "cpu-prof": { type: "string" },
   },
 });
 const AGENTS = Number(options.agents);
 const WORKERS = Number(options.workers);
 const ROUNDS = Number(options.rounds);
+const INSTANCES = Number(options.instances);
+const WRK_SECONDS = Number(options["wrk-seconds"]);
 const PORT = Number(options.port);
-const FLOOR_PORT = PORT + 1;
-const BASE = `http://127.0.0.1:${PORT}`;
+const TARGETS = options.targets.split(",") as TargetName[];
 const SOURCE_ADDRESSES = Array.from({ length: 8 }, (_, i) => `127.0.0.${i + 2}`);
+const DATABASE = options.database ? "PostgreSQL" : "embedded PGlite";
+
+type TargetName = "floor" | "route-handlers" | "lean";
+const TARGET_LABELS: Record<TargetName, string> = {
+  floor: "Floor (bare node:http)",
+  "route-handlers": "Route handlers (Next's pipeline)",
+  lean: "Lean path (`npm start`)",
+};
+
+if (INSTANCES > 1 && !options.database) throw new Error("--instances 2 needs --database postgres://…: instances share one PostgreSQL");
+if (TARGETS.some((target) => !(target in TARGET_LABELS))) throw new Error(`--targets: each of ${Object.keys(TARGET_LABELS).join(", ")}`);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const now = () => performance.timeOrigin + performance.now();
@@ -48,6 +71,9 @@ function rssBytes(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return Number(match?.[1] ?? 0) * 1024;
 }
+
+const openFiles = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
+const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -68,30 +94,34 @@ async function waitForHealth(url: string): Promise<void> {
 
 function stop(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
     child.once("exit", () => resolve());
     child.kill("SIGTERM");
   });
 }
 
 // ---------------------------------------------------------------------------
-// The two servers.
+// The servers, and what the run does through Palisade's API.
 // ---------------------------------------------------------------------------
 
-async function startPalisade(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const server = spawn(process.execPath, [NEXT_BIN, "start", "-p", String(PORT)], { env, stdio: ["ignore", "ignore", "inherit"] });
-  await waitForHealth(`${BASE}/api/health`);
+const ports = () => Array.from({ length: INSTANCES }, (_, i) => PORT + i * 2);
+const base = (port = PORT) => `http://127.0.0.1:${port}`;
+
+async function startPalisade(env: NodeJS.ProcessEnv, plane: "lean" | "route-handlers", port: number): Promise<ChildProcess> {
+  const profile = options["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(options["cpu-prof"])}`, `--cpu-prof-name=${plane}-${port}-${Date.now()}.cpuprofile`] : [];
+  const server = spawn(process.execPath, [...profile, ...SERVER_ENTRY_ARGS], { env: { ...env, PORT: String(port), AGENT_DATA_PLANE: plane }, stdio: ["ignore", "ignore", "inherit"] });
+  await waitForHealth(`${base(port)}/api/health`);
   return server;
 }
 
-async function startFloor(): Promise<ChildProcess> {
-  const server = fork(path.join(import.meta.dirname, "floor-server.ts"), { env: { ...process.env, PORT: String(FLOOR_PORT) }, execArgv: ["--import", "tsx"] });
+async function startFloor(port: number): Promise<ChildProcess> {
+  const server = fork(path.join(import.meta.dirname, "floor-server.ts"), { env: { ...process.env, PORT: String(port) }, execArgv: ["--import", "tsx"] });
   await new Promise<void>((resolve) => server.once("message", () => resolve()));
   return server;
 }
 
 async function api<T>(method: string, route: string, token: string | null, body?: unknown): Promise<T> {
-  const response = await fetch(`${BASE}${route}`, {
+  const response = await fetch(`${base()}${route}`, {
     method,
     headers: { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -112,10 +142,9 @@ const policyBody = (name: string) => ({
 
 /** Creates the admin, the token and N enrolled agents through the real API; returns the token and agent tokens. */
 async function provision(env: NodeJS.ProcessEnv): Promise<{ adminToken: string; agentTokens: string[]; enrolSeconds: number }> {
-  await exec("node_modules/.bin/tsx", [...SERVER_CONDITIONS, "scripts/cli.ts", "user", "create", "--email", "bench@example.test", "--password", "bench password 123", "--role", "admin", "--org", "Bench"], { env });
+  await cli(env, "user", "create", "--email", "bench@example.test", "--password", "bench password 123", "--role", "admin", "--org", "Bench");
   const adminToken = await cli(env, "token", "create", "--email", "bench@example.test", "--name", "bench");
   const enrollmentKey = await cli(env, "enroll-key", "create", "--uses", String(AGENTS), "--org", "Bench");
-  // Agents must not count as offline during a long run, and the console must see them all.
   await api("POST", "/api/policy", adminToken, policyBody("baseline"));
   const started = now();
   const agentTokens: string[] = [];
@@ -132,18 +161,44 @@ async function provision(env: NodeJS.ProcessEnv): Promise<{ adminToken: string; 
   return { adminToken, agentTokens, enrolSeconds: (now() - started) / 1000 };
 }
 
+/** Follows the console's event stream and resolves when every connected agent runs `version`. */
+async function convergence(adminToken: string, expected: number, publish: () => Promise<string>): Promise<number> {
+  const response = await fetch(`${base()}/api/events`, { headers: { Authorization: `Bearer ${adminToken}` } });
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream()).getReader();
+  await reader.read();
+  const publishedAt = now();
+  const version = await publish();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) throw new Error("event stream closed");
+      const fleet = JSON.parse(value.data) as { latestVersion: string; agents: { upToDate: number; outdated: number } };
+      if (fleet.latestVersion === version && fleet.agents.upToDate >= expected && fleet.agents.outdated === 0) return (now() - publishedAt) / 1000;
+    }
+  } finally {
+    await reader.cancel();
+  }
+}
+
+/** Heartbeats per second, measured by wrk on the first instance; beats rotate over every agent's token. */
+async function heartbeatsPerSecond(url: string, tokensFile: string): Promise<{ perSecond: number; refused: number }> {
+  const { stdout } = await exec("wrk", ["-t2", "-c50", `-d${WRK_SECONDS}s`, "-s", path.join(import.meta.dirname, "heartbeat.lua"), url], {
+    env: { ...process.env, AGENT_TOKENS_FILE: tokensFile, POLICY_VERSION: "v1" },
+  });
+  return {
+    perSecond: Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? NaN),
+    refused: Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0),
+  };
+}
+
 // ---------------------------------------------------------------------------
 // The clients.
 // ---------------------------------------------------------------------------
 
 class Workers {
-  private readonly children: ChildProcess[];
-
-  constructor(count: number) {
-    this.children = Array.from({ length: count }, () =>
-      fork(path.join(import.meta.dirname, "sse-clients.ts"), { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] }),
-    );
-  }
+  private readonly children = Array.from({ length: WORKERS }, () =>
+    fork(path.join(import.meta.dirname, "sse-clients.ts"), { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] }),
+  );
 
   private ask<T extends WorkerReport["type"]>(type: T, commands: WorkerCommand[]): Promise<Extract<WorkerReport, { type: T }>[]> {
     return Promise.all(
@@ -162,26 +217,40 @@ class Workers {
     );
   }
 
-  async connect(port: number, route: string, tokens: string[], heartbeat: boolean) {
-    const share = Math.ceil(tokens.length / this.children.length);
-    const reports = await this.ask(
-      "connected",
-      this.children.map((_, i) => ({
-        type: "connect" as const,
-        host: "127.0.0.1",
-        port,
-        path: route,
-        tokens: tokens.slice(i * share, (i + 1) * share),
-        sourceAddresses: SOURCE_ADDRESSES,
-        concurrency: 200,
-        heartbeat,
-      })),
-    );
+  private static merge(reports: Extract<WorkerReport, { type: "connected" }>[]) {
     return {
-      connected: reports.reduce((sum, report) => sum + report.connected, 0),
-      failed: reports.reduce((sum, report) => sum + report.failed, 0),
+      connected: sum(reports.map((report) => report.connected)),
+      failed: sum(reports.map((report) => report.failed)),
+      refused: sum(reports.map((report) => report.refused)),
       lastConnectedAt: Math.max(...reports.map((report) => report.lastConnectedAt)),
     };
+  }
+
+  async connect(targetPorts: number[], route: string, tokens: string[], heartbeat: boolean) {
+    const share = Math.ceil(tokens.length / this.children.length);
+    return Workers.merge(
+      await this.ask(
+        "connected",
+        this.children.map((_, i) => ({
+          type: "connect" as const,
+          host: "127.0.0.1",
+          ports: targetPorts,
+          path: route,
+          tokens: tokens.slice(i * share, (i + 1) * share),
+          sourceAddresses: SOURCE_ADDRESSES,
+          concurrency: 200,
+          heartbeat,
+        })),
+      ),
+    );
+  }
+
+  async reconnect() {
+    return Workers.merge(await this.ask("connected", this.children.map(() => ({ type: "reconnect" as const, concurrency: 500 }))));
+  }
+
+  async awaitClosed(): Promise<void> {
+    await this.ask("closed", this.children.map(() => ({ type: "awaitClosed" as const })));
   }
 
   async collect(round: number, timeoutMs: number): Promise<number[]> {
@@ -193,177 +262,284 @@ class Workers {
     this.children.forEach((child) => child.send({ type: "heartbeatAfterApply", enabled } satisfies WorkerCommand));
   }
 
-  close(): void {
-    this.children.forEach((child) => child.send({ type: "close" } satisfies WorkerCommand));
+  async kill(): Promise<void> {
+    await this.ask("killed", this.children.map(() => ({ type: "kill" as const })));
   }
+
+  exit(): void {
+    this.children.forEach((child) => child.send({ type: "exit" } satisfies WorkerCommand));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// One target, measured.
+// ---------------------------------------------------------------------------
+
+interface Round {
+  p50: number;
+  p99: number;
+  max: number;
+  lost: number;
 }
 
 interface Measurement {
   connected: number;
   failed: number;
   connectSeconds: number;
-  rssPerConnectionKb: number;
-  marginalRssPerConnectionKb: number;
-  rounds: { p50: number; p99: number; max: number; lost: number }[];
-  convergenceSeconds?: number;
+  rssPerStreamKb: number;
+  marginalRssPerStreamKb: number;
+  rounds: Round[];
+  convergenceSeconds: number | null;
+  storm: { connected: number; failed: number; refused: number; seconds: number; rssPerStreamKb: number };
+  afterStorm: Round;
+  afterKill: { streamsLeft: number; rssChange: number; openFilesChange: number };
+  heartbeats: { perSecond: number; refused: number };
 }
 
-/** Connects every agent, measures memory, then times `ROUNDS` publishes. */
-async function measure(options: {
-  pid: number;
-  port: number;
+interface Target {
+  name: TargetName;
+  /** The instances' ports; agents are spread over them. */
+  ports: number[];
   route: string;
-  tokens: string[];
-  heartbeat: boolean;
-  publish: (round: number) => Promise<void>;
-}): Promise<{ measurement: Measurement; workers: Workers }> {
+  heartbeatUrl: string;
+  start(): Promise<ChildProcess[]>;
+  /** Publishes; resolves with the version label and the agents it reached, on every instance. */
+  publish(name: string): Promise<{ version: string; broadcastedTo: number }>;
+  /** Palisade only: the console's feed counts every agent up to date. */
+  converge?(expected: number): Promise<number>;
+}
+
+async function timePublish(workers: Workers, target: Target, round: number, connected: number): Promise<Round> {
+  const publishedAt = now();
+  await target.publish(`round ${round}`);
+  const latencies = (await workers.collect(round, 30_000)).map((arrival) => arrival - publishedAt).sort((a, b) => a - b);
+  const result = { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) ?? NaN, lost: connected - latencies.length };
+  log(`publish ${round}: p50 ${result.p50.toFixed(0)} ms, p99 ${result.p99.toFixed(0)} ms, max ${result.max.toFixed(0)} ms, lost ${result.lost}`);
+  return result;
+}
+
+async function measure(target: Target, tokens: string[], tokensFile: string): Promise<Measurement> {
+  log(`--- ${TARGET_LABELS[target.name]} ---`);
+  let servers = await target.start();
   await sleep(2000);
-  const baseline = rssBytes(options.pid);
-  const workers = new Workers(WORKERS);
-  // Two halves: the second half's growth is the marginal cost of a connection, once the heap has
-  // absorbed the garbage that connecting makes; the whole run's growth includes that garbage.
-  const half = Math.floor(options.tokens.length / 2);
+  const rss = () => sum(servers.map((server) => rssBytes(server.pid!)));
+  const files = () => sum(servers.map((server) => openFiles(server.pid!)));
+  const baseline = rss();
+  const workers = new Workers();
+  // Two halves: the second half's growth is the marginal cost of a stream, once the heap has absorbed the
+  // garbage that connecting makes; the whole run's growth includes that garbage.
+  const half = Math.floor(tokens.length / 2);
+  const heartbeat = target.name !== "floor";
   const started = now();
-  const first = await workers.connect(options.port, options.route, options.tokens.slice(0, half), options.heartbeat);
+  const first = await workers.connect(target.ports, target.route, tokens.slice(0, half), heartbeat);
   await sleep(5000);
-  const middle = rssBytes(options.pid);
-  const second = await workers.connect(options.port, options.route, options.tokens.slice(half), options.heartbeat);
+  const middle = rss();
+  const second = await workers.connect(target.ports, target.route, tokens.slice(half), heartbeat);
   const connected = first.connected + second.connected;
-  const failed = first.failed + second.failed;
   // Connecting time excludes the pause between the halves.
   const connectSeconds = (first.lastConnectedAt - started + (second.lastConnectedAt - first.lastConnectedAt - 5000)) / 1000;
-  log(`${connected} connected (${failed} failed) in ${connectSeconds.toFixed(1)} s`);
+  log(`${connected} connected (${first.failed + second.failed} failed) in ${connectSeconds.toFixed(1)} s`);
   await sleep(5000);
-  const after = rssBytes(options.pid);
-  const rssPerConnectionKb = (after - baseline) / connected / 1024;
-  const marginalRssPerConnectionKb = (after - middle) / second.connected / 1024;
-  log(`RSS per connection: ${rssPerConnectionKb.toFixed(1)} KB over the run, ${marginalRssPerConnectionKb.toFixed(1)} KB for the second half`);
+  const rssPerStreamKb = (rss() - baseline) / connected / 1024;
+  const marginalRssPerStreamKb = (rss() - middle) / second.connected / 1024;
+  log(`RSS per stream: ${rssPerStreamKb.toFixed(1)} KB over the run, ${marginalRssPerStreamKb.toFixed(1)} KB for the second half`);
 
-  const rounds: Measurement["rounds"] = [];
-  for (let round = 1; round <= ROUNDS; round++) {
-    const publishedAt = now();
-    await options.publish(round);
-    const latencies = (await workers.collect(round, 30_000)).map((arrival) => arrival - publishedAt).sort((a, b) => a - b);
-    const result = { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) ?? NaN, lost: connected - latencies.length };
-    rounds.push(result);
-    log(`publish ${round}: p50 ${result.p50.toFixed(0)} ms, p99 ${result.p99.toFixed(0)} ms, max ${result.max.toFixed(0)} ms, lost ${result.lost}`);
+  let round = 0;
+  const rounds: Round[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    rounds.push(await timePublish(workers, target, ++round, connected));
     await sleep(2000);
   }
-  return { measurement: { connected, failed, connectSeconds, rssPerConnectionKb, marginalRssPerConnectionKb, rounds }, workers };
-}
 
-/** Follows the console's event stream and resolves when every connected agent runs `version`. */
-async function convergence(adminToken: string, expected: number, publish: () => Promise<string>): Promise<number> {
-  const response = await fetch(`${BASE}/api/events`, { headers: { Authorization: `Bearer ${adminToken}` } });
-  const reader = response.body!.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream()).getReader();
-  await reader.read();
-  const publishedAt = now();
-  const version = await publish();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) throw new Error("event stream closed");
-      const fleet = JSON.parse(value.data) as { latestVersion: string; agents: { upToDate: number; outdated: number } };
-      if (fleet.latestVersion === version && fleet.agents.upToDate >= expected && fleet.agents.outdated === 0) return (now() - publishedAt) / 1000;
-    }
-  } finally {
-    await reader.cancel();
+  let convergenceSeconds: number | null = null;
+  if (target.converge) {
+    workers.heartbeatAfterApply(true);
+    round++;
+    convergenceSeconds = await target.converge(connected);
+    workers.heartbeatAfterApply(false);
+    log(`convergence: ${convergenceSeconds.toFixed(1)} s`);
+    await workers.collect(round, 30_000);
   }
+
+  // A restart: every stream ends, and every agent comes back at once from its Last-Event-ID.
+  await Promise.all(servers.map(stop));
+  await workers.awaitClosed();
+  servers = await target.start();
+  await sleep(2000);
+  const restartedBaseline = rss();
+  const restartedFiles = files();
+  const stormStarted = now();
+  const reconnected = await workers.reconnect();
+  const storm = {
+    connected: reconnected.connected,
+    failed: reconnected.failed,
+    refused: reconnected.refused,
+    seconds: (reconnected.lastConnectedAt - stormStarted) / 1000,
+    rssPerStreamKb: 0,
+  };
+  log(`restart: ${storm.connected} reconnected (${storm.failed} failed, ${storm.refused} answered 503 first) in ${storm.seconds.toFixed(1)} s`);
+  await sleep(5000);
+  storm.rssPerStreamKb = (rss() - restartedBaseline) / storm.connected / 1024;
+  const afterStorm = await timePublish(workers, target, ++round, connected);
+
+  // Every client vanishes at once: nothing may stay behind.
+  await workers.kill();
+  workers.exit();
+  await sleep(10_000);
+  const { broadcastedTo } = await target.publish("after every client left");
+  const afterKill = { streamsLeft: broadcastedTo, rssChange: rss() / restartedBaseline - 1, openFilesChange: files() / restartedFiles - 1 };
+  log(`after killing every client: ${broadcastedTo} streams left, RSS ${(afterKill.rssChange * 100).toFixed(1)}%, open files ${(afterKill.openFilesChange * 100).toFixed(1)}% against the baseline`);
+
+  const heartbeats = await heartbeatsPerSecond(target.heartbeatUrl, tokensFile);
+  log(`heartbeats: ${heartbeats.perSecond.toFixed(0)}/s (${heartbeats.refused} refused)`);
+  await Promise.all(servers.map(stop));
+  return {
+    connected,
+    failed: first.failed + second.failed,
+    connectSeconds,
+    rssPerStreamKb,
+    marginalRssPerStreamKb,
+    rounds,
+    convergenceSeconds,
+    storm,
+    afterStorm,
+    afterKill,
+    heartbeats,
+  };
 }
 
 // ---------------------------------------------------------------------------
-// The run.
+// The report.
 // ---------------------------------------------------------------------------
 
-function table(palisade: Measurement, floor: Measurement | null): string {
-  const cell = (m: Measurement | null, pick: (m: Measurement) => string) => (m ? pick(m) : "not run");
+function table(results: [TargetName, Measurement][]): string {
+  const floor = results.find(([name]) => name === "floor")?.[1];
   const ms = (value: number) => `${value.toFixed(0)} ms`;
+  const percent = (value: number) => `${value >= 0 ? "+" : ""}${(value * 100).toFixed(1)}%`;
+  const ratio = (value: number, floorValue: number | undefined) => (floorValue ? ` (${(value / floorValue).toFixed(2)}× floor)` : "");
+  const worstP99 = (m: Measurement) => Math.max(...m.rounds.map((r) => r.p99), m.afterStorm.p99);
   const rows: [string, (m: Measurement) => string][] = [
     ["agents connected (failed)", (m) => `${m.connected} (${m.failed})`],
-    ["time to connect all", (m) => `${m.connectSeconds.toFixed(1)} s`],
-    ["RSS per connection: whole run / second half", (m) => `${m.rssPerConnectionKb.toFixed(1)} KB / ${m.marginalRssPerConnectionKb.toFixed(1)} KB`],
-    ...palisade.rounds.map((_, i): [string, (m: Measurement) => string] => [
-      `publish ${i + 1}: p50 / p99 / max`,
-      (m) => (m.rounds[i] ? `${ms(m.rounds[i].p50)} / ${ms(m.rounds[i].p99)} / ${ms(m.rounds[i].max)}` : "-"),
+    ["first connection of every agent (snapshot)", (m) => `${m.connectSeconds.toFixed(1)} s`],
+    ["RSS per open stream: whole run / second half", (m) => `${m.rssPerStreamKb.toFixed(1)} KB / ${m.marginalRssPerStreamKb.toFixed(1)} KB`],
+    ...Array.from({ length: ROUNDS }, (_, i): [string, (m: Measurement) => string] => [
+      `publish ${i + 1} → every agent holds it: p50 / p99 / max`,
+      (m) => `${ms(m.rounds[i]!.p50)} / ${ms(m.rounds[i]!.p99)} / ${ms(m.rounds[i]!.max)}`,
     ]),
-    ["events lost", (m) => String(m.rounds.reduce((sum, round) => sum + round.lost, 0))],
-    ["convergence: publish → console shows all up to date", (m) => (m.convergenceSeconds === undefined ? "n/a" : `${m.convergenceSeconds.toFixed(1)} s`)],
+    ["worst p99", (m) => `${ms(worstP99(m))}${m === floor ? "" : ratio(worstP99(m), floor && worstP99(floor))}`],
+    ["convergence: publish → the console counts every agent up to date", (m) => (m.convergenceSeconds === null ? "n/a" : `${m.convergenceSeconds.toFixed(1)} s`)],
+    [
+      "restart: every agent reconnects from its Last-Event-ID (503s waited out)",
+      (m) => `${m.storm.connected} in ${m.storm.seconds.toFixed(1)} s (${m.storm.failed} failed, ${m.storm.refused} 503s)`,
+    ],
+    ["RSS per open stream after the restart", (m) => `${m.storm.rssPerStreamKb.toFixed(1)} KB`],
+    ["publish after the restart: p50 / p99 / max", (m) => `${ms(m.afterStorm.p50)} / ${ms(m.afterStorm.p99)} / ${ms(m.afterStorm.max)}`],
+    ["events lost (all publishes)", (m) => String(sum(m.rounds.map((r) => r.lost)) + m.afterStorm.lost)],
+    [
+      "every client killed: streams left; RSS, open files vs the restarted baseline",
+      (m) => `${m.afterKill.streamsLeft}; ${percent(m.afterKill.rssChange)}, ${percent(m.afterKill.openFilesChange)}`,
+    ],
+    [
+      `heartbeats per second (wrk -t2 -c50 -d${WRK_SECONDS}s, refused)`,
+      (m) => `${m.heartbeats.perSecond.toFixed(0)}${m === floor ? "" : ratio(m.heartbeats.perSecond, floor?.heartbeats.perSecond)} (${m.heartbeats.refused})`,
+    ],
   ];
   return [
-    "| | Palisade (Next.js route handler) | Floor (bare node:http) |",
-    "| --- | --- | --- |",
-    ...rows.map(([label, pick]) => `| ${label} | ${pick(palisade)} | ${cell(floor, pick)} |`),
+    `| | ${results.map(([name]) => TARGET_LABELS[name]).join(" | ")} |`,
+    `| --- |${results.map(() => " --- |").join("")}`,
+    ...rows.map(([label, pick]) => `| ${label} | ${results.map(([, m]) => pick(m)).join(" | ")} |`),
   ].join("\n");
 }
 
 async function main(): Promise<void> {
   buildIfNeeded();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "palisade-bench-"));
+  const tokensFile = path.join(dataDir, "agent-tokens");
+  // The floor answers any heartbeat: one token to rotate over is enough.
+  const floorTokensFile = path.join(dataDir, "floor-tokens");
+  writeFileSync(floorTokensFile, "floor\n");
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: "production",
     NEXT_TELEMETRY_DISABLED: "1",
     DATABASE_URL: options.database ?? `pglite:${dataDir}/pglite`,
     AUTH_SECRET: randomBytes(32).toString("base64url"),
+    // Agents must not count as offline during a long run.
     AGENT_OFFLINE_AFTER_SECONDS: "3600",
   };
-  log(`${AGENTS} agents, ${WORKERS} client processes, ${ROUNDS} publishes, database ${options.database ? "PostgreSQL" : "embedded PGlite"}`);
+  log(`${AGENTS} agents on ${INSTANCES} instance(s), ${WORKERS} client processes, ${ROUNDS} publishes, database ${DATABASE}; targets ${TARGETS.join(", ")}`);
 
-  // Provision on one server process, then measure on a fresh one, so its memory holds connections, not leftovers.
-  let server = await startPalisade(env);
-  const { adminToken, agentTokens, enrolSeconds } = await provision(env);
-  log(`enrolled ${AGENTS} agents in ${enrolSeconds.toFixed(1)} s`);
-  await stop(server);
-  server = await startPalisade(env);
-
-  const palisade = await measure({
-    pid: server.pid!,
-    port: PORT,
-    route: "/api/agents/stream",
-    tokens: agentTokens,
-    heartbeat: true,
-    publish: async (round) => void (await api("POST", "/api/policy", adminToken, policyBody(`round ${round}`))),
-  });
-  palisade.workers.heartbeatAfterApply(true);
-  palisade.measurement.convergenceSeconds = await convergence(adminToken, palisade.measurement.connected, async () => {
-    const { data } = await api<{ data: { version: string } }>("POST", "/api/policy", adminToken, policyBody("convergence"));
-    return data.version;
-  });
-  log(`convergence: ${palisade.measurement.convergenceSeconds.toFixed(1)} s`);
-  palisade.workers.close();
-  await stop(server);
-
-  let floor: Measurement | null = null;
-  if (!options["no-floor"]) {
-    const floorServer = await startFloor();
-    const run = await measure({
-      pid: floorServer.pid!,
-      port: FLOOR_PORT,
-      route: "/stream",
-      tokens: Array.from({ length: AGENTS }, () => ""),
-      heartbeat: false,
-      publish: async () => void (await fetch(`http://127.0.0.1:${FLOOR_PORT}/publish`, { method: "POST" })),
-    });
-    floor = run.measurement;
-    run.workers.close();
-    await stop(floorServer);
+  const results: [TargetName, Measurement][] = [];
+  let enrolSeconds: number | null = null;
+  let palisade: { adminToken: string; agentTokens: string[] } | null = null;
+  const measured = async (name: TargetName, run: () => Promise<Measurement>) => results.push([name, await run()]);
+  for (const name of TARGETS) {
+    if (name === "floor") {
+      let publishes = 0;
+      await measured(name, () =>
+        measure(
+          {
+            name,
+            ports: [PORT + 1],
+            route: "/stream",
+            heartbeatUrl: `${base(PORT + 1)}/heartbeat`,
+            start: async () => [await startFloor(PORT + 1)],
+            publish: async () => {
+              const response = await fetch(`${base(PORT + 1)}/publish`, { method: "POST" });
+              return { version: `v${++publishes}`, ...((await response.json()) as { broadcastedTo: number }) };
+            },
+          },
+          Array.from({ length: AGENTS }, () => ""),
+          floorTokensFile,
+        ),
+      );
+      continue;
+    }
+    if (!palisade) {
+      // Provision once, on a server of its own, so the measured ones hold connections and not leftovers.
+      const provisioner = await startPalisade(env, "lean", PORT);
+      const provisioned = await provision(env);
+      await stop(provisioner);
+      enrolSeconds = provisioned.enrolSeconds;
+      palisade = provisioned;
+      writeFileSync(tokensFile, provisioned.agentTokens.join("\n"));
+      log(`enrolled ${AGENTS} agents in ${enrolSeconds.toFixed(1)} s`);
+    }
+    const { adminToken, agentTokens } = palisade;
+    const publish = async (policyName: string) => (await api<{ data: { version: string; broadcastedTo: number } }>("POST", "/api/policy", adminToken, policyBody(policyName))).data;
+    await measured(name, () =>
+      measure(
+        {
+          name,
+          ports: ports(),
+          route: "/api/agents/stream",
+          heartbeatUrl: `${base()}/api/agents/heartbeat`,
+          start: () => Promise.all(ports().map((port) => startPalisade(env, name, port))),
+          publish,
+          converge: (expected) => convergence(adminToken, expected, async () => (await publish("convergence")).version),
+        },
+        agentTokens,
+        tokensFile,
+      ),
+    );
   }
   rmSync(dataDir, { recursive: true, force: true });
 
   const report = [
-    `# SSE fan-out benchmark, ${new Date().toISOString()}`,
+    `# Agent data plane at fleet scale, ${new Date().toISOString()}`,
     "",
-    `${AGENTS} agents on one instance; ${os.cpus().length} cores; Node ${process.version}; database: ${options.database ? "PostgreSQL" : "embedded PGlite"}; ${WORKERS} client processes on the same machine.`,
-    `Provisioning (enrolling ${AGENTS} agents through the API): ${enrolSeconds.toFixed(1)} s.`,
+    `${AGENTS} agents on ${INSTANCES === 1 ? "one instance" : `${INSTANCES} instances (publishes to the first; every agent on every instance counted)`}; ${os.cpus().length} cores; Node ${process.version}; database: ${DATABASE}; ${WORKERS} client processes on the same machine.`,
+    enrolSeconds === null ? "" : `Provisioning (enrolling ${AGENTS} agents through the API): ${enrolSeconds.toFixed(1)} s.`,
     "",
-    table(palisade.measurement, floor),
+    table(results),
     "",
     `Reproduce: \`npm run bench:sse -- ${process.argv.slice(2).join(" ") || `--agents ${AGENTS}`}\``,
     "",
   ].join("\n");
   console.log(`\n${report}`);
   mkdirSync(path.join(import.meta.dirname, "results"), { recursive: true });
-  const file = path.join(import.meta.dirname, "results", `sse-${AGENTS}-${new Date().toISOString().slice(0, 16).replace(/[:T]/g, "")}.md`);
+  const stamp = new Date().toISOString().slice(0, 16).replace(/[:T]/g, "");
+  const file = path.join(import.meta.dirname, "results", `sse-${AGENTS}-${options.database ? "postgres" : "pglite"}-${INSTANCES}x-${stamp}.md`);
   writeFileSync(file, report);
   log(`written to ${path.relative(process.cwd(), file)}`);
   process.exit(0);
