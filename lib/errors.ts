@@ -69,7 +69,8 @@ export class ApiError extends Error {
     return new ApiError("invalid_json", "Malformed JSON in request body");
   }
   static payloadTooLarge(limitBytes: number) {
-    return new ApiError("payload_too_large", `Request body exceeds the ${limitBytes}-byte limit`);
+    // The rest of the body is never read: the connection cannot carry another request.
+    return new ApiError("payload_too_large", `Request body exceeds the ${limitBytes}-byte limit`, [], { Connection: "close" });
   }
   static rateLimited(message: string, retryAfterSeconds: number) {
     return new ApiError("rate_limited", message, [], { "Retry-After": String(retryAfterSeconds) });

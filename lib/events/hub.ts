@@ -213,7 +213,8 @@ export class Hub {
   }
 
   private changed(orgId: string): void {
-    this.presence.changed(orgId);
+    // Once stopped, the presence is gone for good: streams closing now must not bring it back.
+    if (!this.stopped) this.presence.changed(orgId);
     const channel = this.channels.get(orgId);
     if (channel) this.release(channel);
   }

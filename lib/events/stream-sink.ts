@@ -17,11 +17,45 @@ export interface StreamSink {
 /** Makes the sink of one response; `onClose` runs exactly once, whether the client left, was cut off, or the server closed it. */
 export type SinkFactory = (onClose: () => void) => StreamSink;
 
-/** Runs the close callback once, whoever ends the stream first. */
+/**
+ * Counts synchronous runs of writes ("bursts"): all the frames of a replay, or of one delivery of the log to every
+ * stream, are written in one run, and the counter moves on once the run ends. One microtask per burst, whatever
+ * the number of streams.
+ */
+let burst = 0;
+let burstEnding = false;
+function currentBurst(): number {
+  if (!burstEnding) {
+    burstEnding = true;
+    queueMicrotask(() => {
+      burst++;
+      burstEnding = false;
+    });
+  }
+  return burst;
+}
+
+/** Runs the close callback once, whoever ends the stream first; and tells a client that has fallen too far behind. */
 abstract class OnceClosed {
   private closed = false;
+  private burst = -1;
+  private backlogBeforeBurst = 0;
 
   constructor(private readonly onClose: () => void) {}
+
+  /**
+   * Whether the client is too far behind: more than `max` bytes were still unread when the current burst of
+   * writes began. What the burst itself adds does not count: a client that resumes after missing a lot gets its
+   * whole replay at once, and must be given the chance to read it.
+   */
+  protected isTooFarBehind(backlog: number, max: number): boolean {
+    const current = currentBurst();
+    if (this.burst !== current) {
+      this.burst = current;
+      this.backlogBeforeBurst = backlog;
+    }
+    return this.backlogBeforeBurst > max;
+  }
 
   get isClosed(): boolean {
     return this.closed;
@@ -40,7 +74,10 @@ export class WebStreamSink extends OnceClosed implements StreamSink {
   readonly body: ReadableStream<Uint8Array>;
   private controller: ReadableStreamDefaultController<Uint8Array> | null = null;
 
-  /** @param maxBufferedBytes a client whose unread backlog passes this is cut off, so a stalled reader never grows memory. */
+  /**
+   * @param maxBufferedBytes a client whose unread backlog passes this is cut off, so a stalled reader never grows
+   * memory beyond it and one burst.
+   */
   constructor(
     private readonly maxBufferedBytes: number,
     onClose: () => void,
@@ -62,7 +99,7 @@ export class WebStreamSink extends OnceClosed implements StreamSink {
 
   write(chunk: Uint8Array): boolean {
     if (this.isClosed || !this.controller) return false;
-    if ((this.controller.desiredSize ?? 0) < -this.maxBufferedBytes) {
+    if (this.isTooFarBehind(-(this.controller.desiredSize ?? 0), this.maxBufferedBytes)) {
       this.close();
       return false;
     }
@@ -106,7 +143,7 @@ export class NodeResponseSink extends OnceClosed implements StreamSink {
 
   write(chunk: Uint8Array): boolean {
     if (this.isClosed) return false;
-    if (this.response.writableLength > this.maxBufferedBytes) {
+    if (this.isTooFarBehind(this.response.writableLength, this.maxBufferedBytes)) {
       this.response.destroy();
       this.finish();
       return false;

@@ -41,15 +41,17 @@ function readBody(request: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let received = 0;
-    request.on("data", (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       received += chunk.byteLength;
-      if (received > limit) {
-        request.destroy();
-        reject(ApiError.payloadTooLarge(limit));
-      } else {
-        chunks.push(chunk);
-      }
-    });
+      if (received <= limit) return void chunks.push(chunk);
+      // Stop reading, and answer: the 413 closes the connection (destroying the request now would destroy the
+      // socket before the answer is written).
+      request.off("data", onData);
+      request.pause();
+      chunks.length = 0;
+      reject(ApiError.payloadTooLarge(limit));
+    };
+    request.on("data", onData);
     request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     request.on("error", reject);
   });
