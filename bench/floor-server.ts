@@ -42,4 +42,5 @@ const server = http.createServer((request, response) => {
   response.writeHead(404).end();
 });
 
-server.listen(Number(process.env.PORT ?? 3901), () => process.send?.({ type: "listening" }));
+// The same accept queue as Palisade's server entry (scripts/server.ts), so a reconnect storm meets the same kernel.
+server.listen({ port: Number(process.env.PORT ?? 3901), backlog: 4096 }, () => process.send?.({ type: "listening" }));

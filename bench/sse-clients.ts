@@ -35,16 +35,15 @@ export type WorkerCommand =
 export type WorkerReport =
   | { type: "connected"; connected: number; failed: number; refused: number; lastConnectedAt: number }
   | { type: "closed"; open: number }
-  | { type: "collected"; round: number; arrivals: number[] }
+  | { type: "collected"; round: number; arrivals: number[]; heartbeatsFailed: number }
   | { type: "killed" };
 
-const INITIAL = "event: policy\n";
-const VERSION = "event: policy_version\n";
-const VERSION_LABEL = /"policyVersion":"(v\d+)"/g;
-const EVENT_ID = /(?:^|\n)id: (\d+)\n/g;
+const VERSION_LABEL = /"policyVersion":"(v\d+)"/;
 const now = () => performance.timeOrigin + performance.now();
 
 let heartbeatAfterApply = false;
+/** Heartbeats that failed (and were sent again): reported with every collection. */
+let heartbeatsFailed = 0;
 const heartbeatAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
 interface Endpoint {
@@ -64,7 +63,12 @@ class Connection {
   refusals = 0;
   private socket: net.Socket | null = null;
   private head = "";
-  private carry = "";
+  /** The body's chunked transfer coding, undone: bytes of the current chunk still to come (-1: its CRLF). */
+  private chunked = false;
+  private undecoded = "";
+  private chunkLeft = 0;
+  /** Decoded text not yet ending an event. */
+  private pending = "";
 
   constructor(
     readonly token: string,
@@ -81,7 +85,9 @@ class Connection {
       const socket = net.connect({ host, port, localAddress: sourceAddress });
       this.socket = socket;
       this.head = "";
-      this.carry = "";
+      this.undecoded = "";
+      this.chunkLeft = 0;
+      this.pending = "";
       let settled = false;
       const settle = (held: boolean) => {
         if (settled) return;
@@ -108,6 +114,7 @@ class Connection {
           return settle(false);
         }
         this.isOpen = true;
+        this.chunked = /\r\ntransfer-encoding: chunked/i.test(this.head);
         if (resume) settle(true);
         this.read(body, settle);
       });
@@ -121,33 +128,63 @@ class Connection {
     });
   }
 
-  /** Counts markers across chunk boundaries; the carried tail is too short to hold a whole marker twice. */
-  private read(chunk: string, onSnapshot: (held: boolean) => void): void {
-    const arrivedAt = now();
-    const text = this.carry + chunk;
-    const count = (marker: string) => {
-      let found = 0;
-      for (let at = text.indexOf(marker); at !== -1; at = text.indexOf(marker, at + 1)) if (at + marker.length > this.carry.length) found++;
-      return found;
-    };
-    for (const [, id] of text.matchAll(EVENT_ID)) this.lastEventId = id!;
-    const label = [...text.matchAll(VERSION_LABEL)].at(-1)?.[1] ?? null;
-    if (count(INITIAL) > 0) {
-      onSnapshot(true);
-      // Like the reference agent: one heartbeat after the first snapshot, spread over 2 s.
-      this.heartbeat(label);
+  /** Undoes the chunked transfer coding; the socket is read as latin1, so one character is one byte. */
+  private decode(input: string): string {
+    if (!this.chunked) return input;
+    this.undecoded += input;
+    let out = "";
+    for (;;) {
+      if (this.chunkLeft > 0) {
+        const data = this.undecoded.slice(0, this.chunkLeft);
+        out += data;
+        this.chunkLeft -= data.length;
+        this.undecoded = this.undecoded.slice(data.length);
+        if (this.chunkLeft > 0) return out;
+        this.chunkLeft = -1;
+      }
+      if (this.chunkLeft === -1) {
+        if (this.undecoded.length < 2) return out;
+        this.undecoded = this.undecoded.slice(2);
+        this.chunkLeft = 0;
+      }
+      const end = this.undecoded.indexOf("\r\n");
+      if (end === -1) return out;
+      this.chunkLeft = parseInt(this.undecoded.slice(0, end), 16);
+      this.undecoded = this.undecoded.slice(end + 2);
+      if (this.chunkLeft === 0) return out;
     }
-    for (let i = count(VERSION); i > 0; i--) {
-      this.versionsSeen++;
-      this.arrivals.push(arrivedAt);
-      if (heartbeatAfterApply) this.heartbeat(label);
-    }
-    this.carry = text.slice(-(VERSION.length - 1));
   }
 
-  private heartbeat(version: string | null): void {
-    if (!this.endpoint.heartbeat || !this.token) return;
+  /** Reads whole events: the first snapshot, and each `policy_version`, timed as it completes. */
+  private read(chunk: string, onSnapshot: (held: boolean) => void): void {
+    const arrivedAt = now();
+    const events = (this.pending + this.decode(chunk)).split("\n\n");
+    this.pending = events.pop()!;
+    for (const event of events) {
+      const id = /(?:^|\n)id: (\d+)/.exec(event)?.[1];
+      if (id) this.lastEventId = id;
+      const name = /(?:^|\n)event: (\w+)/.exec(event)?.[1];
+      const version = VERSION_LABEL.exec(event)?.[1] ?? null;
+      if (name === "policy") {
+        onSnapshot(true);
+        // Like the reference agent: one heartbeat after the first snapshot, spread over 2 s.
+        this.heartbeat(version);
+      } else if (name === "policy_version") {
+        this.versionsSeen++;
+        this.arrivals.push(arrivedAt);
+        if (heartbeatAfterApply) this.heartbeat(version);
+      }
+    }
+  }
+
+  /** Sends a heartbeat 0–2 s from now; a failed one is sent again a second later (four times at most), as an agent's next beat would be. */
+  private heartbeat(version: string | null, delayMs = Math.random() * 2000, attemptsLeft = 5): void {
+    if (!this.endpoint.heartbeat || !this.token || attemptsLeft === 0) return;
     setTimeout(() => {
+      const retry = () => {
+        heartbeatsFailed++;
+        this.heartbeat(version, 1000, attemptsLeft - 1);
+      };
       const body = JSON.stringify({ policyVersion: version });
       const request = http.request({
         host: this.endpoint.host,
@@ -157,10 +194,13 @@ class Connection {
         agent: heartbeatAgent,
         headers: { Authorization: `Bearer ${this.token}`, "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) },
       });
-      request.on("response", (response) => response.resume());
-      request.on("error", () => {});
+      request.on("response", (response) => {
+        response.resume();
+        if (response.statusCode !== 200) retry();
+      });
+      request.on("error", retry);
       request.end(body);
-    }, Math.random() * 2000);
+    }, delayMs);
   }
 
   close(): void {
@@ -218,7 +258,7 @@ async function collect(round: number, timeoutMs: number): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const arrivals = connections.flatMap((connection) => (connection.arrivals.length >= round ? [connection.arrivals[round - 1]!] : []));
-  send({ type: "collected", round, arrivals });
+  send({ type: "collected", round, arrivals, heartbeatsFailed });
 }
 
 /** Waits until every stream has been ended by the server (a restart), then reports. */

@@ -108,7 +108,8 @@ const ports = () => Array.from({ length: INSTANCES }, (_, i) => PORT + i * 2);
 const base = (port = PORT) => `http://127.0.0.1:${port}`;
 
 async function startPalisade(env: NodeJS.ProcessEnv, plane: "lean" | "route-handlers", port: number): Promise<ChildProcess> {
-  const profile = options["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(options["cpu-prof"])}`, `--cpu-prof-name=${plane}-${port}-${Date.now()}.cpuprofile`] : [];
+  // Named by Node: CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile; the main thread is the largest of a pid.
+  const profile = options["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(options["cpu-prof"])}`] : [];
   const server = spawn(process.execPath, [...profile, ...SERVER_ENTRY_ARGS], { env: { ...env, PORT: String(port), AGENT_DATA_PLANE: plane }, stdio: ["ignore", "ignore", "inherit"] });
   await waitForHealth(`${base(port)}/api/health`);
   return server;
@@ -161,22 +162,32 @@ async function provision(env: NodeJS.ProcessEnv): Promise<{ adminToken: string; 
   return { adminToken, agentTokens, enrolSeconds: (now() - started) / 1000 };
 }
 
-/** Follows the console's event stream and resolves when every connected agent runs `version`. */
-async function convergence(adminToken: string, expected: number, publish: () => Promise<string>): Promise<number> {
-  const response = await fetch(`${base()}/api/events`, { headers: { Authorization: `Bearer ${adminToken}` } });
+const CONVERGENCE_TIMEOUT_MS = 120_000;
+
+/**
+ * Follows the console's event stream and resolves when every connected agent runs `version`; null, with the last
+ * figures logged, when that has not happened within CONVERGENCE_TIMEOUT_MS.
+ */
+async function convergence(adminToken: string, expected: number, publish: () => Promise<string>): Promise<number | null> {
+  const response = await fetch(`${base()}/api/events`, { headers: { Authorization: `Bearer ${adminToken}` }, signal: AbortSignal.timeout(CONVERGENCE_TIMEOUT_MS) });
   const reader = response.body!.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream()).getReader();
   await reader.read();
   const publishedAt = now();
   const version = await publish();
+  let last = "none";
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) throw new Error("event stream closed");
+      last = value.data;
       const fleet = JSON.parse(value.data) as { latestVersion: string; agents: { upToDate: number; outdated: number } };
       if (fleet.latestVersion === version && fleet.agents.upToDate >= expected && fleet.agents.outdated === 0) return (now() - publishedAt) / 1000;
     }
+  } catch (error) {
+    log(`no convergence on ${version} within ${CONVERGENCE_TIMEOUT_MS / 1000} s (${(error as Error).message}); the last figures: ${last}`);
+    return null;
   } finally {
-    await reader.cancel();
+    await reader.cancel().catch(() => {});
   }
 }
 
@@ -255,6 +266,8 @@ class Workers {
 
   async collect(round: number, timeoutMs: number): Promise<number[]> {
     const reports = await this.ask("collected", this.children.map(() => ({ type: "collect" as const, round, timeoutMs })));
+    const failed = sum(reports.map((report) => report.heartbeatsFailed));
+    if (failed > 0) log(`${failed} heartbeats failed so far, each sent again`);
     return reports.flatMap((report) => report.arrivals);
   }
 
@@ -283,6 +296,7 @@ interface Round {
 }
 
 interface Measurement {
+  name: TargetName;
   connected: number;
   failed: number;
   connectSeconds: number;
@@ -305,8 +319,8 @@ interface Target {
   start(): Promise<ChildProcess[]>;
   /** Publishes; resolves with the version label and the agents it reached, on every instance. */
   publish(name: string): Promise<{ version: string; broadcastedTo: number }>;
-  /** Palisade only: the console's feed counts every agent up to date. */
-  converge?(expected: number): Promise<number>;
+  /** Palisade only: the console's feed counts every agent up to date; null when it never did. */
+  converge?(expected: number): Promise<number | null>;
 }
 
 async function timePublish(workers: Workers, target: Target, round: number, connected: number): Promise<Round> {
@@ -318,10 +332,28 @@ async function timePublish(workers: Workers, target: Target, round: number, conn
   return result;
 }
 
+/**
+ * One stream opened and closed, one heartbeat, on each instance: a fresh server opens files and compiles code on
+ * first use, which must not count as the cost of the fleet's streams.
+ */
+async function warmUp(target: Target, token: string): Promise<void> {
+  const authorization = token ? { Authorization: `Bearer ${token}` } : undefined;
+  for (const port of target.ports) {
+    const stream = await fetch(`${base(port)}${target.route}`, { headers: authorization });
+    const reader = stream.body?.getReader();
+    await reader?.read();
+    await reader?.cancel();
+    const heartbeatUrl = new URL(target.heartbeatUrl);
+    heartbeatUrl.port = String(port);
+    await fetch(heartbeatUrl, { method: "POST", headers: { ...authorization, "Content-Type": "application/json" }, body: JSON.stringify({ policyVersion: "v1" }) });
+  }
+  await sleep(Number(process.env.WARM_MS ?? 2000));
+}
+
 async function measure(target: Target, tokens: string[], tokensFile: string): Promise<Measurement> {
   log(`--- ${TARGET_LABELS[target.name]} ---`);
   let servers = await target.start();
-  await sleep(2000);
+  await warmUp(target, tokens[0]!);
   const rss = () => sum(servers.map((server) => rssBytes(server.pid!)));
   const files = () => sum(servers.map((server) => openFiles(server.pid!)));
   const baseline = rss();
@@ -357,7 +389,7 @@ async function measure(target: Target, tokens: string[], tokensFile: string): Pr
     round++;
     convergenceSeconds = await target.converge(connected);
     workers.heartbeatAfterApply(false);
-    log(`convergence: ${convergenceSeconds.toFixed(1)} s`);
+    log(`convergence: ${convergenceSeconds === null ? "none" : `${convergenceSeconds.toFixed(1)} s`}`);
     await workers.collect(round, 30_000);
   }
 
@@ -365,7 +397,7 @@ async function measure(target: Target, tokens: string[], tokensFile: string): Pr
   await Promise.all(servers.map(stop));
   await workers.awaitClosed();
   servers = await target.start();
-  await sleep(2000);
+  await warmUp(target, tokens[0]!);
   const restartedBaseline = rss();
   const restartedFiles = files();
   const stormStarted = now();
@@ -394,6 +426,7 @@ async function measure(target: Target, tokens: string[], tokensFile: string): Pr
   log(`heartbeats: ${heartbeats.perSecond.toFixed(0)}/s (${heartbeats.refused} refused)`);
   await Promise.all(servers.map(stop));
   return {
+    name: target.name,
     connected,
     failed: first.failed + second.failed,
     connectSeconds,
@@ -427,7 +460,7 @@ function table(results: [TargetName, Measurement][]): string {
       (m) => `${ms(m.rounds[i]!.p50)} / ${ms(m.rounds[i]!.p99)} / ${ms(m.rounds[i]!.max)}`,
     ]),
     ["worst p99", (m) => `${ms(worstP99(m))}${m === floor ? "" : ratio(worstP99(m), floor && worstP99(floor))}`],
-    ["convergence: publish → the console counts every agent up to date", (m) => (m.convergenceSeconds === null ? "n/a" : `${m.convergenceSeconds.toFixed(1)} s`)],
+    ["convergence: publish → the console counts every agent up to date", (m) => (m.name === "floor" ? "n/a" : m.convergenceSeconds === null ? `not within ${CONVERGENCE_TIMEOUT_MS / 1000} s` : `${m.convergenceSeconds.toFixed(1)} s`)],
     [
       "restart: every agent reconnects from its Last-Event-ID (503s waited out)",
       (m) => `${m.storm.connected} in ${m.storm.seconds.toFixed(1)} s (${m.storm.failed} failed, ${m.storm.refused} 503s)`,

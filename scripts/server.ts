@@ -20,6 +20,7 @@ Object.assign(process.env, { NODE_ENV: process.env.NODE_ENV || "production" });
 const { default: next } = await import("next");
 
 const { PORT: port, TRUSTED_PROXIES: trustedProxies, AGENT_DATA_PLANE } = env();
+const LISTEN_BACKLOG = 4096;
 const leanDataPlane = AGENT_DATA_PLANE === "lean";
 const secret = installClientAddressSecret();
 
@@ -91,7 +92,9 @@ const leanPlane = leanDataPlane ? await import("@/lib/server/node-plane") : null
 await (await import("@/lib/server/boot")).bootServer();
 // A signal during `prepare()` has already closed the server: it must not start listening after all.
 if (!stopping) {
-  server.listen(port, () => {
+  // A fleet reconnects at once after a restart: a connection the accept queue has no room for waits out a SYN
+  // retransmission (1 s, then 3 s…). Node's default queue is 511; the kernel caps this at net.core.somaxconn.
+  server.listen({ port, backlog: LISTEN_BACKLOG }, () => {
     const source = trustedProxies === 0 ? "the socket (TRUSTED_PROXIES=0)" : `X-Forwarded-For, ${trustedProxies} proxy hop(s) from the right (TRUSTED_PROXIES=${trustedProxies})`;
     console.log(`Palisade is listening on port ${port}; client addresses come from ${source}.`);
   });

@@ -223,6 +223,14 @@ export class Hub {
     if (channel.size === 0) this.channels.delete(channel.orgId);
   }
 
+  /**
+   * Starts listening for notifications; the server does at boot, so that listening's start, which clears the
+   * caches (notifications may have been missed before it), happens before the first request fills them.
+   */
+  listen(): Promise<void> {
+    return this.startListening();
+  }
+
   private startListening(): Promise<void> {
     this.listening ??= listenToNotifications({
       onAgentEvent: (notice) => this.onAgentEventNotice(notice),

@@ -6,6 +6,7 @@ import { pruneLoginAttempts } from "@/db/queries/login-attempts";
 import { pruneMfaEnrollments } from "@/db/queries/mfa";
 import { summarizeRefusalRuns, THROTTLE } from "@/lib/auth/throttle";
 import { env } from "@/lib/env";
+import { hub } from "@/lib/events/hub";
 import { stopEventDelivery } from "@/lib/events/shutdown";
 import { logError } from "@/lib/log";
 import { createAdminFromEnv } from "@/lib/server/bootstrap";
@@ -55,6 +56,7 @@ async function boot(): Promise<void> {
   // With the embedded database, `npm run cli` reaches it through this server.
   if (target.engine === "pglite" && target.dataDir) startControlSocket(target.dataDir);
   setInterval(() => void maintain(), MAINTENANCE_INTERVAL_MS).unref();
+  await hub().listen();
   // The server (the entry, or `next start`) answers these signals by closing once every open response has ended,
   // and SSE streams only end when the server ends them.
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
