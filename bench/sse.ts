@@ -19,7 +19,7 @@
  */
 import { execFile, fork, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs, promisify } from "node:util";
@@ -72,7 +72,18 @@ function rssBytes(pid: number): number {
   return Number(match?.[1] ?? 0) * 1024;
 }
 
-const openFiles = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
+/** Open file descriptors of a process, and how many of them are sockets. */
+function openFiles(pid: number): { all: number; sockets: number } {
+  const fds = readdirSync(`/proc/${pid}/fd`);
+  const sockets = fds.filter((fd) => {
+    try {
+      return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith("socket:");
+    } catch {
+      return false; // closed meanwhile
+    }
+  }).length;
+  return { all: fds.length, sockets };
+}
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 
 function percentile(sorted: number[], p: number): number {
@@ -306,7 +317,7 @@ interface Measurement {
   convergenceSeconds: number | null;
   storm: { connected: number; failed: number; refused: number; seconds: number; rssPerStreamKb: number };
   afterStorm: Round;
-  afterKill: { streamsLeft: number; rssChange: number; openFilesChange: number };
+  afterKill: { streamsLeft: number; rssChange: number; rssChangeLater: number; sockets: [number, number]; files: [number, number] };
   heartbeats: { perSecond: number; refused: number };
 }
 
@@ -355,7 +366,10 @@ async function measure(target: Target, tokens: string[], tokensFile: string): Pr
   let servers = await target.start();
   await warmUp(target, tokens[0]!);
   const rss = () => sum(servers.map((server) => rssBytes(server.pid!)));
-  const files = () => sum(servers.map((server) => openFiles(server.pid!)));
+  const files = () => {
+    const counts = servers.map((server) => openFiles(server.pid!));
+    return { all: sum(counts.map((count) => count.all)), sockets: sum(counts.map((count) => count.sockets)) };
+  };
   const baseline = rss();
   const workers = new Workers();
   // Two halves: the second half's growth is the marginal cost of a stream, once the heap has absorbed the
@@ -419,8 +433,21 @@ async function measure(target: Target, tokens: string[], tokensFile: string): Pr
   workers.exit();
   await sleep(10_000);
   const { broadcastedTo } = await target.publish("after every client left");
-  const afterKill = { streamsLeft: broadcastedTo, rssChange: rss() / restartedBaseline - 1, openFilesChange: files() / restartedFiles - 1 };
-  log(`after killing every client: ${broadcastedTo} streams left, RSS ${(afterKill.rssChange * 100).toFixed(1)}%, open files ${(afterKill.openFilesChange * 100).toFixed(1)}% against the baseline`);
+  const left = files();
+  const rssChange = rss() / restartedBaseline - 1;
+  // V8 returns freed heap to the system lazily, after the process has been idle a while.
+  await sleep(50_000);
+  const afterKill = {
+    streamsLeft: broadcastedTo,
+    rssChange,
+    rssChangeLater: rss() / restartedBaseline - 1,
+    sockets: [restartedFiles.sockets, left.sockets] as [number, number],
+    files: [restartedFiles.all, left.all] as [number, number],
+  };
+  log(
+    `after killing every client: ${broadcastedTo} streams left; RSS ${(afterKill.rssChange * 100).toFixed(1)}% after 10 s, ${(afterKill.rssChangeLater * 100).toFixed(1)}% after 60 s; ` +
+      `sockets ${afterKill.sockets.join(" → ")}, open files ${afterKill.files.join(" → ")}`,
+  );
 
   const heartbeats = await heartbeatsPerSecond(target.heartbeatUrl, tokensFile);
   log(`heartbeats: ${heartbeats.perSecond.toFixed(0)}/s (${heartbeats.refused} refused)`);
@@ -468,10 +495,9 @@ function table(results: [TargetName, Measurement][]): string {
     ["RSS per open stream after the restart", (m) => `${m.storm.rssPerStreamKb.toFixed(1)} KB`],
     ["publish after the restart: p50 / p99 / max", (m) => `${ms(m.afterStorm.p50)} / ${ms(m.afterStorm.p99)} / ${ms(m.afterStorm.max)}`],
     ["events lost (all publishes)", (m) => String(sum(m.rounds.map((r) => r.lost)) + m.afterStorm.lost)],
-    [
-      "every client killed: streams left; RSS, open files vs the restarted baseline",
-      (m) => `${m.afterKill.streamsLeft}; ${percent(m.afterKill.rssChange)}, ${percent(m.afterKill.openFilesChange)}`,
-    ],
+    ["every client killed: streams left", (m) => String(m.afterKill.streamsLeft)],
+    ["… RSS against the restarted baseline, 10 s / 60 s later", (m) => `${percent(m.afterKill.rssChange)} / ${percent(m.afterKill.rssChangeLater)}`],
+    ["… open sockets, open files: baseline → after", (m) => `${m.afterKill.sockets.join(" → ")}, ${m.afterKill.files.join(" → ")}`],
     [
       `heartbeats per second (wrk -t2 -c50 -d${WRK_SECONDS}s, refused)`,
       (m) => `${m.heartbeats.perSecond.toFixed(0)}${m === floor ? "" : ratio(m.heartbeats.perSecond, floor?.heartbeats.perSecond)} (${m.heartbeats.refused})`,
