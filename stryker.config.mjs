@@ -13,6 +13,8 @@ const config = {
   jsonReporter: { fileName: "reports/mutation/mutation.json" },
   concurrency: 2,
   timeoutMS: 60_000,
+  // The first run is the whole suite with coverage per test: minutes on a busy 2-core machine.
+  dryRunTimeoutMinutes: 20,
   ignoreStatic: true,
   // Changing a message or an audit text is not a change of behaviour worth a mutant each.
   mutator: { excludedMutations: ["StringLiteral"] },

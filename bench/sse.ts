@@ -17,18 +17,17 @@
  *
  * It prints figures and writes a markdown table to bench/results/; it never passes or fails on time.
  */
-import { execFile, fork, spawn, type ChildProcess } from "node:child_process";
+import { fork, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { parseArgs, promisify } from "node:util";
+import { parseArgs } from "node:util";
 import { EventSourceParserStream } from "eventsource-parser/stream";
 import { buildIfNeeded } from "../scripts/build";
-import { SERVER_CONDITIONS, SERVER_ENTRY_ARGS } from "../scripts/node-flags";
+import { base, cli, exec, log, now, sleep, startPalisade, stop, wrkFigures } from "./servers";
 import type { WorkerCommand, WorkerReport } from "./sse-clients";
 
-const exec = promisify(execFile);
 const { values: options } = parseArgs({
   options: {
     agents: { type: "string", default: "10000" },
@@ -63,10 +62,6 @@ const TARGET_LABELS: Record<TargetName, string> = {
 if (INSTANCES > 1 && !options.database) throw new Error("--instances 2 needs --database postgres://…: instances share one PostgreSQL");
 if (TARGETS.some((target) => !(target in TARGET_LABELS))) throw new Error(`--targets: each of ${Object.keys(TARGET_LABELS).join(", ")}`);
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const now = () => performance.timeOrigin + performance.now();
-const log = (message: string) => console.log(`[bench] ${message}`);
-
 function rssBytes(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return Number(match?.[1] ?? 0) * 1024;
@@ -91,39 +86,13 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-async function waitForHealth(url: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(250);
-  }
-  throw new Error(`${url} never became healthy`);
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once("exit", () => resolve());
-    child.kill("SIGTERM");
-  });
-}
-
 // ---------------------------------------------------------------------------
 // The servers, and what the run does through Palisade's API.
 // ---------------------------------------------------------------------------
 
 const ports = () => Array.from({ length: INSTANCES }, (_, i) => PORT + i * 2);
-const base = (port = PORT) => `http://127.0.0.1:${port}`;
-
-async function startPalisade(env: NodeJS.ProcessEnv, plane: "lean" | "route-handlers", port: number): Promise<ChildProcess> {
-  // Named by Node: CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile; the main thread is the largest of a pid.
-  const profile = options["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(options["cpu-prof"])}`] : [];
-  const server = spawn(process.execPath, [...profile, ...SERVER_ENTRY_ARGS], { env: { ...env, PORT: String(port), AGENT_DATA_PLANE: plane }, stdio: ["ignore", "ignore", "inherit"] });
-  await waitForHealth(`${base(port)}/api/health`);
-  return server;
+function startPalisadePlane(env: NodeJS.ProcessEnv, plane: "lean" | "route-handlers", port: number): Promise<ChildProcess> {
+  return startPalisade({ ...env, AGENT_DATA_PLANE: plane }, port, options["cpu-prof"]);
 }
 
 async function startFloor(port: number): Promise<ChildProcess> {
@@ -133,18 +102,13 @@ async function startFloor(port: number): Promise<ChildProcess> {
 }
 
 async function api<T>(method: string, route: string, token: string | null, body?: unknown): Promise<T> {
-  const response = await fetch(`${base()}${route}`, {
+  const response = await fetch(`${base(PORT)}${route}`, {
     method,
     headers: { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
-}
-
-async function cli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<string> {
-  const { stdout } = await exec("node_modules/.bin/tsx", [...SERVER_CONDITIONS, "scripts/cli.ts", ...args], { env });
-  return stdout.trimEnd().split("\n").at(-1)!;
 }
 
 const policyBody = (name: string) => ({
@@ -180,7 +144,7 @@ const CONVERGENCE_TIMEOUT_MS = 120_000;
  * figures logged, when that has not happened within CONVERGENCE_TIMEOUT_MS.
  */
 async function convergence(adminToken: string, expected: number, publish: () => Promise<string>): Promise<number | null> {
-  const response = await fetch(`${base()}/api/events`, { headers: { Authorization: `Bearer ${adminToken}` }, signal: AbortSignal.timeout(CONVERGENCE_TIMEOUT_MS) });
+  const response = await fetch(`${base(PORT)}/api/events`, { headers: { Authorization: `Bearer ${adminToken}` }, signal: AbortSignal.timeout(CONVERGENCE_TIMEOUT_MS) });
   const reader = response.body!.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream()).getReader();
   await reader.read();
   const publishedAt = now();
@@ -207,10 +171,7 @@ async function heartbeatsPerSecond(url: string, tokensFile: string): Promise<{ p
   const { stdout } = await exec("wrk", ["-t2", "-c50", `-d${WRK_SECONDS}s`, "-s", path.join(import.meta.dirname, "heartbeat.lua"), url], {
     env: { ...process.env, AGENT_TOKENS_FILE: tokensFile, POLICY_VERSION: "v1" },
   });
-  return {
-    perSecond: Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? NaN),
-    refused: Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0),
-  };
+  return wrkFigures(stdout);
 }
 
 // ---------------------------------------------------------------------------
@@ -556,7 +517,7 @@ async function main(): Promise<void> {
     }
     if (!palisade) {
       // Provision once, on a server of its own, so the measured ones hold connections and not leftovers.
-      const provisioner = await startPalisade(env, "lean", PORT);
+      const provisioner = await startPalisadePlane(env, "lean", PORT);
       const provisioned = await provision(env);
       await stop(provisioner);
       enrolSeconds = provisioned.enrolSeconds;
@@ -572,8 +533,8 @@ async function main(): Promise<void> {
           name,
           ports: ports(),
           route: "/api/agents/stream",
-          heartbeatUrl: `${base()}/api/agents/heartbeat`,
-          start: () => Promise.all(ports().map((port) => startPalisade(env, name, port))),
+          heartbeatUrl: `${base(PORT)}/api/agents/heartbeat`,
+          start: () => Promise.all(ports().map((port) => startPalisadePlane(env, name, port))),
           publish,
           converge: (expected) => convergence(adminToken, expected, async () => (await publish("convergence")).version),
         },

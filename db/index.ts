@@ -172,6 +172,29 @@ export function listen(channel: string, onNotify: (payload: string) => void, onC
   return connection().listen(channel, onNotify, onConnect);
 }
 
+/** What a prepared drizzle query offers: running it with its placeholders' values. */
+interface PreparedQuery {
+  execute(placeholderValues?: Record<string, unknown>): Promise<unknown>;
+}
+
+const preparedQueries = new WeakMap<Db, Map<string, PreparedQuery>>();
+
+/**
+ * A query that runs on (nearly) every request, prepared: its SQL text is built once per process, and PostgreSQL
+ * parses and plans it once per pooled connection, where an ordinary drizzle query is sent unnamed, and parsed and
+ * planned on every call. `name` names exactly one SQL text (a query with optional conditions gets a name per
+ * combination); its parameters are `sql.placeholder`s. Not for transactions, and not for SQL whose text varies
+ * with its input (lists of values): every distinct text would stay prepared on each connection.
+ */
+export function prepared<T extends PreparedQuery>(name: string, build: (db: Db, name: string) => T): T {
+  const db = getDb();
+  let queries = preparedQueries.get(db);
+  if (!queries) preparedQueries.set(db, (queries = new Map()));
+  let query = queries.get(name) as T | undefined;
+  if (!query) queries.set(name, (query = build(db, name)));
+  return query;
+}
+
 export async function closeDatabase(): Promise<void> {
   await dropProcessSingleton<Connection>(CONNECTION)?.close();
 }

@@ -1,5 +1,5 @@
 import { and, desc, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
-import { getDb, type Executor } from "@/db";
+import { getDb, prepared, type Executor } from "@/db";
 import { apiTokens, users, type ApiToken, type User } from "@/db/schema";
 
 /** Token fields that are safe to list: never the hash. */
@@ -74,24 +74,28 @@ export interface TokenOwner {
   user: User;
 }
 
-/** The owner of a live token: not revoked, not expired, and owned by an enabled user. */
+/** The owner of a live token: not revoked, not expired, and owned by an enabled user. Every API request runs it. */
 export async function findTokenOwner({ tokenHash }: { tokenHash: string }): Promise<TokenOwner | null> {
-  const [row] = await getDb()
-    .select({ tokenId: apiTokens.id, lastUsedAt: apiTokens.lastUsedAt, user: users })
-    .from(apiTokens)
-    .innerJoin(users, eq(users.id, apiTokens.userId))
-    .where(
-      and(
-        eq(apiTokens.tokenHash, tokenHash),
-        isNull(apiTokens.revokedAt),
-        or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, sql`now()`)),
-        isNull(users.disabledAt),
-      ),
-    );
+  const query = prepared("find_token_owner", (db, name) =>
+    db
+      .select({ tokenId: apiTokens.id, lastUsedAt: apiTokens.lastUsedAt, user: users })
+      .from(apiTokens)
+      .innerJoin(users, eq(users.id, apiTokens.userId))
+      .where(
+        and(
+          eq(apiTokens.tokenHash, sql.placeholder("tokenHash")),
+          isNull(apiTokens.revokedAt),
+          or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, sql`now()`)),
+          isNull(users.disabledAt),
+        ),
+      )
+      .prepare(name),
+  );
+  const [row] = await query.execute({ tokenHash });
   return row ?? null;
 }
 
-/** Records use at most once a minute per token, so busy tokens do not turn every read into a write. */
+/** Records use at most once a minute per token, even when concurrent requests each saw a stale time. */
 export async function touchApiToken({ id }: { id: string }): Promise<void> {
   await getDb()
     .update(apiTokens)

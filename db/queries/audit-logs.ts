@@ -1,5 +1,5 @@
-import { and, desc, eq, gte, lt, type SQL } from "drizzle-orm";
-import { getDb, type Executor } from "@/db";
+import { and, desc, eq, gte, lt, sql, type Placeholder, type SQL } from "drizzle-orm";
+import { getDb, prepared, type Executor } from "@/db";
 import { auditLogs, type AuditLog, type NewAuditLog } from "@/db/schema";
 
 /** Inserts one audit row as given; lib/audit/log.ts decides what goes in it. */
@@ -20,28 +20,47 @@ export interface AuditLogFilter {
   limit: number;
 }
 
-function filterConditions(filter: Omit<AuditLogFilter, "limit">): SQL | undefined {
+/** The optional filters, in the order their conditions are written. */
+const OPTIONAL_FILTERS = ["action", "resource", "userEmail", "success", "since", "until", "beforeSeq"] as const;
+
+type FilterKey = Exclude<keyof AuditLogFilter, "limit">;
+type FilterValue<K extends FilterKey> = NonNullable<AuditLogFilter[K]> | Placeholder;
+
+/**
+ * The filter's conditions. `value` gives each condition's value: the filter's own by default, a placeholder
+ * for a prepared query.
+ */
+function filterConditions(
+  filter: Omit<AuditLogFilter, "limit">,
+  value: <K extends FilterKey>(key: K) => FilterValue<K> = (key) => filter[key] as FilterValue<typeof key>,
+): SQL | undefined {
   const conditions: (SQL | undefined)[] = [
-    eq(auditLogs.orgId, filter.orgId),
-    filter.action === undefined ? undefined : eq(auditLogs.action, filter.action),
-    filter.resource === undefined ? undefined : eq(auditLogs.resource, filter.resource),
-    filter.userEmail === undefined ? undefined : eq(auditLogs.userEmail, filter.userEmail),
-    filter.success === undefined ? undefined : eq(auditLogs.success, filter.success),
-    filter.since === undefined ? undefined : gte(auditLogs.createdAt, filter.since),
-    filter.until === undefined ? undefined : lt(auditLogs.createdAt, filter.until),
-    filter.beforeSeq === undefined ? undefined : lt(auditLogs.seq, filter.beforeSeq),
+    eq(auditLogs.orgId, value("orgId")),
+    filter.action === undefined ? undefined : eq(auditLogs.action, value("action")),
+    filter.resource === undefined ? undefined : eq(auditLogs.resource, value("resource")),
+    filter.userEmail === undefined ? undefined : eq(auditLogs.userEmail, value("userEmail")),
+    filter.success === undefined ? undefined : eq(auditLogs.success, value("success")),
+    filter.since === undefined ? undefined : gte(auditLogs.createdAt, value("since")),
+    filter.until === undefined ? undefined : lt(auditLogs.createdAt, value("until")),
+    filter.beforeSeq === undefined ? undefined : lt(auditLogs.seq, value("beforeSeq")),
   ];
   return and(...conditions);
 }
 
 /** Newest first. Returns one row more than `limit` when another page exists, so callers can tell. */
 export function listAuditLogs(filter: AuditLogFilter): Promise<AuditLog[]> {
-  return getDb()
-    .select()
-    .from(auditLogs)
-    .where(filterConditions(filter))
-    .orderBy(desc(auditLogs.seq))
-    .limit(filter.limit + 1);
+  const used = OPTIONAL_FILTERS.filter((key) => filter[key] !== undefined);
+  const query = prepared(["list_audit_logs", ...used].join("_"), (db, name) =>
+    db
+      .select()
+      .from(auditLogs)
+      .where(filterConditions(filter, (key) => sql.placeholder(key)))
+      .orderBy(desc(auditLogs.seq))
+      .limit(sql.placeholder("limit"))
+      .prepare(name),
+  );
+  // A placeholder's value skips drizzle's column mapping, and the drivers are set up to receive times as text.
+  return query.execute({ ...filter, since: filter.since?.toISOString(), until: filter.until?.toISOString(), limit: filter.limit + 1 });
 }
 
 export interface AuditLogExtent {

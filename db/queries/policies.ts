@@ -1,5 +1,5 @@
 import { and, asc, eq, sql } from "drizzle-orm";
-import { getDb, type Executor } from "@/db";
+import { getDb, prepared, type Executor } from "@/db";
 import { policies, type NewPolicy, type Policy } from "@/db/schema";
 import type { PolicyType } from "@/lib/policies/constants";
 
@@ -9,18 +9,22 @@ export interface PolicyFilter {
 }
 
 /** The organization's policies, oldest first. */
-export function listPolicies({ orgId, type, enabled }: { orgId: string } & PolicyFilter, executor: Executor = getDb()): Promise<Policy[]> {
-  return executor
-    .select()
-    .from(policies)
-    .where(
-      and(
-        eq(policies.orgId, orgId),
-        type === undefined ? undefined : eq(policies.type, type),
-        enabled === undefined ? undefined : eq(policies.enabled, enabled),
-      ),
-    )
-    .orderBy(asc(policies.createdAt), asc(policies.id));
+export function listPolicies({ orgId, type, enabled }: { orgId: string } & PolicyFilter): Promise<Policy[]> {
+  const query = prepared(`list_policies${type === undefined ? "" : "_by_type"}${enabled === undefined ? "" : "_by_state"}`, (db, name) =>
+    db
+      .select()
+      .from(policies)
+      .where(
+        and(
+          eq(policies.orgId, sql.placeholder("orgId")),
+          type === undefined ? undefined : eq(policies.type, sql.placeholder("type")),
+          enabled === undefined ? undefined : eq(policies.enabled, sql.placeholder("enabled")),
+        ),
+      )
+      .orderBy(asc(policies.createdAt), asc(policies.id))
+      .prepare(name),
+  );
+  return query.execute({ orgId, type, enabled });
 }
 
 /** One policy of the organization. With `lock`, the row stays locked until the transaction ends. */

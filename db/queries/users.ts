@@ -1,5 +1,5 @@
 import { and, asc, count, eq, isNull, ne, sql } from "drizzle-orm";
-import { getDb, type Executor } from "@/db";
+import { getDb, prepared, type Executor } from "@/db";
 import { organizations, policies, users, type User } from "@/db/schema";
 import { MFA_POLICY_ID } from "@/lib/policies/defaults";
 import { normalizeEmail } from "@/lib/users/email";
@@ -66,11 +66,15 @@ export interface SessionUserRow {
  * still matches, and whether MFA is required in the user's organization. One round trip.
  */
 export async function findSessionUser({ id, sessionVersion }: { id: string; sessionVersion: number }): Promise<SessionUserRow | null> {
-  const [row] = await getDb()
-    .select({ user: users, mfaPolicyEnabled: policies.enabled })
-    .from(users)
-    .leftJoin(policies, and(eq(policies.orgId, users.orgId), eq(policies.id, MFA_POLICY_ID)))
-    .where(and(eq(users.id, id), eq(users.sessionVersion, sessionVersion), isNull(users.disabledAt)));
+  const query = prepared("find_session_user", (db, name) =>
+    db
+      .select({ user: users, mfaPolicyEnabled: policies.enabled })
+      .from(users)
+      .leftJoin(policies, and(eq(policies.orgId, users.orgId), eq(policies.id, MFA_POLICY_ID)))
+      .where(and(eq(users.id, sql.placeholder("id")), eq(users.sessionVersion, sql.placeholder("sessionVersion")), isNull(users.disabledAt)))
+      .prepare(name),
+  );
+  const [row] = await query.execute({ id, sessionVersion });
   if (!row) return null;
   return { user: row.user, mfaRequired: row.mfaPolicyEnabled ?? false };
 }

@@ -23,6 +23,8 @@ async function respond(family: ApiFamily, request: Request, run: () => Promise<R
     return response;
   } catch (error) {
     if (error instanceof ApiError) return error.toResponse(family);
+    // The client left before its request was read (`aborted`): nobody is there to answer, and nothing failed here.
+    if (request.signal.aborted) return new Response(null, { status: 499 });
     logError(`${request.method} ${new URL(request.url).pathname}`, error);
     return ApiError.internal().toResponse(family);
   }

@@ -26,12 +26,20 @@ export function bearerCredential(request: { headers: Headers }): string | null {
   return BEARER.exec(header)?.[1] ?? "";
 }
 
+/** How stale a token's recorded last use may be before a request records it again. */
+const TOKEN_USE_RESOLUTION_MS = 60_000;
+
+function isUseStale(lastUsedAt: Date | null): boolean {
+  return lastUsedAt === null || Date.now() - lastUsedAt.getTime() >= TOKEN_USE_RESOLUTION_MS;
+}
+
 async function principalFromApiToken(token: string): Promise<UserPrincipal | null> {
   if (!isWellFormedSecret("apiToken", token)) return null;
   const owner = await findTokenOwner({ tokenHash: hashSecret(token) });
   if (!owner) return null;
-  // Recording use must never fail the request it records.
-  touchApiToken({ id: owner.tokenId }).catch((error) => logError("recording token use", error));
+  // Use is recorded to the minute: a busy token costs no write on most requests. Recording must never fail the
+  // request it records.
+  if (isUseStale(owner.lastUsedAt)) touchApiToken({ id: owner.tokenId }).catch((error) => logError("recording token use", error));
   return { user: owner.user, via: "token", credential: `token:${owner.tokenId}` };
 }
 

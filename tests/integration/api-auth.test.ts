@@ -5,7 +5,7 @@ import * as collection from "@/app/api/policies/route";
 import { getDb } from "@/db";
 import { listApiTokens } from "@/db/queries/api-tokens";
 import { createApiToken, revokeApiToken } from "@/lib/auth/api-tokens";
-import { users } from "@/db/schema";
+import { apiTokens, users } from "@/db/schema";
 import { actorFor } from "@/lib/auth/principal";
 import { issueSecret } from "@/lib/auth/secrets";
 import { call, createTestOrg, sessionCookie } from "../helpers";
@@ -37,6 +37,25 @@ describe("API authentication", () => {
     const [token] = await listApiTokens({ orgId: org.orgId, userId: org.admin.user.id });
     expect(await revokeApiToken({ id: token!.id, actor: actorFor(org.admin.user) })).toBe(true);
     await expectRefused({ authorization: `Bearer ${org.admin.token}` });
+  });
+
+  it("records a token's use to the minute: a recent use is left as it is, an older one is brought forward", async () => {
+    const org = await createTestOrg();
+    const [token] = await listApiTokens({ orgId: org.orgId, userId: org.admin.user.id });
+    const lastUsed = async () => (await listApiTokens({ orgId: org.orgId, userId: org.admin.user.id }))[0]!.lastUsedAt!.getTime();
+    const useTokenLastAt = (at: Date) => getDb().update(apiTokens).set({ lastUsedAt: at }).where(eq(apiTokens.id, token!.id));
+
+    const recent = new Date(Date.now() - 30_000);
+    await useTokenLastAt(recent);
+    expect((await call(collection.GET, "GET", "/api/policies", { token: org.admin.token })).status).toBe(200);
+    // Give a write that should not happen the time to land.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await lastUsed()).toBe(recent.getTime());
+
+    const old = new Date(Date.now() - 90_000);
+    await useTokenLastAt(old);
+    expect((await call(collection.GET, "GET", "/api/policies", { token: org.admin.token })).status).toBe(200);
+    await expect.poll(lastUsed).toBeGreaterThan(Date.now() - 10_000);
   });
 
   it("refuses an expired token", async () => {

@@ -121,3 +121,33 @@ describe("audit rows are bounded, whatever a caller sends", () => {
     expect(row!.after).toMatchObject({ truncated: true, bytes: expect.any(Number), sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
   });
 });
+
+describe("a client that leaves before its request is read", () => {
+  it("is not answered and not logged as a server error, and nothing changes", async () => {
+    const org = await createTestOrg();
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const leaving = new AbortController();
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          leaving.abort();
+          controller.error(Object.assign(new Error("aborted"), { code: "ECONNRESET" }));
+        },
+      });
+      const request = new Request("http://localhost/api/policies/pol-mfa-required", {
+        method: "PATCH",
+        headers: { authorization: `Bearer ${org.admin.token}`, "content-type": "application/json" },
+        body,
+        duplex: "half",
+        signal: leaving.signal,
+      } as RequestInit);
+      const response = await policyItem.PATCH(request, { params: Promise.resolve({ id: "pol-mfa-required" }) });
+      expect(response.status).toBe(499);
+      expect(errors).not.toHaveBeenCalled();
+    } finally {
+      errors.mockRestore();
+    }
+    const policy = await call(policyItem.GET, "GET", "/api/policies/pol-mfa-required", { token: org.admin.token, params: { id: "pol-mfa-required" } });
+    expect((await policy.json()).enabled).toBe(true);
+  });
+});
