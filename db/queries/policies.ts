@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, sql } from "drizzle-orm";
 import { getDb, prepared, type Executor } from "@/db";
 import { policies, type NewPolicy, type Policy } from "@/db/schema";
 import type { PolicyType } from "@/lib/policies/constants";
@@ -52,6 +52,32 @@ export async function updatePolicyRow({ orgId, id, changes }: { orgId: string; i
     .where(and(eq(policies.orgId, orgId), eq(policies.id, id)))
     .returning();
   return updated ?? null;
+}
+
+/**
+ * Sets `enabled` on one policy of the organization, or flips it when `enabled` is undefined, in one statement: it
+ * locks the row and returns the policy as it was and as it is now. A concurrent toggle waits for the lock and then
+ * sees the committed state. Null when the organization has no such policy.
+ */
+export async function setPolicyEnabled(
+  { orgId, id, enabled }: { orgId: string; id: string; enabled: boolean | undefined },
+  executor: Executor,
+): Promise<{ before: Policy; after: Policy } | null> {
+  const current = executor
+    .select({ enabled: policies.enabled, updatedAt: policies.updatedAt })
+    .from(policies)
+    .where(and(eq(policies.orgId, orgId), eq(policies.id, id)))
+    .for("update")
+    .as("current");
+  const [row] = await executor
+    .update(policies)
+    .set({ enabled: enabled ?? sql`not ${current.enabled}`, updatedAt: sql`now()` })
+    .from(current)
+    .where(and(eq(policies.orgId, orgId), eq(policies.id, id)))
+    .returning({ ...getTableColumns(policies), wasEnabled: current.enabled, wasUpdatedAt: current.updatedAt });
+  if (!row) return null;
+  const { wasEnabled, wasUpdatedAt, ...after } = row;
+  return { before: { ...after, enabled: wasEnabled, updatedAt: wasUpdatedAt }, after };
 }
 
 /** Deletes one policy of the organization, returning it; null when it has no such policy. */

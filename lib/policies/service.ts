@@ -1,6 +1,6 @@
 import "server-only";
 import { appendAgentEvent } from "@/lib/events/agent-events";
-import { deletePolicyRow, getPolicy, insertPolicies, updatePolicyRow } from "@/db/queries/policies";
+import { deletePolicyRow, getPolicy, insertPolicies, setPolicyEnabled, updatePolicyRow } from "@/db/queries/policies";
 import { getDb, type Executor } from "@/db";
 import type { Policy } from "@/db/schema";
 import { recordAudit, recordFailure, type Actor } from "@/lib/audit/log";
@@ -60,10 +60,9 @@ export async function seedDefaultPolicies(actor: Actor, tx: Executor): Promise<v
  */
 export async function togglePolicy({ actor, id, enabled }: { actor: Actor; id: string; enabled?: boolean }): Promise<Policy> {
   const toggled = await getDb().transaction(async (tx) => {
-    const before = await getPolicy({ orgId: actor.orgId, id, lock: true }, tx);
-    if (!before) return null;
-    const after = await updatePolicyRow({ orgId: actor.orgId, id, changes: { enabled: enabled ?? !before.enabled } }, tx);
-    if (!after) throw new Error("locked policy row vanished");
+    const toggled = await setPolicyEnabled({ orgId: actor.orgId, id, enabled }, tx);
+    if (!toggled) return null;
+    const { before, after } = toggled;
     const changed = before.enabled !== after.enabled;
     await recordAudit(
       actor,
