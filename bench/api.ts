@@ -9,14 +9,13 @@
  *
  * It prints figures and writes a markdown table to bench/results/; it never passes or fails on time.
  */
-import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { buildIfNeeded } from "../scripts/build";
-import { base, cli, exec, log, startPalisade, stop, wrkFigures } from "./servers";
+import { base, cli, exec, log, productionEnv, startPalisade, stop, writeReport, wrkFigures } from "./servers";
 
 const { values: options } = parseArgs({
   options: {
@@ -122,13 +121,7 @@ async function throughput(route: Route, pathsFile: string | null): Promise<{ per
 async function main(): Promise<void> {
   buildIfNeeded();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "palisade-bench-api-"));
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: "production",
-    NEXT_TELEMETRY_DISABLED: "1",
-    DATABASE_URL: options.database ?? `pglite:${dataDir}/pglite`,
-    AUTH_SECRET: randomBytes(32).toString("base64url"),
-  };
+  const env = productionEnv(options.database ?? `pglite:${dataDir}/pglite`);
   const database = options.database ? "PostgreSQL" : "embedded PGlite";
   log(`API request path, database ${database}: ${ROUNDS} rounds of wrk -t2 -c${CONNECTIONS} -d${SECONDS}s per route`);
 
@@ -211,12 +204,7 @@ async function main(): Promise<void> {
     `Reproduce: \`npm run bench:api -- ${process.argv.slice(2).join(" ")}\``,
     "",
   ].join("\n");
-  console.log(`\n${report}`);
-  mkdirSync(path.join(import.meta.dirname, "results"), { recursive: true });
-  const stamp = new Date().toISOString().slice(0, 16).replace(/[:T]/g, "");
-  const file = path.join(import.meta.dirname, "results", `api-${options.database ? "postgres" : "pglite"}-${stamp}.md`);
-  writeFileSync(file, report);
-  log(`written to ${path.relative(process.cwd(), file)}`);
+  writeReport(`api-${options.database ? "postgres" : "pglite"}`, report);
   process.exit(0);
 }
 

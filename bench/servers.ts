@@ -1,5 +1,7 @@
 /** What the benchmarks share: starting and stopping Palisade's production server entry, and its CLI. */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { SERVER_CONDITIONS, SERVER_ENTRY_ARGS } from "../scripts/node-flags";
@@ -29,6 +31,22 @@ export function stop(child: ChildProcess): Promise<void> {
     child.once("exit", () => resolve());
     child.kill("SIGTERM");
   });
+}
+
+/** The environment of a production server on `databaseUrl`, with a fresh AUTH_SECRET. */
+export function productionEnv(databaseUrl: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, NEXT_TELEMETRY_DISABLED: "1", DATABASE_URL: databaseUrl, AUTH_SECRET: randomBytes(32).toString("base64url"), ...extra, NODE_ENV: "production" };
+}
+
+/** Prints a run's markdown report and writes it to bench/results/<name>-<time>.md. */
+export function writeReport(name: string, report: string): void {
+  console.log(`\n${report}`);
+  const directory = path.join(import.meta.dirname, "results");
+  mkdirSync(directory, { recursive: true });
+  const stamp = new Date().toISOString().slice(0, 16).replace(/[:T]/g, "");
+  const file = path.join(directory, `${name}-${stamp}.md`);
+  writeFileSync(file, report);
+  log(`written to ${path.relative(process.cwd(), file)}`);
 }
 
 /**

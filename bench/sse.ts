@@ -18,14 +18,13 @@
  * It prints figures and writes a markdown table to bench/results/; it never passes or fails on time.
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { EventSourceParserStream } from "eventsource-parser/stream";
 import { buildIfNeeded } from "../scripts/build";
-import { base, cli, exec, log, now, sleep, startPalisade, stop, wrkFigures } from "./servers";
+import { base, cli, exec, log, now, productionEnv, sleep, startPalisade, stop, writeReport, wrkFigures } from "./servers";
 import type { WorkerCommand, WorkerReport } from "./sse-clients";
 
 const { values: options } = parseArgs({
@@ -278,7 +277,7 @@ interface Measurement {
   convergenceSeconds: number | null;
   storm: { connected: number; failed: number; refused: number; seconds: number; rssPerStreamKb: number };
   afterStorm: Round;
-  afterKill: { streamsLeft: number; rssChange: number; rssChangeLater: number; sockets: [number, number]; files: [number, number] };
+  afterKill: { streamsLeft: number; rssChange: number; rssChangeLater: number; sockets: [number, number, number]; files: [number, number, number] };
   heartbeats: { perSecond: number; refused: number };
 }
 
@@ -397,17 +396,19 @@ async function measure(target: Target, tokens: string[], tokensFile: string): Pr
   const left = files();
   const rssChange = rss() / restartedBaseline - 1;
   // V8 returns freed heap to the system lazily, after the process has been idle a while.
+  // The database pool closes connections idle for 30 s: the later count shows whether sockets are back.
   await sleep(50_000);
+  const later = files();
   const afterKill = {
     streamsLeft: broadcastedTo,
     rssChange,
     rssChangeLater: rss() / restartedBaseline - 1,
-    sockets: [restartedFiles.sockets, left.sockets] as [number, number],
-    files: [restartedFiles.all, left.all] as [number, number],
+    sockets: [restartedFiles.sockets, left.sockets, later.sockets] as [number, number, number],
+    files: [restartedFiles.all, left.all, later.all] as [number, number, number],
   };
   log(
     `after killing every client: ${broadcastedTo} streams left; RSS ${(afterKill.rssChange * 100).toFixed(1)}% after 10 s, ${(afterKill.rssChangeLater * 100).toFixed(1)}% after 60 s; ` +
-      `sockets ${afterKill.sockets.join(" → ")}, open files ${afterKill.files.join(" → ")}`,
+      `sockets ${afterKill.sockets.join(" → ")}, open files ${afterKill.files.join(" → ")} (baseline, 10 s, 60 s)`,
   );
 
   const heartbeats = await heartbeatsPerSecond(target.heartbeatUrl, tokensFile);
@@ -458,7 +459,7 @@ function table(results: [TargetName, Measurement][]): string {
     ["events lost (all publishes)", (m) => String(sum(m.rounds.map((r) => r.lost)) + m.afterStorm.lost)],
     ["every client killed: streams left", (m) => String(m.afterKill.streamsLeft)],
     ["… RSS against the restarted baseline, 10 s / 60 s later", (m) => `${percent(m.afterKill.rssChange)} / ${percent(m.afterKill.rssChangeLater)}`],
-    ["… open sockets, open files: baseline → after", (m) => `${m.afterKill.sockets.join(" → ")}, ${m.afterKill.files.join(" → ")}`],
+    ["… open sockets, open files: baseline → 10 s → 60 s later", (m) => `${m.afterKill.sockets.join(" → ")}, ${m.afterKill.files.join(" → ")}`],
     [
       `heartbeats per second (wrk -t2 -c50 -d${WRK_SECONDS}s, refused)`,
       (m) => `${m.heartbeats.perSecond.toFixed(0)}${m === floor ? "" : ratio(m.heartbeats.perSecond, floor?.heartbeats.perSecond)} (${m.heartbeats.refused})`,
@@ -478,15 +479,8 @@ async function main(): Promise<void> {
   // The floor answers any heartbeat: one token to rotate over is enough.
   const floorTokensFile = path.join(dataDir, "floor-tokens");
   writeFileSync(floorTokensFile, "floor\n");
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: "production",
-    NEXT_TELEMETRY_DISABLED: "1",
-    DATABASE_URL: options.database ?? `pglite:${dataDir}/pglite`,
-    AUTH_SECRET: randomBytes(32).toString("base64url"),
-    // Agents must not count as offline during a long run.
-    AGENT_OFFLINE_AFTER_SECONDS: "3600",
-  };
+  // Agents must not count as offline during a long run.
+  const env = productionEnv(options.database ?? `pglite:${dataDir}/pglite`, { AGENT_OFFLINE_AFTER_SECONDS: "3600" });
   log(`${AGENTS} agents on ${INSTANCES} instance(s), ${WORKERS} client processes, ${ROUNDS} publishes, database ${DATABASE}; targets ${TARGETS.join(", ")}`);
 
   const results: [TargetName, Measurement][] = [];
@@ -556,12 +550,7 @@ async function main(): Promise<void> {
     `Reproduce: \`npm run bench:sse -- ${process.argv.slice(2).join(" ") || `--agents ${AGENTS}`}\``,
     "",
   ].join("\n");
-  console.log(`\n${report}`);
-  mkdirSync(path.join(import.meta.dirname, "results"), { recursive: true });
-  const stamp = new Date().toISOString().slice(0, 16).replace(/[:T]/g, "");
-  const file = path.join(import.meta.dirname, "results", `sse-${AGENTS}-${options.database ? "postgres" : "pglite"}-${INSTANCES}x-${stamp}.md`);
-  writeFileSync(file, report);
-  log(`written to ${path.relative(process.cwd(), file)}`);
+  writeReport(`sse-${AGENTS}-${options.database ? "postgres" : "pglite"}-${INSTANCES}x`, report);
   process.exit(0);
 }
 
