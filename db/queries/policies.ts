@@ -72,8 +72,8 @@ export async function setPolicyEnabled(
   const [row] = await executor
     .update(policies)
     .set({ enabled: enabled ?? sql`not ${current.enabled}`, updatedAt: sql`now()` })
-    .from(current)
     .where(and(eq(policies.orgId, orgId), eq(policies.id, id)))
+    .from(current)
     .returning({ ...getTableColumns(policies), wasEnabled: current.enabled, wasUpdatedAt: current.updatedAt });
   if (!row) return null;
   const { wasEnabled, wasUpdatedAt, ...after } = row;
