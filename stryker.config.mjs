@@ -1,5 +1,10 @@
 // Mutation testing (`npm run test:mutation`): slow, so not part of `npm test` or CI. Incremental: a rerun only
 // tests the mutants whose code or covering tests changed since reports/stryker-incremental.json.
+// With TEST_DATABASE_URL set, the tests run on PostgreSQL only: a test file's setup there takes a fifth of an
+// in-memory PGlite's (which starts and migrates a database per file), and it is the engine that catches a
+// dropped row lock. Without it they run on PGlite.
+if (process.env.TEST_DATABASE_URL) process.env.TEST_ENGINES ??= "postgres";
+
 /** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
 const config = {
   testRunner: "vitest",

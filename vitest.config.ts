@@ -1,8 +1,11 @@
 import path from "node:path";
 import { defineConfig } from "vitest/config";
 
-// Every suite runs on in-memory PGlite, and again on PostgreSQL when TEST_DATABASE_URL is set.
-const engines = process.env.TEST_DATABASE_URL ? ["pglite", "postgres"] : ["pglite"];
+// Every suite runs on in-memory PGlite, and again on PostgreSQL when TEST_DATABASE_URL is set. TEST_ENGINES
+// (a comma-separated list) picks one: mutation testing runs on PostgreSQL only, where a file's setup is 4x faster.
+const engines =
+  process.env.TEST_ENGINES?.split(",").map((engine) => engine.trim()) ??
+  (process.env.TEST_DATABASE_URL ? ["pglite", "postgres"] : ["pglite"]);
 
 export default defineConfig({
   resolve: {

@@ -33,6 +33,8 @@ describe("safeRedirectPath", () => {
     ["fullwidth solidus first", "\uFF0F\uFF0Fevil.example"],
     ["fraction slash", "/\u2044evil.example"],
     ["triple slash", "///evil.example"],
+    ["dot segments up to a double slash", "/..//evil.example"],
+    ["dot segment then double slash", "/.//evil.example/x"],
     ["empty", ""],
     ["relative", "policies"],
   ];
@@ -43,5 +45,7 @@ describe("safeRedirectPath", () => {
   it("refuses what is not a string, and overlong values", () => {
     for (const value of [undefined, null, 42, ["/policies"], { href: "/policies" }]) expect(safeRedirectPath(value)).toBe("/");
     expect(safeRedirectPath(`/${"a".repeat(3000)}`)).toBe("/");
+    expect(safeRedirectPath(`/${"a".repeat(2047)}`)).toBe(`/${"a".repeat(2047)}`);
+    expect(safeRedirectPath(`/${"a".repeat(2048)}`)).toBe("/");
   });
 });
