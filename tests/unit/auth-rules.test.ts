@@ -5,9 +5,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { THROTTLE, throttleRefusal } from "@/lib/auth/throttle";
 import type { ThrottleState } from "@/db/queries/login-attempts";
-import { currentTotp, matchTotp, newTotpSecret } from "@/lib/auth/totp";
 import { decryptSecret, encryptSecret } from "@/lib/auth/crypto";
-import { cookiesOf, hasSessionCookie, readSessionClaims, sessionCookieSecure } from "@/lib/auth/authjs";
+import { cookiesOf, decodeSignInRefusal, encodeSignInRefusal, hasSessionCookie, readSessionClaims, sessionCookieSecure } from "@/lib/auth/authjs";
+import { tooManyAttemptsMessage } from "@/lib/auth/sign-in";
+import { currentTotp, hashRecoveryCode, matchTotp, newRecoveryCodes, newTotpSecret, RECOVERY_CODE_COUNT, totpEnrollment } from "@/lib/auth/totp";
 import { hashPassword, verifyPassword } from "@/lib/auth/password";
 import { env } from "@/lib/env";
 import { sessionCookie } from "../helpers";
@@ -119,6 +120,8 @@ describe("session cookies", () => {
     expect(hasSessionCookie([{ name: `${name}.a`, value }])).toBe(false);
     expect(hasSessionCookie([{ name: "other", value }])).toBe(false);
     expect(await readSessionClaims([{ name: `${name}.x1`, value }])).toBeNull();
+    expect(await readSessionClaims([{ name, value: "" }])).toBeNull();
+    expect(await readSessionClaims([{ name, value: `${value.slice(0, -4)}AAAA` }])).toBeNull();
   });
 
   it("are parsed from a Cookie header, skipping pairs without a value", () => {
@@ -128,6 +131,40 @@ describe("session cookies", () => {
       { name: "b", value: "A" },
       { name: "c", value: "%E0%A4%A" },
     ]);
+  });
+});
+
+describe("sign-in refusals", () => {
+  it("travel through Auth.js's error code and back, and anything else reads as wrong credentials", () => {
+    const retryAt = new Date("2026-11-29T12:15:00.000Z");
+    for (const refusal of [{ ok: false, reason: "rate_limited", retryAt }, { ok: false, reason: "mfa_required" }, { ok: false, reason: "invalid_code" }, { ok: false, reason: "invalid_credentials" }] as const) {
+      expect(decodeSignInRefusal(encodeSignInRefusal(refusal))).toEqual(refusal);
+    }
+    expect(encodeSignInRefusal({ ok: false, reason: "rate_limited", retryAt })).toBe("rate_limited:2026-11-29T12:15:00.000Z");
+    expect(decodeSignInRefusal("credentials")).toEqual({ ok: false, reason: "invalid_credentials" });
+    expect(decodeSignInRefusal("x_rate_limited:")).toEqual({ ok: false, reason: "invalid_credentials" });
+  });
+
+  it("say when to try again, in seconds under a minute and in whole minutes after", () => {
+    const inMs = (ms: number) => tooManyAttemptsMessage(new Date(Date.now() + ms));
+    expect(inMs(-5000)).toBe("Too many attempts. Try again in 1 second.");
+    expect(inMs(30_500)).toBe("Too many attempts. Try again in 31 seconds.");
+    expect(inMs(60_000)).toBe("Too many attempts. Try again in 1 minute.");
+    expect(inMs(14 * 60_000 + 100)).toBe("Too many attempts. Try again in 15 minutes.");
+  });
+});
+
+describe("enrolment material", () => {
+  it("is an otpauth URI for the user with its QR code, and recovery codes that match however they are typed", async () => {
+    const { uri, qrSvg } = await totpEnrollment("JBSWY3DPEHPK3PXP", "a@example.test");
+    expect(uri).toMatch(/^otpauth:\/\/totp\/Palisade:a%40example\.test\?.*secret=JBSWY3DPEHPK3PXP/);
+    expect(qrSvg).toMatch(/^<svg/);
+    const codes = newRecoveryCodes();
+    expect(codes).toHaveLength(RECOVERY_CODE_COUNT);
+    expect(new Set(codes).size).toBe(RECOVERY_CODE_COUNT);
+    for (const code of codes) expect(code).toMatch(/^[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}$/);
+    expect(hashRecoveryCode(codes[0]!.toUpperCase().replaceAll("-", " "))).toBe(hashRecoveryCode(codes[0]!));
+    expect(hashRecoveryCode(codes[0]!)).not.toBe(hashRecoveryCode(codes[1]!));
   });
 });
 
