@@ -43,9 +43,12 @@ async function enrolTotp(user: User): Promise<string> {
   return secret;
 }
 
+let nextAddress = 0;
+
 /** Each attempt from its own address, so no test here runs into the throttle by accident. */
 function signIn(user: User, extra: Partial<SignInAttempt> = {}) {
-  return attemptSignIn({ email: user.email, password: TEST_PASSWORD, ip: `203.0.113.${Math.floor(Math.random() * 250)}`, userAgent: null, ...extra });
+  nextAddress += 1;
+  return attemptSignIn({ email: user.email, password: TEST_PASSWORD, ip: `2001:db8::${nextAddress.toString(16)}`, userAgent: null, ...extra });
 }
 
 async function lastAuditDetails(org: TestOrg): Promise<string[]> {
