@@ -46,7 +46,7 @@ export interface StreamRequest {
   lastEventId: string | null;
   signal: AbortSignal;
   /** True while nothing meant for this agent (a revocation, new overrides) has been seen since it was read. */
-  isCurrent?: () => boolean;
+  isCurrent: () => boolean;
 }
 
 /**
@@ -57,7 +57,7 @@ export interface StreamRequest {
 function startFromMemory(agent: Agent, request: StreamRequest): StreamStart | null {
   const resumeFrom = parseLastEventId(request.lastEventId);
   const position = resumeFrom === null ? null : hub().deliveredPosition(agent.orgId);
-  if (!position || position.upTo !== resumeFrom || !request.isCurrent?.()) return null;
+  if (!position || position.upTo !== resumeFrom || !request.isCurrent()) return null;
   return { kind: "replay", events: [], upTo: position.upTo, active: position.active, overrides: agent.overrides };
 }
 

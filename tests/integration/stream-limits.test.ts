@@ -122,7 +122,7 @@ describe("stream limits", () => {
     expect(stale?.id).toBe(agent.agentId);
     expect(await agentForTokenHash(tokenHash)).toBeNull();
     // And a stream started with that stale agent is refused by the snapshot it starts from.
-    const opened = openAgentStream(stale!, { lastEventId: null, signal: new AbortController().signal }, (onClose) => new WebStreamSink(1 << 20, onClose));
+    const opened = openAgentStream(stale!, { lastEventId: null, signal: new AbortController().signal, isCurrent: () => false }, (onClose) => new WebStreamSink(1 << 20, onClose));
     await expect(opened).rejects.toMatchObject({ status: 401 });
     expect(hub().localAgentStreams(org.orgId)).toBe(0);
   });

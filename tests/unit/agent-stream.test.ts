@@ -6,36 +6,8 @@ import { describe, expect, it } from "vitest";
 import type { AgentEvent } from "@/db/schema";
 import type { AgentRuleOverride, PolicyVersionEventPayload } from "@/lib/agent-policy/types";
 import { AgentStream, type SharedFrames, type StreamStart } from "@/lib/events/agent-stream";
-import type { StreamSink } from "@/lib/events/stream-sink";
 import { BLOCK_RULE } from "../agent-helpers";
-
-interface Frame {
-  id: number | null;
-  event: string | null;
-  data: Record<string, unknown> | null;
-}
-
-/** A sink that keeps what the stream writes, parsed (the retry hint is left out). */
-function recordingSink(): StreamSink & { frames: Frame[] } {
-  const decoder = new TextDecoder();
-  const sink = {
-    frames: [] as Frame[],
-    isClosed: false,
-    write(chunk: Uint8Array) {
-      const text = decoder.decode(chunk);
-      const field = (name: string) => new RegExp(`^${name}: ?(.*)$`, "m").exec(text)?.[1] ?? null;
-      if (field("event") === null && field("data") === null) return true;
-      const id = field("id");
-      const data = field("data");
-      sink.frames.push({ id: id === null ? null : Number(id), event: field("event"), data: data === null ? null : (JSON.parse(data) as Record<string, unknown>) });
-      return true;
-    },
-    close() {
-      sink.isClosed = true;
-    },
-  };
-  return sink;
-}
+import { recordingSink, type Frame } from "../recording-sink";
 
 const policy = (version: number): PolicyVersionEventPayload => ({ version, policyId: "agent-policy", name: `v${version}`, rules: [BLOCK_RULE] });
 
@@ -43,7 +15,7 @@ function event(id: number, type: AgentEvent["type"] = "policy_version", payload:
   return { orgId: "org", id, agentId: null, type, payload, createdAt: new Date() };
 }
 
-const replay = (events: AgentEvent[], upTo: number): StreamStart => ({ kind: "replay", events, upTo, active: null, overrides: [] });
+const replay = (events: AgentEvent[], upTo: number): Extract<StreamStart, { kind: "replay" }> => ({ kind: "replay", events, upTo, active: null, overrides: [] });
 
 describe("AgentStream", () => {
   it("holds live events until its start is written, then sends only those after it, each once", () => {

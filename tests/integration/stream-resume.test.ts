@@ -1,0 +1,85 @@
+/**
+ * How a stream starts from a Last-Event-ID the log cannot serve: from the future, garbage, or after the whole log
+ * was pruned. Each gets a `reset` with everything the agent enforces, never a replay with a hole.
+ */
+import { sql } from "drizzle-orm";
+import { beforeAll, describe, expect, it } from "vitest";
+import * as overridesRoute from "@/app/api/policy/agent/[id]/overrides/route";
+import { getDb } from "@/db";
+import { getAgent } from "@/db/queries/agents";
+import { openAgentStream } from "@/lib/events/open-agent-stream";
+import { ALERT_RULE, BLOCK_RULE, enrollAgent, openStream, publish } from "../agent-helpers";
+import { call, createTestOrg, type TestOrg } from "../helpers";
+import { recordingSink } from "../recording-sink";
+
+let org: TestOrg;
+let upTo: number;
+
+/** The first event of a stream opened with this Last-Event-ID (the stream is closed). */
+async function firstEvent(token: string, lastEventId?: string) {
+  const stream = await openStream(token, lastEventId);
+  try {
+    return await stream.next();
+  } finally {
+    await stream.close();
+  }
+}
+
+beforeAll(async () => {
+  org = await createTestOrg();
+  // Twelve events, so a position has two digits.
+  for (let i = 1; i <= 12; i++) await publish(org, [i % 2 ? BLOCK_RULE : ALERT_RULE], `v${i}`);
+  const agent = await enrollAgent(org);
+  upTo = Number((await firstEvent(agent.token))!.id);
+  expect(upTo).toBeGreaterThanOrEqual(12);
+});
+
+describe("a Last-Event-ID at the log's end", () => {
+  it("replays nothing, and sends no reset, when the stream cannot start from memory", async () => {
+    const { agentId } = await enrollAgent(org);
+    const agent = (await getAgent({ orgId: org.orgId, id: agentId }))!;
+    let sink = recordingSink();
+    // Not current: as after a restart, when this instance has delivered nothing yet and the start is read from the log.
+    await openAgentStream(agent, { lastEventId: String(upTo), signal: new AbortController().signal, isCurrent: () => false }, (onClose) => (sink = recordingSink(onClose)));
+    expect(sink.frames).toEqual([]);
+    sink.close();
+  });
+});
+
+describe("a Last-Event-ID the log cannot serve", () => {
+  it("replays from a valid position with two digits", async () => {
+    const agent = await enrollAgent(org);
+    expect(await firstEvent(agent.token, String(upTo - 1))).toMatchObject({ event: "policy_version", id: String(upTo) });
+  });
+
+  it("resets from a position beyond the log's end, or garbage around digits", async () => {
+    const agent = await enrollAgent(org);
+    for (const lastEventId of [String(upTo + 1000), `x${upTo - 1}`, `${upTo - 1}x`, "1e3", "-1"]) {
+      expect(await firstEvent(agent.token, lastEventId), lastEventId).toMatchObject({ event: "reset", id: String(upTo), data: { policyVersion: "v12" } });
+    }
+  });
+
+  it("carries the agent's overrides in its first event, and in a reset", async () => {
+    const agent = await enrollAgent(org);
+    const response = await call(overridesRoute.PUT, "PUT", "/overrides", {
+      token: org.admin.token,
+      params: { id: agent.agentId },
+      body: { rules: [{ type: "alert_threshold", config: { countPerHour: 9 } }] },
+    });
+    expect(response.status).toBe(200);
+    const first = await firstEvent(agent.token);
+    expect(first).toMatchObject({ event: "policy", data: { overrides: [{ type: "alert_threshold" }], rules: [{ type: "alert_threshold", config: { countPerHour: 9 } }] } });
+    const reset = await firstEvent(agent.token, "999999999");
+    expect(reset).toMatchObject({ event: "reset", data: { rules: [{ config: { countPerHour: 9 } }] } });
+  });
+
+  it("resets, rather than replaying nothing, when every event after the position has been pruned", async () => {
+    const other = await createTestOrg();
+    await publish(other, [BLOCK_RULE], "first");
+    const agent = await enrollAgent(other);
+    const resumeFrom = Number((await firstEvent(agent.token))!.id);
+    await publish(other, [ALERT_RULE], "second");
+    await getDb().execute(sql`delete from agent_events where org_id = ${other.orgId}`);
+    expect(await firstEvent(agent.token, String(resumeFrom))).toMatchObject({ event: "reset", id: String(resumeFrom + 1), data: { name: "second" } });
+  });
+});
