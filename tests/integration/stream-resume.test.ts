@@ -46,6 +46,14 @@ describe("a Last-Event-ID at the log's end", () => {
   });
 });
 
+describe("an organization without an agent policy", () => {
+  it("sends a first event with no version and no rules", async () => {
+    const empty = await createTestOrg();
+    const agent = await enrollAgent(empty);
+    expect(await firstEvent(agent.token)).toMatchObject({ event: "policy", data: { policyVersion: null, rules: [] } });
+  });
+});
+
 describe("a Last-Event-ID the log cannot serve", () => {
   it("replays from a valid position with two digits", async () => {
     const agent = await enrollAgent(org);
@@ -81,5 +89,22 @@ describe("a Last-Event-ID the log cannot serve", () => {
     await publish(other, [ALERT_RULE], "second");
     await getDb().execute(sql`delete from agent_events where org_id = ${other.orgId}`);
     expect(await firstEvent(agent.token, String(resumeFrom))).toMatchObject({ event: "reset", id: String(resumeFrom + 1), data: { name: "second" } });
+  });
+});
+
+describe("a stream started from memory", () => {
+  // Last: its overrides event moves the log's end.
+  it("knows the active version, so a later overrides event carries it", async () => {
+    const agent = await enrollAgent(org);
+    const logEnd = (await firstEvent(agent.token))!.id!;
+    const stream = await openStream(agent.token, logEnd);
+    const response = await call(overridesRoute.PUT, "PUT", "/overrides", {
+      token: org.admin.token,
+      params: { id: agent.agentId },
+      body: { rules: [{ type: "block_ip", config: { threshold: 4 } }] },
+    });
+    expect(response.status).toBe(200);
+    expect(await stream.next()).toMatchObject({ event: "overrides", data: { policyVersion: "v12", name: "v12" } });
+    await stream.close();
   });
 });
