@@ -13,6 +13,7 @@ export function recordingSink(onClose: () => void = () => {}): StreamSink & { fr
     frames: [] as Frame[],
     isClosed: false,
     write(chunk: Uint8Array) {
+      if (!(chunk instanceof Uint8Array)) throw new TypeError("a stream wrote something other than bytes");
       const text = decoder.decode(chunk);
       const field = (name: string) => new RegExp(`^${name}: ?(.*)$`, "m").exec(text)?.[1] ?? null;
       if (field("event") === null && field("data") === null) return true;
