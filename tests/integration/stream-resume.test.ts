@@ -25,6 +25,18 @@ async function firstEvent(token: string, lastEventId?: string) {
   }
 }
 
+/**
+ * The frames a stream starts with when it cannot start from memory (as after a restart, when this instance has
+ * delivered nothing yet): read from the log. The stream is closed.
+ */
+async function framesFromLog(orgId: string, agentId: string, lastEventId: string) {
+  const agent = (await getAgent({ orgId, id: agentId }))!;
+  let sink = recordingSink();
+  await openAgentStream(agent, { lastEventId, signal: new AbortController().signal, isCurrent: () => false }, (onClose) => (sink = recordingSink(onClose)));
+  sink.close();
+  return sink.frames;
+}
+
 beforeAll(async () => {
   org = await createTestOrg();
   // Twelve events, so a position has two digits.
@@ -37,12 +49,7 @@ beforeAll(async () => {
 describe("a Last-Event-ID at the log's end", () => {
   it("replays nothing, and sends no reset, when the stream cannot start from memory", async () => {
     const { agentId } = await enrollAgent(org);
-    const agent = (await getAgent({ orgId: org.orgId, id: agentId }))!;
-    let sink = recordingSink();
-    // Not current: as after a restart, when this instance has delivered nothing yet and the start is read from the log.
-    await openAgentStream(agent, { lastEventId: String(upTo), signal: new AbortController().signal, isCurrent: () => false }, (onClose) => (sink = recordingSink(onClose)));
-    expect(sink.frames).toEqual([]);
-    sink.close();
+    expect(await framesFromLog(org.orgId, agentId, String(upTo))).toEqual([]);
   });
 });
 
@@ -89,6 +96,9 @@ describe("a Last-Event-ID the log cannot serve", () => {
     await publish(other, [ALERT_RULE], "second");
     await getDb().execute(sql`delete from agent_events where org_id = ${other.orgId}`);
     expect(await firstEvent(agent.token, String(resumeFrom))).toMatchObject({ event: "reset", id: String(resumeFrom + 1), data: { name: "second" } });
+
+    // At the log's end it missed nothing, pruned or not: no reset.
+    expect(await framesFromLog(other.orgId, agent.agentId, String(resumeFrom + 1))).toEqual([]);
   });
 });
 
