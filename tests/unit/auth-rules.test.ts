@@ -117,6 +117,8 @@ describe("session cookies", () => {
     expect(await readSessionClaims(chunked)).toMatchObject({ uid: "u1", sv: 3 });
     expect(hasSessionCookie(chunked)).toBe(true);
     expect(hasSessionCookie([{ name: `${name}x.0`, value }])).toBe(false);
+    // Another cookie whose name merely starts like ours is not a chunk of the session.
+    expect(await readSessionClaims([...chunked, { name: `${name}X2`, value: "junk" }])).toMatchObject({ uid: "u1" });
     expect(hasSessionCookie([{ name: `${name}.a`, value }])).toBe(false);
     expect(hasSessionCookie([{ name: "other", value }])).toBe(false);
     expect(await readSessionClaims([{ name: `${name}.x1`, value }])).toBeNull();
@@ -165,6 +167,8 @@ describe("enrolment material", () => {
     for (const code of codes) expect(code).toMatch(/^[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}$/);
     expect(hashRecoveryCode(codes[0]!.toUpperCase().replaceAll("-", " "))).toBe(hashRecoveryCode(codes[0]!));
     expect(hashRecoveryCode(codes[0]!)).not.toBe(hashRecoveryCode(codes[1]!));
+    // Letters count: two codes that differ only in a letter are different codes.
+    expect(hashRecoveryCode("abcd-efgh-jkmn")).not.toBe(hashRecoveryCode("bbcd-efgh-jkmn"));
   });
 });
 
