@@ -1,11 +1,13 @@
 import path from "node:path";
 import { defineConfig } from "vitest/config";
+import { z } from "zod";
 
 // Every suite runs on in-memory PGlite, and again on PostgreSQL when TEST_DATABASE_URL is set. TEST_ENGINES
 // (a comma-separated list) picks one: mutation testing runs on PostgreSQL only, where a file's setup is 4x faster.
-const engines =
-  process.env.TEST_ENGINES?.split(",").map((engine) => engine.trim()) ??
-  (process.env.TEST_DATABASE_URL ? ["pglite", "postgres"] : ["pglite"]);
+// A misspelt engine would otherwise run on PGlite under its own name.
+const engines = z
+  .array(z.enum(["pglite", "postgres"]), "TEST_ENGINES must list pglite and/or postgres")
+  .parse(process.env.TEST_ENGINES?.split(",").map((engine) => engine.trim()) ?? (process.env.TEST_DATABASE_URL ? ["pglite", "postgres"] : ["pglite"]));
 
 export default defineConfig({
   resolve: {
