@@ -22,7 +22,7 @@ const eslintConfig = [
     rules: { "no-console": "off" },
   },
   {
-    ignores: [".next/**", "node_modules/**", "data/**", ".stryker-tmp/**", "reports/**", "db/migrations/**", "next-env.d.ts", "test-results/**", "playwright-report/**", "bench/results/**"],
+    ignores: [".next/**", "node_modules/**", "data/**", ".stryker-tmp*/**", "reports/**", "db/migrations/**", "next-env.d.ts", "test-results/**", "playwright-report/**", "bench/results/**"],
   },
 ];
 

@@ -200,3 +200,15 @@ export async function closeDatabase(): Promise<void> {
 }
 
 export { schema };
+
+/**
+ * The name of the constraint a failed statement violated, or null. Drizzle wraps the driver's error; postgres.js
+ * names it `constraint_name`, PGlite `constraint`.
+ */
+export function violatedConstraint(error: unknown): string | null {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    const fields = current as Error & { code?: string; constraint_name?: string; constraint?: string };
+    if (fields.code === "23505" || fields.code === "23514") return fields.constraint_name ?? fields.constraint ?? null;
+  }
+  return null;
+}

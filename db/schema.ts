@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import {
   bigint,
   boolean,
+  check,
   index,
   integer,
   json,
@@ -16,6 +17,7 @@ import type { AgentRule, AgentRuleOverride } from "@/lib/agent-policy/types";
 import { LOGIN_OUTCOMES } from "@/lib/auth/login-outcomes";
 import type { AgentEventType } from "@/lib/events/event-types";
 import { POLICY_TYPES } from "@/lib/policies/constants";
+import { POLICY_KINDS } from "@/lib/policies/kinds";
 import { ROLES } from "@/lib/users/roles";
 
 const createdAt = () => timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
@@ -181,6 +183,8 @@ export const apiTokens = pgTable(
   (t) => [index("api_tokens_org_idx").on(t.orgId), index("api_tokens_user_idx").on(t.userId)],
 );
 
+export const ENABLED_KIND_INDEX = "policies_org_enabled_kind_key";
+
 export const policies = pgTable(
   "policies",
   {
@@ -193,10 +197,18 @@ export const policies = pgTable(
     type: text("type", { enum: POLICY_TYPES }).notNull(),
     rules: jsonb("rules").$type<string[]>().notNull(),
     enabled: boolean("enabled").notNull().default(true),
+    // A policy Palisade enforces on itself has a kind and the settings it is enforced with; others have neither.
+    kind: text("kind", { enum: POLICY_KINDS }),
+    settings: jsonb("settings").$type<Record<string, unknown>>(),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.orgId, t.id] })],
+  (t) => [
+    primaryKey({ columns: [t.orgId, t.id] }),
+    // At most one enabled policy of each kind per organization: a second is refused, whichever way it arrives.
+    uniqueIndex(ENABLED_KIND_INDEX).on(t.orgId, t.kind).where(sql`${t.enabled} and ${t.kind} is not null`),
+    check("policies_kind_settings_check", sql`(${t.kind} is null) = (${t.settings} is null)`),
+  ],
 );
 
 export const auditLogs = pgTable(

@@ -2,6 +2,7 @@ import { and, asc, eq, getTableColumns, sql } from "drizzle-orm";
 import { getDb, prepared, type Executor } from "@/db";
 import { policies, type NewPolicy, type Policy } from "@/db/schema";
 import type { PolicyType } from "@/lib/policies/constants";
+import type { PolicyKind } from "@/lib/policies/kinds";
 
 export interface PolicyFilter {
   type?: PolicyType;
@@ -39,10 +40,20 @@ export async function getPolicy({ orgId, id, lock = false }: { orgId: string; id
 
 /** Inserts policies; one whose id the organization already has is skipped. Returns those inserted. */
 export function insertPolicies(rows: NewPolicy[], executor: Executor = getDb()): Promise<Policy[]> {
-  return executor.insert(policies).values(rows).onConflictDoNothing().returning();
+  // Only a taken id is skipped: a second enabled policy of a kind must fail, not vanish.
+  return executor.insert(policies).values(rows).onConflictDoNothing({ target: [policies.orgId, policies.id] }).returning();
 }
 
-export type PolicyChanges = Partial<Pick<Policy, "name" | "description" | "type" | "rules" | "enabled">>;
+export type PolicyChanges = Partial<Pick<Policy, "name" | "description" | "type" | "rules" | "enabled" | "settings">>;
+
+/** The organization's enabled policy of a kind, if any (at most one, by a unique index). */
+export async function findEnabledPolicyOfKind({ orgId, kind }: { orgId: string; kind: PolicyKind }, executor: Executor = getDb()): Promise<Policy | null> {
+  const [policy] = await executor
+    .select()
+    .from(policies)
+    .where(and(eq(policies.orgId, orgId), eq(policies.kind, kind), eq(policies.enabled, true)));
+  return policy ?? null;
+}
 
 /** Applies changes to one policy of the organization. Null when it has no such policy. */
 export async function updatePolicyRow({ orgId, id, changes }: { orgId: string; id: string; changes: PolicyChanges }, executor: Executor = getDb()): Promise<Policy | null> {

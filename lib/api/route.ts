@@ -58,8 +58,8 @@ export interface UserRouteOptions<P extends Params> extends AuthenticateOptions 
 export function userRoute<P extends Params = Params>(options: UserRouteOptions<P>, handler: (context: UserRouteContext<P>) => Promise<Response>) {
   return (request: Request, context: RouteContext<P>) =>
     respond(options.family, request, async () => {
-      const { user, credential } = await authenticateUser(request, { sameOriginOnly: options.sameOriginOnly });
-      const actor = actorFor(user, request);
+      const { user, credential, via } = await authenticateUser(request, { sameOriginOnly: options.sameOriginOnly });
+      const actor = actorFor(user, request, via);
       // Routes without dynamic segments get no params at all.
       const params = validateInput((await context.params) ?? {}, pathParams, "path") as P;
       if (options.role === "admin" && user.role !== "admin") {

@@ -11,6 +11,8 @@ export interface Actor {
   email: string | null;
   ip?: string | null;
   userAgent?: string | null;
+  /** How the change arrived, for rules that apply per channel (the IP allowlist): a console session, or an API token. Unset for the CLI. */
+  channel?: "console" | "api";
 }
 
 export interface AuditEntry {

@@ -136,8 +136,9 @@ export async function authenticateAgent(request: { headers: Headers }): Promise<
   return { agent, isCurrent: () => isCurrentAgent(tokenHash, agent) };
 }
 
-export function actorFor(user: Pick<User, "id" | "email" | "orgId">, request?: Request): Actor {
+export function actorFor(user: Pick<User, "id" | "email" | "orgId">, request?: Request, via?: UserPrincipal["via"]): Actor {
   return {
+    channel: via === undefined ? undefined : via === "token" ? "api" : "console",
     orgId: user.orgId,
     userId: user.id,
     email: user.email,

@@ -66,7 +66,7 @@ export async function currentSession(): Promise<SessionUser | null> {
 export async function actorFromHeaders(user: Pick<User, "id" | "email" | "orgId">): Promise<Actor> {
   const requestHeaders = await headers();
   const request = new Request("http://internal", { headers: requestHeaders });
-  return { orgId: user.orgId, userId: user.id, email: user.email, ip: clientIp(request), userAgent: userAgent(request) };
+  return { orgId: user.orgId, userId: user.id, email: user.email, ip: clientIp(request), userAgent: userAgent(request), channel: "console" };
 }
 
 /**

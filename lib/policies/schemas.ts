@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { booleanQuery, plainName, plainText } from "@/lib/validation";
 import { POLICY_TYPES } from "./constants";
+import { POLICY_KIND_SPECS, POLICY_KINDS, parseSettings, type PolicyKind } from "./kinds";
 
 export const policyId = z
   .string()
@@ -21,7 +22,8 @@ export const listPoliciesQuery = z.object({
   enabled: booleanQuery.optional(),
 });
 
-export const createPolicyBody = z.strictObject({
+/** A policy as the Security Policies API document defines it: name, type and rules, no kind. */
+export const documentedPolicyBody = z.strictObject({
   id: policyId.optional(),
   name,
   description: description.default(""),
@@ -31,6 +33,71 @@ export const createPolicyBody = z.strictObject({
   ...readOnly,
 });
 
+const kind = z.enum(POLICY_KINDS);
+// Settings are validated against the kind's own schema once the kind is known.
+const settings = z.unknown();
+
+const sameRules = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((rule, index) => rule === b[index]);
+
+/**
+ * A policy of a kind: its type follows from the kind, its rules are generated from its settings, and its name and
+ * description default to the template's. A type or rules sent along must agree (a client may send back what it read).
+ */
+const kindedCreateBody = z
+  .strictObject({
+    id: policyId.optional(),
+    name: name.optional(),
+    description: description.optional(),
+    type: type.optional(),
+    rules: rules.optional(),
+    enabled: z.boolean().default(true),
+    kind,
+    settings: settings.optional(),
+    ...readOnly,
+  })
+  .transform((body, context) => {
+    const spec = POLICY_KIND_SPECS[body.kind];
+    const parsed = parseSettings(body.kind, body.settings);
+    if (!parsed.success) for (const issue of parsed.error.issues) context.addIssue({ ...issue, path: ["settings", ...issue.path] });
+    if (body.type !== undefined && body.type !== spec.type) context.addIssue({ code: "custom", path: ["type"], message: `must be "${spec.type}" for a ${body.kind} policy`, input: body.type });
+    const generated = parsed.success ? spec.rules(parsed.data as never) : [];
+    if (parsed.success && body.rules !== undefined && !sameRules(body.rules, generated)) context.addIssue({ code: "custom", path: ["rules"], message: rulesAreGenerated(body.kind), input: body.rules });
+    if (!parsed.success || context.issues.length > 0) return z.NEVER;
+    return {
+      id: body.id,
+      name: body.name ?? spec.name,
+      description: body.description ?? spec.description,
+      type: spec.type,
+      rules: generated,
+      enabled: body.enabled,
+      kind: body.kind,
+      settings: parsed.data as Record<string, unknown>,
+    };
+  });
+
+export function rulesAreGenerated(policyKind: PolicyKind): string {
+  return `are generated from the settings of a ${policyKind} policy: omit them, or send the settings instead`;
+}
+
+const hasKind = (input: unknown) => typeof input === "object" && input !== null && "kind" in input;
+
+/**
+ * POST /api/policies: the documented policy (name, type, rules), or a policy of a kind with its settings. The body
+ * says which by carrying `kind`; each is validated by its own schema, so the documented errors stay as they were.
+ */
+export const createPolicyBody = z.unknown().transform((input, context) => {
+  const parsed = hasKind(input) ? kindedCreateBody.safeParse(input) : documentedPolicyBody.safeParse(input);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) context.addIssue({ ...issue });
+    return z.NEVER;
+  }
+  const { created_at: _ignored, ...policy } = { created_at: undefined, kind: null, settings: null, ...parsed.data };
+  return policy;
+});
+
+const UPDATABLE = ["name", "description", "type", "rules", "enabled", "settings"] as const;
+
+/** PUT /api/policies/{id}: a kind cannot change; settings given are merged into the policy's own. */
 export const updatePolicyBody = z
   .strictObject({
     id: policyId.optional(),
@@ -39,12 +106,11 @@ export const updatePolicyBody = z
     type: type.optional(),
     rules: rules.optional(),
     enabled: z.boolean().optional(),
+    kind: kind.optional(),
+    settings: z.record(z.string(), z.unknown(), "must be an object").optional(),
     ...readOnly,
   })
-  .refine(
-    (body) => ["name", "description", "type", "rules", "enabled"].some((key) => key in body && body[key as keyof typeof body] !== undefined),
-    "must contain at least one of name, description, type, rules, enabled",
-  );
+  .refine((body) => UPDATABLE.some((key) => body[key] !== undefined), `must contain at least one of ${UPDATABLE.join(", ")}`);
 
 /** PATCH takes no body (it toggles), or `{"enabled": true|false}` to set the state idempotently. */
 export const togglePolicyBody = z.strictObject({ enabled: z.boolean().optional() }).optional();

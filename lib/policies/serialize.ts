@@ -9,6 +9,9 @@ export interface PolicyJson {
   rules: string[];
   enabled: boolean;
   created_at: string;
+  /** Added to the documented shape, only for a policy Palisade enforces: its kind and its settings. */
+  kind?: NonNullable<Policy["kind"]>;
+  settings?: NonNullable<Policy["settings"]>;
 }
 
 export function toPolicyJson(policy: Policy): PolicyJson {
@@ -20,6 +23,7 @@ export function toPolicyJson(policy: Policy): PolicyJson {
     rules: policy.rules,
     enabled: policy.enabled,
     created_at: policy.createdAt.toISOString(),
+    ...(policy.kind && policy.settings ? { kind: policy.kind, settings: policy.settings } : {}),
   };
 }
 

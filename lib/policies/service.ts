@@ -1,12 +1,15 @@
 import "server-only";
 import { appendAgentEvent } from "@/lib/events/agent-events";
-import { deletePolicyRow, getPolicy, insertPolicies, setPolicyEnabled, updatePolicyRow } from "@/db/queries/policies";
-import { getDb, type Executor } from "@/db";
+import { deletePolicyRow, findEnabledPolicyOfKind, getPolicy, insertPolicies, setPolicyEnabled, updatePolicyRow, type PolicyChanges } from "@/db/queries/policies";
+import { getDb, violatedConstraint, type Executor } from "@/db";
+import { ENABLED_KIND_INDEX } from "@/db/schema";
 import type { Policy } from "@/db/schema";
 import { recordAudit, recordFailure, type Actor } from "@/lib/audit/log";
 import { ApiError } from "@/lib/errors";
 import { AGENT_ENFORCED_TYPES, type PolicyType } from "./constants";
 import { DEFAULT_POLICIES, isCriticalPolicy } from "./defaults";
+import { isAddressAllowed, parseSettings, POLICY_KIND_SPECS, type IpAllowlistSettings, type PolicyKind } from "./kinds";
+import { rulesAreGenerated } from "./schemas";
 import { toAgentSecurityPolicy, toPolicyJson } from "./serialize";
 
 /**
@@ -59,10 +62,11 @@ export async function seedDefaultPolicies(actor: Actor, tx: Executor): Promise<v
  * "Policy enabled" or "Policy disabled", as the Security Policies API document shows.
  */
 export async function togglePolicy({ actor, id, enabled }: { actor: Actor; id: string; enabled?: boolean }): Promise<Policy> {
-  const toggled = await getDb().transaction(async (tx) => {
+  const toggled = await guardedChange(actor, "toggle_policy", id, async (tx) => {
     const toggled = await setPolicyEnabled({ orgId: actor.orgId, id, enabled }, tx);
     if (!toggled) return null;
     const { before, after } = toggled;
+    refuseSelfLockout(actor, after);
     const changed = before.enabled !== after.enabled;
     await recordAudit(
       actor,
@@ -82,6 +86,45 @@ export async function togglePolicy({ actor, id, enabled }: { actor: Actor; id: s
   return toggled ?? notFound(actor, id, "toggle_policy");
 }
 
+/** A change refused for what it would do, found after it was written: its transaction is rolled back. */
+class RefusedChange extends Error {}
+
+/**
+ * An enabled IP allowlist that would refuse the address of the admin who makes the change, on the channel they
+ * make it through, locks them out: it is refused. The CLI (no channel) is the way back in and is never refused.
+ */
+function refuseSelfLockout(actor: Actor, after: Policy): void {
+  if (!after.enabled || after.kind !== "ip_allowlist" || !actor.channel) return;
+  if (isAddressAllowed(after.settings as IpAllowlistSettings, actor.ip ?? null, actor.channel)) return;
+  const where = actor.channel === "api" ? "the API" : "the console";
+  const address = actor.ip ? `your address (${actor.ip})` : "your address, which Palisade cannot determine (see TRUSTED_PROXIES)";
+  throw new RefusedChange(`This IP allowlist would lock you out: it does not admit ${address} on ${where}. Add your address or range, or limit the allowlist to the other channel`);
+}
+
+async function kindConflictMessage(actor: Actor, kind: PolicyKind | null): Promise<string> {
+  const label = kind ? POLICY_KIND_SPECS[kind].label.toLowerCase() : "policy of this kind";
+  const enabled = kind ? await findEnabledPolicyOfKind({ orgId: actor.orgId, kind }) : null;
+  const which = enabled ? ` ("${enabled.name}", ${enabled.id})` : "";
+  return `Another ${label}${which} is already enabled, and only one of each kind can be. Disable it first, or keep this one disabled`;
+}
+
+/**
+ * Runs a change in one transaction. A second enabled policy of a kind (refused by a unique index, so concurrent
+ * changes cannot both pass) and a self-lockout are refused with 409, the refusal audited, and nothing written.
+ */
+async function guardedChange<T>(actor: Actor, action: "create_policy" | "update_policy" | "toggle_policy", id: string, change: (tx: Executor) => Promise<T>, kind?: PolicyKind | null): Promise<T> {
+  let message: string;
+  try {
+    return await getDb().transaction((tx) => change(tx));
+  } catch (error) {
+    if (error instanceof RefusedChange) message = error.message;
+    else if (violatedConstraint(error) === ENABLED_KIND_INDEX) message = await kindConflictMessage(actor, kind ?? (await getPolicy({ orgId: actor.orgId, id }))?.kind ?? null);
+    else throw error;
+  }
+  await recordFailure(actor, { action, resource: policyResource(id), details: `Refused: ${message}` });
+  throw ApiError.conflict(message);
+}
+
 export interface PolicyInput {
   id: string;
   name: string;
@@ -89,17 +132,26 @@ export interface PolicyInput {
   type: PolicyType;
   rules: string[];
   enabled: boolean;
+  kind: PolicyKind | null;
+  settings: Record<string, unknown> | null;
 }
 
-/** Creates a custom policy; a taken id is refused with 409, and the refusal audited. */
+/** Creates a custom policy; a taken id, a second enabled policy of a kind or a self-lockout is refused with 409, and audited. */
 export async function createPolicy({ actor, input }: { actor: Actor; input: PolicyInput }): Promise<Policy> {
-  const created = await getDb().transaction(async (tx) => {
-    const [policy] = await insertPolicies([{ ...input, orgId: actor.orgId }], tx);
-    if (!policy) return null;
-    await recordAudit(actor, { action: "create_policy", resource: policyResource(policy.id), details: `Created policy "${policy.name}"`, success: true, after: toPolicyJson(policy) }, tx);
-    await notifyAgents(actor, "created", null, policy, tx);
-    return policy;
-  });
+  const created = await guardedChange(
+    actor,
+    "create_policy",
+    input.id,
+    async (tx) => {
+      const [policy] = await insertPolicies([{ ...input, orgId: actor.orgId }], tx);
+      if (!policy) return null;
+      refuseSelfLockout(actor, policy);
+      await recordAudit(actor, { action: "create_policy", resource: policyResource(policy.id), details: `Created policy "${policy.name}"`, success: true, after: toPolicyJson(policy) }, tx);
+      await notifyAgents(actor, "created", null, policy, tx);
+      return policy;
+    },
+    input.kind,
+  );
   if (created) return created;
   const message = `A policy with id "${input.id}" already exists`;
   await recordFailure(actor, { action: "create_policy", resource: policyResource(input.id), details: `Refused: ${message}` });
@@ -108,13 +160,46 @@ export async function createPolicy({ actor, input }: { actor: Actor; input: Poli
 
 export type PolicyUpdate = Partial<Omit<PolicyInput, "id">>;
 
+/**
+ * The columns an update writes. A policy of a kind keeps its kind and type; settings given are merged into its
+ * own, and its rules are generated from the result. A policy without a kind takes no settings.
+ */
+function resolveUpdate(before: Policy, update: PolicyUpdate): PolicyChanges {
+  const { kind, settings, ...documented } = update;
+  const problems: FieldIssue[] = [];
+  if (!before.kind) {
+    if (kind !== undefined && kind !== null) problems.push({ path: ["kind"], message: "cannot be given to an existing policy: create a policy from a template instead", input: kind });
+    if (settings !== undefined && settings !== null) problems.push({ path: ["settings"], message: "apply only to a policy with a kind", input: settings });
+    if (problems.length) throw ApiError.validation(problems.map(customIssue), "body");
+    return documented;
+  }
+  const spec = POLICY_KIND_SPECS[before.kind];
+  const merged = parseSettings(before.kind, { ...before.settings, ...settings });
+  if (kind !== undefined && kind !== before.kind) problems.push({ path: ["kind"], message: `cannot change: this is a ${before.kind} policy`, input: kind });
+  if (documented.type !== undefined && documented.type !== spec.type) problems.push({ path: ["type"], message: `must be "${spec.type}" for a ${before.kind} policy`, input: documented.type });
+  if (!merged.success) for (const issue of merged.error.issues) problems.push({ path: ["settings", ...issue.path.map((part) => (typeof part === "symbol" ? String(part) : part))], message: issue.message, input: undefined });
+  const rules = merged.success ? spec.rules(merged.data as never) : [];
+  if (merged.success && documented.rules !== undefined && documented.rules.join("\n") !== rules.join("\n")) problems.push({ path: ["rules"], message: rulesAreGenerated(before.kind), input: documented.rules });
+  if (problems.length) throw ApiError.validation(problems.map(customIssue), "body");
+  return { ...documented, type: spec.type, rules, settings: merged.data as Record<string, unknown> };
+}
+
+interface FieldIssue {
+  path: (string | number)[];
+  message: string;
+  input: unknown;
+}
+
+const customIssue = ({ path, message, input }: FieldIssue) => ({ code: "custom" as const, path, message, input });
+
 /** Applies the given fields under a row lock, and audits the before/after snapshot. */
 export async function updatePolicy({ actor, id, update }: { actor: Actor; id: string; update: PolicyUpdate }): Promise<Policy> {
-  const updated = await getDb().transaction(async (tx) => {
+  const updated = await guardedChange(actor, "update_policy", id, async (tx) => {
     const before = await getPolicy({ orgId: actor.orgId, id, lock: true }, tx);
     if (!before) return null;
-    const after = await updatePolicyRow({ orgId: actor.orgId, id, changes: update }, tx);
+    const after = await updatePolicyRow({ orgId: actor.orgId, id, changes: resolveUpdate(before, update) }, tx);
     if (!after) throw new Error("locked policy row vanished");
+    refuseSelfLockout(actor, after);
     await recordAudit(
       actor,
       { action: "update_policy", resource: policyResource(id), details: `Updated policy "${after.name}"`, success: true, before: toPolicyJson(before), after: toPolicyJson(after) },

@@ -3,7 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
-import { createPolicyBody, policyId } from "@/lib/policies/schemas";
+import { createPolicyBody, documentedPolicyBody, policyId } from "@/lib/policies/schemas";
 import { createPolicy, deletePolicy, togglePolicy, updatePolicy } from "@/lib/policies/service";
 import { consoleAction } from "@/lib/auth/actions";
 import { generatePolicyId } from "@/lib/policies/ids";
@@ -24,7 +24,7 @@ export const togglePolicyAction = consoleAction(
 const policyPage = (id: string) => `/policies/${encodeURIComponent(id)}`;
 
 /** The same fields, limits and messages as `POST /api/policies`. Opens the new policy's page (in the same response). */
-export const createPolicyAction = consoleAction({ role: "admin", schema: createPolicyBody, audit: () => ({ action: "create_policy", resource: "policies" }) }, async ({ created_at: _ignored, ...input }, { actor }) => {
+export const createPolicyAction = consoleAction({ role: "admin", schema: createPolicyBody, audit: () => ({ action: "create_policy", resource: "policies" }) }, async (input, { actor }) => {
   const policy = await createPolicy({ actor, input: { ...input, id: input.id ?? generatePolicyId(input.name) } });
   refreshConsole();
   redirect(policyPage(policy.id));
@@ -34,7 +34,7 @@ export const createPolicyAction = consoleAction({ role: "admin", schema: createP
 export const updatePolicyAction = consoleAction(
   {
     role: "admin",
-    schema: createPolicyBody.pick({ name: true, description: true, type: true, rules: true }).extend({ id: policyId }),
+    schema: documentedPolicyBody.pick({ name: true, description: true, type: true, rules: true }).extend({ id: policyId }),
     audit: ({ id }) => ({ action: "update_policy", resource: `policy:${id}` }),
   },
   async ({ id, ...update }, { actor }) => {

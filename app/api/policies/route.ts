@@ -13,7 +13,7 @@ export const GET = userRoute({ family: "detail", role: "viewer" }, async ({ requ
 });
 
 export const POST = userRoute({ family: "detail", role: "admin", audit: () => ({ action: "create_policy", resource: "policies" }) }, async ({ request, actor }) => {
-  const { created_at: _ignored, ...body } = await parseJsonBody(request, createPolicyBody);
+  const body = await parseJsonBody(request, createPolicyBody);
   const policy = await createPolicy({ actor, input: { ...body, id: body.id ?? generatePolicyId(body.name) } });
   return Response.json(toPolicyJson(policy), {
     status: 201,
