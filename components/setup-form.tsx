@@ -22,7 +22,7 @@ export function SetupForm() {
       <Field id="email" label="Admin email" error={state.fields?.email}>
         <Input id="email" name="email" type="email" required autoComplete="username" {...invalid("email")} />
       </Field>
-      <Field id="password" label="Password" hint="At least 12 characters." error={state.fields?.password}>
+      <Field id="password" label="Password" hint="At least 12 characters, and not a common password." error={state.fields?.password}>
         <Input id="password" name="password" type="password" required minLength={12} autoComplete="new-password" {...invalid("password")} />
       </Field>
       <Field id="confirm" label="Confirm password" error={state.fields?.confirm}>

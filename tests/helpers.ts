@@ -32,15 +32,17 @@ export async function createTestUser(role: Role, organization: { id: string } | 
 
 export interface TestOrg {
   orgId: string;
+  orgName: string;
   admin: TestUser;
   viewer: TestUser;
 }
 
 /** A new organization with one admin and one viewer, each with an API token. */
 export async function createTestOrg(): Promise<TestOrg> {
-  const admin = await createTestUser("admin", { name: `org-${randomHex(6)}` });
+  const orgName = `org-${randomHex(6)}`;
+  const admin = await createTestUser("admin", { name: orgName });
   const viewer = await createTestUser("viewer", { id: admin.user.orgId });
-  return { orgId: admin.user.orgId, admin, viewer };
+  return { orgId: admin.user.orgId, orgName, admin, viewer };
 }
 
 /**

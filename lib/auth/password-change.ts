@@ -3,12 +3,13 @@ import { settleLoginAttempt } from "@/db/queries/login-attempts";
 import { normalizeEmail } from "@/lib/users/email";
 import { setUserPassword } from "@/lib/users/service";
 import type { User } from "@/db/schema";
-import { hashPassword, verifyPassword } from "./password";
+import { hashNewPassword, verifyPassword } from "./password";
 import { reserveSignInAttempt } from "./throttle";
 
 export type PasswordChangeResult =
   | { ok: true; revokedTokens: number }
   | { ok: false; reason: "wrong_password" | "same_password" }
+  | { ok: false; reason: "weak_password"; problem: string }
   | { ok: false; reason: "rate_limited"; retryAt: Date };
 
 /**
@@ -27,6 +28,8 @@ export async function changeOwnPassword({ user, actor, currentPassword, newPassw
   }
   await settleLoginAttempt({ id: reservation.attemptId, outcome: "succeeded" });
   if (newPassword === currentPassword) return { ok: false, reason: "same_password" };
-  const revokedTokens = await setUserPassword({ actor, user, passwordHash: await hashPassword(newPassword), details: "Changed their password; every session ended" });
+  const checked = await hashNewPassword(newPassword, { orgId: user.orgId, userInputs: [user.email] });
+  if (!checked.ok) return { ok: false, reason: "weak_password", problem: checked.problem };
+  const revokedTokens = await setUserPassword({ actor, user, passwordHash: checked.hash, details: "Changed their password; every session ended" });
   return { ok: true, revokedTokens };
 }

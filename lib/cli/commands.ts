@@ -13,7 +13,7 @@ import { findUsersByEmail } from "@/db/queries/users";
 import { createUser, setUserPassword } from "@/lib/users/service";
 import { ROLES } from "@/lib/users/roles";
 import { DEFAULT_ENROLLMENT_KEY_HOURS, MAX_ENROLLMENT_KEY_HOURS } from "@/lib/agents/schemas";
-import { hashPassword, MIN_PASSWORD_LENGTH } from "@/lib/auth/password";
+import { hashNewPassword } from "@/lib/auth/password";
 import { env } from "@/lib/env";
 import { ApiError } from "@/lib/errors";
 import { findUnsafeInput, plainName } from "@/lib/validation";
@@ -71,11 +71,15 @@ async function accountByEmail(email: string, orgName: string | undefined) {
   return user;
 }
 
-/** The argon2id hash of --password, or of stdin when it is "-"; too short a password is a usage error. */
-async function passwordHashFrom(option: string, io: CommandIo): Promise<string> {
+/**
+ * The argon2id hash of --password, or of stdin when it is "-", for a user of the organization (null: a new one).
+ * A password the organization's password rules refuse is a usage error naming the rule.
+ */
+async function passwordHashFrom(option: string, io: CommandIo, { orgId, email }: { orgId: string | null; email: string }): Promise<string> {
   const password = option === "-" ? io.stdin.replace(/\r?\n$/, "") : option;
-  if (password.length < MIN_PASSWORD_LENGTH) throw new UsageError(`--password: must be at least ${MIN_PASSWORD_LENGTH} characters`);
-  return hashPassword(password);
+  const checked = await hashNewPassword(password, { orgId, userInputs: [email] });
+  if (!checked.ok) throw new UsageError(`--password: ${checked.problem}`);
+  return checked.hash;
 }
 
 /** An existing organization: by --org, or the only one there is. */
@@ -87,10 +91,13 @@ async function existingOrganization(orgName: string | undefined): Promise<{ id: 
   throw new UsageError(organizations.length === 0 ? "There is no organization yet: create a user first" : `There are ${organizations.length} organizations; pass --org NAME`);
 }
 
-/** The organization a new user joins: --org (created if missing), else the only one, else a new default one. */
+/** The organization a new user joins: --org (by name, created if missing), else the only one, else a new default one. */
 async function organizationFor(orgName: string | undefined): Promise<{ name: string } | { id: string }> {
-  if (orgName) return { name: orgName };
   const organizations = await listOrganizations();
+  if (orgName) {
+    const existing = organizations.find((organization) => organization.name === orgName);
+    return existing ? { id: existing.id } : { name: orgName };
+  }
   const [only] = organizations;
   if (organizations.length === 1 && only) return { id: only.id };
   if (organizations.length === 0) return { name: env().ADMIN_ORG };
@@ -129,11 +136,12 @@ const commands: Record<string, (args: string[], io: CommandIo) => Promise<void>>
       }),
       values,
     );
+    const organization = await organizationFor(input.org);
     const user = await createUser({
       email: input.email,
-      passwordHash: await passwordHashFrom(input.password, io),
+      passwordHash: await passwordHashFrom(input.password, io, { orgId: "id" in organization ? organization.id : null, email: input.email }),
       role: input.role,
-      organization: await organizationFor(input.org),
+      organization,
     });
     io.out(`Created ${user.role} ${user.email} (${user.id}) in organization ${user.orgId}`);
   },
@@ -145,7 +153,7 @@ const commands: Record<string, (args: string[], io: CommandIo) => Promise<void>>
     const revoked = await setUserPassword({
       actor: cliActor(user.orgId),
       user,
-      passwordHash: await passwordHashFrom(input.password, io),
+      passwordHash: await passwordHashFrom(input.password, io, { orgId: user.orgId, email: user.email }),
       details: `Password of ${user.email} set from the CLI; every session ended`,
     });
     io.out(`Set a new password for ${user.email}; every session of theirs has ended and ${revoked} API token(s) were revoked.`);

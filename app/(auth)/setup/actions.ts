@@ -5,7 +5,7 @@ import { z } from "zod";
 import { signIn } from "@/auth";
 import { countUsers } from "@/db/queries/users";
 import { createFirstAdmin } from "@/lib/users/service";
-import { hashPassword, newPasswordSchema } from "@/lib/auth/password";
+import { hashNewPassword, newPasswordSchema } from "@/lib/auth/password";
 import { fieldErrors, type FormState } from "@/lib/forms";
 import { findUnsafeInput, plainName } from "@/lib/validation";
 
@@ -31,7 +31,9 @@ export async function setupAction(_previous: FormState, form: FormData): Promise
   const parsed = setupSchema.safeParse(input);
   if (!parsed.success) return { error: "Check the highlighted fields.", fields: fieldErrors(parsed.error) };
   const { organization, email, password } = parsed.data;
-  const user = await createFirstAdmin({ email, passwordHash: await hashPassword(password), organization: { name: organization } });
+  const checked = await hashNewPassword(password, { orgId: null, userInputs: [email, organization] });
+  if (!checked.ok) return { error: "Check the highlighted fields.", fields: { password: checked.problem } };
+  const user = await createFirstAdmin({ email, passwordHash: checked.hash, organization: { name: organization } });
   if (!user) return SETUP_DONE;
   await signIn("credentials", { email, password, redirect: false });
   redirect("/");

@@ -25,5 +25,6 @@ export const changePasswordAction = consoleAction({ role: "viewer", schema: chan
   const result = await changeOwnPassword({ user, actor, currentPassword: input.current_password, newPassword: input.new_password });
   if (result.ok) redirect("/login?password=changed");
   if (result.reason === "rate_limited") return { error: tooManyAttemptsMessage(result.retryAt) };
+  if (result.reason === "weak_password") return { error: "Choose a stronger password.", fields: { new_password: result.problem } };
   return REFUSALS[result.reason];
 });

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { PageHeader } from "@/components/page-header";
 import { PasswordChangeForm } from "@/components/password-change-form";
 import { Card, CardHeader } from "@/components/ui/card";
-import { MIN_PASSWORD_LENGTH } from "@/lib/auth/password";
+import { passwordRulesFor } from "@/lib/auth/password";
 import { requireUser } from "@/lib/auth/session";
 
 export const metadata: Metadata = { title: "Your account · Settings" };
@@ -15,7 +15,7 @@ export default async function AccountPage() {
       <Card>
         <CardHeader title="Password" description="Changing your password signs you out everywhere, this browser included." />
         <div className="p-5">
-          <PasswordChangeForm minPasswordLength={MIN_PASSWORD_LENGTH} />
+          <PasswordChangeForm minPasswordLength={(await passwordRulesFor(user.orgId)).minLength} />
         </div>
       </Card>
     </div>

@@ -7,7 +7,7 @@ import { resetMfa } from "@/lib/auth/mfa";
 import { createUser, setUserDisabled, updateUserRole } from "@/lib/users/service";
 import { ROLES } from "@/lib/users/roles";
 import { consoleAction } from "@/lib/auth/actions";
-import { hashPassword, newPasswordSchema } from "@/lib/auth/password";
+import { hashNewPassword, newPasswordSchema } from "@/lib/auth/password";
 
 const userId = z.string().min(1).max(64);
 const refreshUsers = () => revalidatePath("/settings/users");
@@ -21,10 +21,12 @@ const createUserSchema = z.object({
 
 /** A new user in the admin's organization, with an initial password the admin hands over. */
 export const createUserAction = consoleAction({ role: "admin", schema: createUserSchema, audit: ({ email }) => ({ action: "create_user", resource: `user:${email}` }) }, async ({ email, role, password }, { actor }) => {
+  const checked = await hashNewPassword(password, { orgId: actor.orgId, userInputs: [email] });
+  if (!checked.ok) return { error: "Check the highlighted fields.", fields: { password: checked.problem } };
   const user = await createUser({
     email,
     role,
-    passwordHash: await hashPassword(password),
+    passwordHash: checked.hash,
     organization: { id: actor.orgId },
     actor,
   });

@@ -8,7 +8,7 @@ import { Card, CardHeader } from "@/components/ui/card";
 import { UserCreateForm } from "@/components/user-create-form";
 import { listUsers } from "@/db/queries/users";
 import { toPublicUser, type PublicUser } from "@/lib/users/serialize";
-import { MIN_PASSWORD_LENGTH } from "@/lib/auth/password";
+import { passwordRulesFor } from "@/lib/auth/password";
 import { requireUser } from "@/lib/auth/session";
 import { changeRoleAction, resetMfaAction, setUserDisabledAction } from "./actions";
 
@@ -88,7 +88,7 @@ export default async function UsersPage() {
       <Card>
         <CardHeader title="Create a user" description="They sign in with this email and password, and set up two-factor authentication while MFA is required." />
         <div className="p-5">
-          <UserCreateForm minPasswordLength={MIN_PASSWORD_LENGTH} />
+          <UserCreateForm minPasswordLength={(await passwordRulesFor(user.orgId)).minLength} />
         </div>
       </Card>
 
