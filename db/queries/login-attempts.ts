@@ -20,9 +20,10 @@ export async function lockSignInKeys({ email, ip }: { email: string; ip: string 
 }
 
 export interface ThrottleWindows {
-  /** Failures of this email from this address: the `pairLimit`-th most recent inside `pairWindowMs`. */
+  /** Failures of this email from this address: `pairLimit` inside `pairWindowMs` lock the pair for `pairLockoutMs`. */
   pairLimit: number;
   pairWindowMs: number;
+  pairLockoutMs: number;
   addressLimit: number;
   addressWindowMs: number;
   accountWindowMs: number;
@@ -31,8 +32,11 @@ export interface ThrottleWindows {
 
 export interface ThrottleState {
   now: Date;
-  /** When the `pairLimit`-th most recent failure of this email from this address happened, if there are that many. */
-  pairNthFailureAt: Date | null;
+  /**
+   * The latest failure of this email from this address, inside the lockout, that brought the failures inside the
+   * window before it to `pairLimit`: the pair is locked for `pairLockoutMs` from then. Null when there is none.
+   */
+  pairLockedAt: Date | null;
   addressNthFailureAt: Date | null;
   /** Whether an account with this email signed in successfully from this address recently. */
   knownAddress: boolean;
@@ -48,11 +52,17 @@ export async function readThrottleState({ email, ip, windows }: { email: string;
   const nthFailure = (scope: ReturnType<typeof eq>, limit: number, windowMs: number) =>
     sql`(select ${loginAttempts.createdAt} from ${loginAttempts} where ${scope} and ${failing} and ${loginAttempts.createdAt} > ${ago(windowMs)}
          order by ${loginAttempts.createdAt} desc offset ${limit - 1} limit 1)`;
+  // Correlated on purpose: a pair's failures stop being recorded while it is locked, so there are few to scan.
+  const pairLockedAt = sql`(select max(f.created_at) from ${loginAttempts} f
+       where f.email = ${email} and f.ip = ${ip} and f.outcome in ('pending', 'failed') and f.created_at > ${ago(windows.pairLockoutMs)}
+         and (select count(*) from ${loginAttempts} g
+              where g.email = f.email and g.ip = f.ip and g.outcome in ('pending', 'failed')
+                and g.created_at > f.created_at - make_interval(secs => ${windows.pairWindowMs / 1000}) and g.created_at <= f.created_at) >= ${windows.pairLimit})`;
   const unknownFailures = sql`${loginAttempts.email} = ${email} and not ${loginAttempts.knownAddress} and ${failing} and ${loginAttempts.createdAt} > ${ago(windows.accountWindowMs)}`;
   const [row] = await queryRows<{ now: string; pair: string | null; address: string | null; known: boolean; account_failures: number; account_last: string | null }>(
     tx,
     sql`select now() as now,
-      ${nthFailure(and(eq(loginAttempts.email, email), eq(loginAttempts.ip, ip))!, windows.pairLimit, windows.pairWindowMs)} as pair,
+      ${pairLockedAt} as pair,
       ${nthFailure(eq(loginAttempts.ip, ip), windows.addressLimit, windows.addressWindowMs)} as address,
       exists (select 1 from ${signInAddresses} join ${users} on ${users.id} = ${signInAddresses.userId}
               where lower(${users.email}) = ${email} and ${signInAddresses.ip} = ${ip} and ${signInAddresses.lastSuccessAt} > ${ago(windows.knownAddressMs)}) as known,
@@ -62,7 +72,7 @@ export async function readThrottleState({ email, ip, windows }: { email: string;
   const date = (value: string | null) => (value === null ? null : new Date(value));
   return {
     now: new Date(row!.now),
-    pairNthFailureAt: date(row!.pair),
+    pairLockedAt: date(row!.pair),
     addressNthFailureAt: date(row!.address),
     knownAddress: row!.known,
     accountFailures: Number(row!.account_failures),

@@ -10,11 +10,14 @@ import {
   type ThrottleWindows,
 } from "@/db/queries/login-attempts";
 import { getDb, type Executor } from "@/db";
+import { findEnabledPolicyOfKind } from "@/db/queries/policies";
+import type { LoginLimitsSettings } from "@/lib/policies/kinds";
 
 /**
  * Sign-in throttling (OWASP ASVS 4.0.3 §2.2.1: anti-automation that does not let an attacker lock the owner out).
  * Every password or code check is one attempt, counted before it runs:
- * - an account from one address: 10 failures in 15 minutes, then that address waits for the window to pass;
+ * - an account from one address: 10 failures in 15 minutes lock that address out of the account for 15 minutes
+ *   from the failure that reached the limit; an enabled `login_limits` policy sets all three for its organization;
  * - one address, whatever the accounts: 50 failures in 15 minutes, then it waits likewise;
  * - an account from addresses it has not signed in from in 90 days: after 20 failures in an hour, each further
  *   attempt from such an address waits twice as long as the one before (1 s, 2 s, 4 s … up to 15 minutes).
@@ -24,6 +27,7 @@ import { getDb, type Executor } from "@/db";
 export const THROTTLE = {
   pairLimit: 10,
   pairWindowMs: 15 * 60_000,
+  pairLockoutMs: 15 * 60_000,
   addressLimit: 50,
   addressWindowMs: 15 * 60_000,
   accountFreeFailures: 20,
@@ -40,9 +44,9 @@ export interface Refusal {
 }
 
 /** The rule that refuses an attempt now (the one that lifts last), or null when the attempt may be checked. */
-export function throttleRefusal(state: ThrottleState): Refusal | null {
+export function throttleRefusal(state: ThrottleState, windows: ThrottleWindows = THROTTLE): Refusal | null {
   const candidates: Refusal[] = [];
-  if (state.pairNthFailureAt) candidates.push({ rule: "account-address", until: new Date(state.pairNthFailureAt.getTime() + THROTTLE.pairWindowMs) });
+  if (state.pairLockedAt) candidates.push({ rule: "account-address", until: new Date(state.pairLockedAt.getTime() + windows.pairLockoutMs) });
   if (state.addressNthFailureAt) candidates.push({ rule: "address", until: new Date(state.addressNthFailureAt.getTime() + THROTTLE.addressWindowMs) });
   const excess = state.accountFailures - THROTTLE.accountFreeFailures;
   if (!state.knownAddress && excess >= 0 && state.accountLastFailureAt) {
@@ -51,6 +55,17 @@ export function throttleRefusal(state: ThrottleState): Refusal | null {
   }
   const active = candidates.filter((candidate) => candidate.until > state.now);
   return active.reduce<Refusal | null>((latest, candidate) => (!latest || candidate.until > latest.until ? candidate : latest), null);
+}
+
+/**
+ * The limits for an attempt: an enabled `login_limits` policy of the account's organization sets the account and
+ * address rule. An email without an account gets the defaults.
+ */
+async function windowsFor(orgId: string | null, executor: Executor): Promise<ThrottleWindows> {
+  const policy = orgId ? await findEnabledPolicyOfKind({ orgId, kind: "login_limits" }, executor) : null;
+  if (!policy) return THROTTLE;
+  const limits = policy.settings as LoginLimitsSettings;
+  return { ...THROTTLE, pairLimit: limits.maxFailures, pairWindowMs: limits.windowMinutes * 60_000, pairLockoutMs: limits.lockoutMinutes * 60_000 };
 }
 
 export type Reservation = { ok: true; attemptId: number } | { ok: false; retryAt: Date };
@@ -92,8 +107,9 @@ async function auditRunSummary(run: RefusalRun, executor: Executor): Promise<voi
 export function reserveSignInAttempt({ email, ip, subject }: { email: string; ip: string; subject: ThrottleSubject | null }): Promise<Reservation> {
   return getDb().transaction(async (tx) => {
     await lockSignInKeys({ email, ip }, tx);
-    const state = await readThrottleState({ email, ip, windows: THROTTLE }, tx);
-    const refusal = throttleRefusal(state);
+    const windows = await windowsFor(subject?.actor.orgId ?? null, tx);
+    const state = await readThrottleState({ email, ip, windows }, tx);
+    const refusal = throttleRefusal(state, windows);
     if (!refusal) return { ok: true, attemptId: await insertPendingAttempt({ email, ip, knownAddress: state.knownAddress }, tx) };
     if (subject) {
       const key = { orgId: subject.actor.orgId, throttleKey: throttleKey(refusal.rule, email, ip) };

@@ -5,7 +5,9 @@ import { getDb } from "@/db";
 import { attemptSignIn, type SignInResult } from "@/lib/auth/sign-in";
 import { summarizeRefusalRuns, THROTTLE } from "@/lib/auth/throttle";
 import { randomHex } from "@/lib/ids";
-import { createTestOrg, TEST_PASSWORD } from "../helpers";
+import * as collection from "@/app/api/policies/route";
+import * as item from "@/app/api/policies/[id]/route";
+import { call, createTestOrg, TEST_PASSWORD } from "../helpers";
 
 // Each test attacks from addresses of its own, so the per-address limit of one never touches another.
 const address = () => `192.0.2.${Math.floor(Math.random() * 250) + 1}-${randomHex(2)}`;
@@ -101,5 +103,46 @@ describe("sign-in throttling", () => {
     expect(entry).toMatchObject({ success: false, details: "Correct password; refused until an MFA code is given" });
     for (let i = 0; i < THROTTLE.pairLimit - 1; i++) await signIn(admin.user.email, ip);
     expect(await signIn(admin.user.email, ip)).toMatchObject({ ok: false, reason: "rate_limited" });
+  });
+});
+
+describe("an enabled login_limits policy", () => {
+  async function limitsPolicy(token: string, settings: Record<string, unknown>) {
+    const response = await call(collection.POST, "POST", "/api/policies", { token, body: { kind: "login_limits", settings } });
+    expect(response.status).toBe(201);
+    return (await response.json()).id as string;
+  }
+  /** Moves the pair's recorded attempts `ms` into the past, as if that much time had gone by. */
+  const age = (email: string, ip: string, ms: number) =>
+    getDb().execute(sql`update login_attempts set created_at = created_at - make_interval(secs => ${ms / 1000}) where email = ${email.toLowerCase()} and ip = ${ip}`);
+
+  it("sets its organization's limit and lockout, counted from the failure that reached the limit, and leaves other organizations on the defaults", async () => {
+    const [org, other] = await Promise.all([createTestOrg(), createTestOrg()]);
+    await limitsPolicy(org.admin.token, { maxFailures: 3, windowMinutes: 5, lockoutMinutes: 60 });
+    const ip = address();
+    for (let i = 0; i < 3; i++) expect(await signIn(org.viewer.user.email, ip, `wrong ${i}`)).toMatchObject({ reason: "invalid_credentials" });
+    const refused = await signIn(org.viewer.user.email, ip);
+    expect(refused).toMatchObject({ ok: false, reason: "rate_limited" });
+    const wait = (refused as { retryAt: Date }).retryAt.getTime() - Date.now();
+    expect(wait).toBeGreaterThan(59 * 60_000);
+    // The window has long passed, the lockout has not.
+    await age(org.viewer.user.email, ip, 30 * 60_000);
+    expect(await signIn(org.viewer.user.email, ip)).toMatchObject({ ok: false, reason: "rate_limited" });
+    await age(org.viewer.user.email, ip, 30 * 60_000 + 1000);
+    expect((await signIn(org.viewer.user.email, ip)).ok).toBe(true);
+
+    for (let i = 0; i < 3; i++) await signIn(other.viewer.user.email, ip, `wrong ${i}`);
+    expect((await signIn(other.viewer.user.email, ip)).ok).toBe(true);
+  });
+
+  it("stops applying the moment it is disabled", async () => {
+    const org = await createTestOrg();
+    const id = await limitsPolicy(org.admin.token, { maxFailures: 3 });
+    const ip = address();
+    for (let i = 0; i < 3; i++) await signIn(org.viewer.user.email, ip, `wrong ${i}`);
+    expect(await signIn(org.viewer.user.email, ip)).toMatchObject({ reason: "rate_limited" });
+    const toggled = await call(item.PATCH, "PATCH", `/api/policies/${id}`, { token: org.admin.token, params: { id }, body: { enabled: false } });
+    expect(toggled.status).toBe(200);
+    expect((await signIn(org.viewer.user.email, ip)).ok).toBe(true);
   });
 });

@@ -18,7 +18,7 @@ const NOW = new Date("2026-11-29T12:00:00Z");
 const ago = (ms: number) => new Date(NOW.getTime() - ms);
 const state = (overrides: Partial<ThrottleState>): ThrottleState => ({
   now: NOW,
-  pairNthFailureAt: null,
+  pairLockedAt: null,
   addressNthFailureAt: null,
   knownAddress: false,
   accountFailures: 0,
@@ -29,15 +29,15 @@ const state = (overrides: Partial<ThrottleState>): ThrottleState => ({
 describe("throttleRefusal", () => {
   it("refuses nothing without failures, and lifts a limit exactly when its window has passed", () => {
     expect(throttleRefusal(state({}))).toBeNull();
-    expect(throttleRefusal(state({ pairNthFailureAt: ago(60_000) }))).toEqual({ rule: "account-address", until: new Date(NOW.getTime() - 60_000 + THROTTLE.pairWindowMs) });
-    expect(throttleRefusal(state({ pairNthFailureAt: ago(THROTTLE.pairWindowMs) }))).toBeNull();
+    expect(throttleRefusal(state({ pairLockedAt: ago(60_000) }))).toEqual({ rule: "account-address", until: new Date(NOW.getTime() - 60_000 + THROTTLE.pairLockoutMs) });
+    expect(throttleRefusal(state({ pairLockedAt: ago(THROTTLE.pairLockoutMs) }))).toBeNull();
     expect(throttleRefusal(state({ addressNthFailureAt: ago(1) }))).toMatchObject({ rule: "address" });
   });
 
   it("answers the limit that lifts last when several apply", () => {
-    const later = throttleRefusal(state({ pairNthFailureAt: ago(10 * 60_000), addressNthFailureAt: ago(60_000) }));
+    const later = throttleRefusal(state({ pairLockedAt: ago(10 * 60_000), addressNthFailureAt: ago(60_000) }));
     expect(later?.rule).toBe("address");
-    const earlier = throttleRefusal(state({ pairNthFailureAt: ago(60_000), addressNthFailureAt: ago(10 * 60_000) }));
+    const earlier = throttleRefusal(state({ pairLockedAt: ago(60_000), addressNthFailureAt: ago(10 * 60_000) }));
     expect(earlier?.rule).toBe("account-address");
   });
 
