@@ -63,7 +63,8 @@ const credentialsSchema = z.object({
  * then clear the cookie instead of refreshing it.
  */
 async function currentClaims(token: JWT): Promise<JWT | null> {
-  const session = await resolveSession(token as Partial<SessionClaims>);
+  // Whether the address is allowed is not this question: a refresh grants nothing, and pages and handlers check it.
+  const session = await resolveSession(token as Partial<SessionClaims>, null);
   return session ? { ...token, role: session.user.role } : null;
 }
 
@@ -140,7 +141,7 @@ const nextAuth = NextAuth(() => {
       // a logout row in their name.
       async signOut(message) {
         const token = "token" in message ? message.token : null;
-        const session = token ? await resolveSession(token as Partial<SessionClaims>) : null;
+        const session = token ? await resolveSession(token as Partial<SessionClaims>, null) : null;
         if (!session) return;
         const claims = token as Partial<SessionClaims> as SessionClaims;
         await endAllSessions({ userId: claims.uid });

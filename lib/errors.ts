@@ -56,8 +56,8 @@ export class ApiError extends Error {
   static unauthenticated() {
     return new ApiError("unauthenticated", "Not authenticated", [], { "WWW-Authenticate": "Bearer" });
   }
-  static forbidden() {
-    return new ApiError("forbidden", "Not authorized");
+  static forbidden(message = "Not authorized") {
+    return new ApiError("forbidden", message);
   }
   static notFound(message: string) {
     return new ApiError("not_found", message);

@@ -1,6 +1,8 @@
 import { and, desc, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
 import { getDb, prepared, type Executor } from "@/db";
 import { apiTokens, users, type ApiToken, type User } from "@/db/schema";
+import type { ActiveSettings } from "@/lib/policies/kinds";
+import { requestPoliciesOf } from "./policies";
 
 /** Token fields that are safe to list: never the hash. */
 export type PublicApiToken = Omit<ApiToken, "tokenHash"> & { ownerEmail: string };
@@ -72,13 +74,15 @@ export interface TokenOwner {
   tokenId: string;
   lastUsedAt: Date | null;
   user: User;
+  /** The organization's enabled policies each request is checked against. */
+  requestPolicies: ActiveSettings;
 }
 
 /** The owner of a live token: not revoked, not expired, and owned by an enabled user. Every API request runs it. */
 export async function findTokenOwner({ tokenHash }: { tokenHash: string }): Promise<TokenOwner | null> {
   const query = prepared("find_token_owner", (db, name) =>
     db
-      .select({ tokenId: apiTokens.id, lastUsedAt: apiTokens.lastUsedAt, user: users })
+      .select({ tokenId: apiTokens.id, lastUsedAt: apiTokens.lastUsedAt, user: users, requestPolicies: requestPoliciesOf(users.orgId) })
       .from(apiTokens)
       .innerJoin(users, eq(users.id, apiTokens.userId))
       .where(

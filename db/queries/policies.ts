@@ -1,8 +1,8 @@
-import { and, asc, eq, getTableColumns, sql } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, sql, type AnyColumn } from "drizzle-orm";
 import { getDb, prepared, type Executor } from "@/db";
 import { policies, type NewPolicy, type Policy } from "@/db/schema";
 import type { PolicyType } from "@/lib/policies/constants";
-import type { PolicyKind } from "@/lib/policies/kinds";
+import type { ActiveSettings, PolicyKind } from "@/lib/policies/kinds";
 
 export interface PolicyFilter {
   type?: PolicyType;
@@ -98,4 +98,14 @@ export async function deletePolicyRow({ orgId, id }: { orgId: string; id: string
     .where(and(eq(policies.orgId, orgId), eq(policies.id, id)))
     .returning();
   return deleted ?? null;
+}
+
+/**
+ * A column with the settings of the organization's enabled policies that every console or API request is checked
+ * against (the IP allowlist, the session timeout), by kind, `{}` without any. A subquery, so the request's
+ * authentication reads them in its own statement, and a toggle applies to the next request on every instance.
+ */
+export function requestPoliciesOf(orgId: AnyColumn) {
+  return sql<ActiveSettings>`(select coalesce(jsonb_object_agg(${policies.kind}, ${policies.settings}), '{}'::jsonb) from ${policies}
+    where ${policies.orgId} = ${orgId} and ${policies.enabled} and ${policies.kind} in ('ip_allowlist', 'session_timeout'))`;
 }

@@ -2,6 +2,8 @@ import { and, asc, count, eq, isNull, ne, sql } from "drizzle-orm";
 import { getDb, prepared, type Executor } from "@/db";
 import { organizations, policies, users, type User } from "@/db/schema";
 import { MFA_POLICY_ID } from "@/lib/policies/defaults";
+import type { ActiveSettings } from "@/lib/policies/kinds";
+import { requestPoliciesOf } from "./policies";
 import { normalizeEmail } from "@/lib/users/email";
 
 export async function countUsers(executor: Executor = getDb()): Promise<number> {
@@ -59,6 +61,8 @@ export interface SessionUserRow {
   user: User;
   /** Whether the organization's "MFA Required" policy exists and is on. */
   mfaRequired: boolean;
+  /** The organization's enabled policies each request is checked against. */
+  requestPolicies: ActiveSettings;
 }
 
 /**
@@ -68,7 +72,7 @@ export interface SessionUserRow {
 export async function findSessionUser({ id, sessionVersion }: { id: string; sessionVersion: number }): Promise<SessionUserRow | null> {
   const query = prepared("find_session_user", (db, name) =>
     db
-      .select({ user: users, mfaPolicyEnabled: policies.enabled })
+      .select({ user: users, mfaPolicyEnabled: policies.enabled, requestPolicies: requestPoliciesOf(users.orgId) })
       .from(users)
       .leftJoin(policies, and(eq(policies.orgId, users.orgId), eq(policies.id, MFA_POLICY_ID)))
       .where(and(eq(users.id, sql.placeholder("id")), eq(users.sessionVersion, sql.placeholder("sessionVersion")), isNull(users.disabledAt)))
@@ -76,7 +80,7 @@ export async function findSessionUser({ id, sessionVersion }: { id: string; sess
   );
   const [row] = await query.execute({ id, sessionVersion });
   if (!row) return null;
-  return { user: row.user, mfaRequired: row.mfaPolicyEnabled ?? false };
+  return { user: row.user, mfaRequired: row.mfaPolicyEnabled ?? false, requestPolicies: row.requestPolicies };
 }
 
 export function listUsers({ orgId }: { orgId: string }): Promise<User[]> {

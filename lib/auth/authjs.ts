@@ -83,6 +83,6 @@ export function encodeSignInRefusal(refusal: SignInRefusal): string {
 
 export function decodeSignInRefusal(code: string): SignInRefusal {
   if (code.startsWith("rate_limited:")) return { ok: false, reason: "rate_limited", retryAt: new Date(code.slice("rate_limited:".length)) };
-  if (code === "mfa_required" || code === "invalid_code") return { ok: false, reason: code };
+  if (code === "mfa_required" || code === "invalid_code" || code === "address_not_allowed") return { ok: false, reason: code };
   return { ok: false, reason: "invalid_credentials" };
 }

@@ -5,6 +5,7 @@ import { clientIp, userAgent } from "@/lib/api/request";
 import { env } from "@/lib/env";
 import { ApiError } from "@/lib/errors";
 import { logError } from "@/lib/log";
+import { isAddressAllowed } from "@/lib/policies/kinds";
 import { agentForTokenHash, isCurrentAgent } from "./agent-tokens";
 import { hashSecret, isWellFormedSecret } from "./secrets";
 import { sessionFromRequest } from "./session";
@@ -33,10 +34,15 @@ function isUseStale(lastUsedAt: Date | null): boolean {
   return lastUsedAt === null || Date.now() - lastUsedAt.getTime() >= TOKEN_USE_RESOLUTION_MS;
 }
 
-async function principalFromApiToken(token: string): Promise<UserPrincipal | null> {
+/** The 403 of a request whose address the organization's IP allowlist does not admit. */
+export const ADDRESS_NOT_ALLOWED = "Your network address is not on your organization's IP allowlist";
+
+async function principalFromApiToken(token: string, request: Request): Promise<UserPrincipal | null> {
   if (!isWellFormedSecret("apiToken", token)) return null;
   const owner = await findTokenOwner({ tokenHash: hashSecret(token) });
   if (!owner) return null;
+  const allowlist = owner.requestPolicies.ip_allowlist;
+  if (allowlist && !isAddressAllowed(allowlist, clientIp(request), "api")) throw ApiError.forbidden(ADDRESS_NOT_ALLOWED);
   // Use is recorded to the minute: a busy token costs no write on most requests. Recording must never fail the
   // request it records.
   if (isUseStale(owner.lastUsedAt)) touchApiToken({ id: owner.tokenId }).catch((error) => logError("recording token use", error));
@@ -109,11 +115,12 @@ export interface AuthenticateOptions {
 export async function authenticateUser(request: Request, options: AuthenticateOptions = {}): Promise<UserPrincipal> {
   const token = bearerCredential(request);
   if (token !== null) {
-    const principal = token ? await principalFromApiToken(token) : null;
+    const principal = token ? await principalFromApiToken(token, request) : null;
     if (!principal) throw ApiError.unauthenticated();
     return principal;
   }
   const session = await sessionFromRequest(request);
+  if (session?.access === "blocked") throw ApiError.forbidden(ADDRESS_NOT_ALLOWED);
   if (!session || session.access !== "ok") throw ApiError.unauthenticated();
   if (isCrossSiteWrite(request)) throw ApiError.forbidden();
   if (options.sameOriginOnly && isCrossSiteRequest(request)) throw ApiError.forbidden();

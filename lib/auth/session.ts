@@ -7,15 +7,17 @@ import { databaseReady } from "@/db";
 import type { User } from "@/db/schema";
 import { clientIp, userAgent } from "@/lib/api/request";
 import { cookiesOf, readSessionClaims, SESSION_ABSOLUTE_LIFETIME_SECONDS } from "./authjs";
+import { isAddressAllowed } from "@/lib/policies/kinds";
 import type { MfaState } from "./sign-in";
 
 /**
  * Where a session stands:
  * - "ok": full access for the user's role;
  * - "enroll": MFA is required and the user has no TOTP yet: only /mfa/enroll is reachable;
- * - "reauth": MFA is required and this session did not present a code: sign in again.
+ * - "reauth": MFA is required and this session did not present a code: sign in again;
+ * - "blocked": the organization's IP allowlist does not admit the request's address to the console.
  */
-export type SessionAccess = "ok" | "enroll" | "reauth";
+export type SessionAccess = "ok" | "enroll" | "reauth" | "blocked";
 
 export interface SessionUser {
   user: User;
@@ -41,18 +43,25 @@ export function liveClaims(claims: Partial<SessionClaims> | null | undefined, no
  * Checks the claims of a session against the database: an incomplete or expired session, a disabled user, or an
  * ended session (its version bumped by a sign-out, a password change, an enrolment, an MFA reset) yields null.
  */
-export async function resolveSession(raw: Partial<SessionClaims> | null | undefined): Promise<SessionUser | null> {
+export async function resolveSession(raw: Partial<SessionClaims> | null | undefined, ip: string | null): Promise<SessionUser | null> {
   const claims = liveClaims(raw);
   if (!claims) return null;
   await databaseReady();
   const found = await findSessionUser({ id: claims.uid, sessionVersion: claims.sv });
   if (!found) return null;
-  return { user: found.user, mfa: claims.mfa, access: accessFor(found.user, claims.mfa, found.mfaRequired), sessionId: claims.sid };
+  const allowlist = found.requestPolicies.ip_allowlist;
+  const access = allowlist && !isAddressAllowed(allowlist, ip, "console") ? "blocked" : accessFor(found.user, claims.mfa, found.mfaRequired);
+  return { user: found.user, mfa: claims.mfa, access, sessionId: claims.sid };
 }
 
 /** The session of an API request, from its cookie. */
 export async function sessionFromRequest(request: Request): Promise<SessionUser | null> {
-  return resolveSession(await readSessionClaims<SessionClaims>(cookiesOf(request)));
+  return resolveSession(await readSessionClaims<SessionClaims>(cookiesOf(request)), clientIp(request));
+}
+
+/** The request a page or server action is rendering, for its headers. */
+async function currentRequest(): Promise<Request> {
+  return new Request("http://internal", { headers: await headers() });
 }
 
 /**
@@ -60,12 +69,11 @@ export async function sessionFromRequest(request: Request): Promise<SessionUser 
  * headers, so a page re-rendered by an action that just replaced the session sees the new one.
  */
 export async function currentSession(): Promise<SessionUser | null> {
-  return resolveSession(await readSessionClaims<SessionClaims>((await cookies()).getAll()));
+  return resolveSession(await readSessionClaims<SessionClaims>((await cookies()).getAll()), clientIp(await currentRequest()));
 }
 
 export async function actorFromHeaders(user: Pick<User, "id" | "email" | "orgId">): Promise<Actor> {
-  const requestHeaders = await headers();
-  const request = new Request("http://internal", { headers: requestHeaders });
+  const request = await currentRequest();
   return { orgId: user.orgId, userId: user.id, email: user.email, ip: clientIp(request), userAgent: userAgent(request), channel: "console" };
 }
 
@@ -75,7 +83,7 @@ export async function actorFromHeaders(user: Pick<User, "id" | "email" | "orgId"
  */
 export async function requireUser(options: { role?: "admin"; allowEnrollment?: boolean } = {}): Promise<{ user: User; actor: Actor; session: SessionUser }> {
   const session = await currentSession();
-  if (!session || session.access === "reauth") redirect("/login");
+  if (!session || session.access === "reauth" || session.access === "blocked") redirect("/login");
   if (session.access === "enroll" && !options.allowEnrollment) redirect("/mfa/enroll");
   if (options.role === "admin" && session.user.role !== "admin") redirect("/");
   return { user: session.user, actor: await actorFromHeaders(session.user), session };

@@ -6,6 +6,7 @@ import { findSessionUser, findSignInUser } from "@/db/queries/users";
 import { markSignedIn } from "@/lib/users/service";
 import { normalizeEmail } from "@/lib/users/email";
 import type { User } from "@/db/schema";
+import { isAddressAllowed } from "@/lib/policies/kinds";
 import { decryptSecret } from "./crypto";
 import { verifyPassword } from "./password";
 import { reserveSignInAttempt } from "./throttle";
@@ -29,7 +30,7 @@ export type MfaState = "verified" | "password" | "enroll";
 
 export type SignInResult =
   | { ok: true; user: User; mfa: MfaState }
-  | { ok: false; reason: "invalid_credentials" | "mfa_required" | "invalid_code"; retryAt?: undefined }
+  | { ok: false; reason: "invalid_credentials" | "mfa_required" | "invalid_code" | "address_not_allowed"; retryAt?: undefined }
   | { ok: false; reason: "rate_limited"; retryAt: Date };
 
 export interface SignInAttempt {
@@ -74,7 +75,7 @@ export async function attemptSignIn(attempt: SignInAttempt): Promise<SignInResul
   const reservation = await reserveSignInAttempt({ email, ip, subject: actor && user && { actor, userId: user.id } });
   if (!reservation.ok) return { ok: false, reason: "rate_limited", retryAt: reservation.retryAt };
 
-  const fail = async (reason: "invalid_credentials" | "invalid_code" | "mfa_required", details: string): Promise<SignInResult> => {
+  const fail = async (reason: "invalid_credentials" | "invalid_code" | "mfa_required" | "address_not_allowed", details: string): Promise<SignInResult> => {
     await settleLoginAttempt({ id: reservation.attemptId, outcome: "failed" });
     if (actor) await recordFailure(actor, { action: "login_failed", resource: `user:${actor.userId}`, details });
     return { ok: false, reason };
@@ -85,6 +86,9 @@ export async function attemptSignIn(attempt: SignInAttempt): Promise<SignInResul
   if (user.disabledAt) return fail("invalid_credentials", "Account disabled");
 
   const session = await findSessionUser({ id: user.id, sessionVersion: user.sessionVersion });
+  // Told only to whoever has the password, like the MFA step: the allowlist is no oracle for guessers.
+  const allowlist = session?.requestPolicies.ip_allowlist;
+  if (allowlist && !isAddressAllowed(allowlist, ip, "console")) return fail("address_not_allowed", `Correct password; refused: ${ip} is not on the IP allowlist`);
   const mfaRequired = session?.mfaRequired ?? true;
   let mfa: MfaState = "password";
   if (attempt.code) {

@@ -14,6 +14,8 @@ import { createUser, setUserPassword } from "@/lib/users/service";
 import { ROLES } from "@/lib/users/roles";
 import { DEFAULT_ENROLLMENT_KEY_HOURS, MAX_ENROLLMENT_KEY_HOURS } from "@/lib/agents/schemas";
 import { hashNewPassword } from "@/lib/auth/password";
+import { policyId } from "@/lib/policies/schemas";
+import { togglePolicy } from "@/lib/policies/service";
 import { env } from "@/lib/env";
 import { ApiError } from "@/lib/errors";
 import { findUnsafeInput, plainName } from "@/lib/validation";
@@ -43,6 +45,11 @@ const USAGE = `Usage: npm run cli -- <command> [options]
   enroll-key create [--uses N] [--expires-hours H] [--org NAME]
       Creates an agent enrollment key (expiring after 24 hours unless --expires-hours says otherwise, at most
       a year); the key alone is on the last line.
+      --org is needed only when there are several organizations.
+  policy disable ID [--org NAME]
+  policy enable ID [--org NAME]
+      Turns a security policy off or on, audited. The way back in when an IP allowlist or another access policy
+      shuts every admin out: the CLI runs on the server, where no access policy applies.
       --org is needed only when there are several organizations.`;
 
 class UsageError extends Error {}
@@ -102,6 +109,14 @@ async function organizationFor(orgName: string | undefined): Promise<{ name: str
   if (organizations.length === 1 && only) return { id: only.id };
   if (organizations.length === 0) return { name: env().ADMIN_ORG };
   throw new UsageError(`There are ${organizations.length} organizations; pass --org NAME`);
+}
+
+async function setPolicyState(args: string[], io: CommandIo, enabled: boolean): Promise<void> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { org: { type: "string" } } });
+  const input = parse(z.object({ id: policyId, org: z.string().trim().min(1).optional() }), { id: positionals[0], org: values.org });
+  const organization = await existingOrganization(input.org);
+  const policy = await togglePolicy({ actor: cliActor(organization.id), id: input.id, enabled });
+  io.out(`${policy.enabled ? "Enabled" : "Disabled"} policy ${policy.id} "${policy.name}" in organization ${JSON.stringify(organization.name)}`);
 }
 
 const commands: Record<string, (args: string[], io: CommandIo) => Promise<void>> = {
@@ -199,6 +214,9 @@ const commands: Record<string, (args: string[], io: CommandIo) => Promise<void>>
       io.out(fields.join("\t"));
     }
   },
+
+  "policy disable": (args, io) => setPolicyState(args, io, false),
+  "policy enable": (args, io) => setPolicyState(args, io, true),
 
   async "token revoke"(args, io) {
     const { values } = parseArgs({ args, options: { id: { type: "string" } } });

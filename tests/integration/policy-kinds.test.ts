@@ -3,8 +3,12 @@ import * as collection from "@/app/api/policies/route";
 import * as item from "@/app/api/policies/[id]/route";
 import { listAuditLogs } from "@/db/queries/audit-logs";
 import { listPolicies } from "@/db/queries/policies";
+import * as heartbeat from "@/app/api/agents/heartbeat/route";
+import { attemptSignIn } from "@/lib/auth/sign-in";
+import { runCommand } from "@/lib/cli/commands";
 import { env } from "@/lib/env";
-import { call, createTestOrg, sessionCookie, type TestOrg } from "../helpers";
+import { createEnrollmentKey, enroll } from "../agent-helpers";
+import { call, createTestOrg, sessionCookie, TEST_PASSWORD, type TestOrg } from "../helpers";
 
 let org: TestOrg;
 let other: TestOrg;
@@ -162,3 +166,77 @@ describe("the IP allowlist lockout guard", () => {
     expect((await viaConsole({ kind: "ip_allowlist", settings: { cidrs: ["2001:db8::/32"] } }, "2001:db9::1")).status).toBe(409);
   });
 });
+
+describe("IP allowlist enforcement", () => {
+  async function allowlist(settings: Record<string, unknown>) {
+    const response = await create({ kind: "ip_allowlist", settings });
+    expect(response.status).toBe(201);
+    return (await response.json()).id as string;
+  }
+
+  it("refuses API calls from outside the list with 403, admits those inside it (IPv4 and IPv6), and leaves the other organization alone", async () => {
+    await allowlist({ cidrs: ["203.0.113.0/24", "2001:db8::/32"] });
+    const outside = await list("198.51.100.9");
+    expect(outside.status).toBe(403);
+    expect(await outside.json()).toEqual({ detail: "Your network address is not on your organization's IP allowlist" });
+    expect((await list("2001:db9::1")).status).toBe(403);
+    expect((await list("203.0.113.200")).status).toBe(200);
+    expect((await list("2001:db8:1::5")).status).toBe(200);
+    expect((await list("198.51.100.9", other.viewer.token)).status).toBe(200);
+  });
+
+  it("applies to console sessions, sign-in included, and not to the API when scoped to the console", async () => {
+    const id = await allowlist({ cidrs: ["203.0.113.0/24"], appliesTo: "console" });
+    expect((await list("198.51.100.9")).status).toBe(200);
+    const cookie = await sessionCookie(org.viewer.user);
+    const viaSession = (ip: string) => call(collection.GET, "GET", "/api/policies", { headers: { cookie, "x-forwarded-for": ip } });
+    expect((await viaSession("198.51.100.9")).status).toBe(403);
+    expect((await viaSession(OFFICE)).status).toBe(200);
+
+    const refused = await attemptSignIn({ email: org.viewer.user.email, password: TEST_PASSWORD, ip: "198.51.100.9", userAgent: "test" });
+    expect(refused).toEqual({ ok: false, reason: "address_not_allowed" });
+    const [audited] = await listAuditLogs({ orgId: org.orgId, action: "login_failed", limit: 1 });
+    expect(audited?.details).toContain("198.51.100.9 is not on the IP allowlist");
+    // A wrong password from outside learns nothing about the allowlist.
+    expect(await attemptSignIn({ email: org.viewer.user.email, password: "wrong password", ip: "198.51.100.10", userAgent: "test" })).toMatchObject({ reason: "invalid_credentials" });
+    expect((await attemptSignIn({ email: org.viewer.user.email, password: TEST_PASSWORD, ip: OFFICE, userAgent: "test" })).ok).toBe(true);
+
+    // Disabling it applies to the very next request.
+    expect((await toggle(id, false)).status).toBe(200);
+    expect((await viaSession("198.51.100.9")).status).toBe(200);
+  });
+
+  it("does not touch agents", async () => {
+    const key = await createEnrollmentKey(org);
+    await allowlist({ cidrs: [`${OFFICE}/32`] });
+    const agent = await enroll(key);
+    const beat = await call(heartbeat.POST, "POST", "/api/agents/heartbeat", { token: agent.token, body: { policyVersion: null }, headers: { "x-forwarded-for": "198.51.100.9" } });
+    expect(beat.status).toBe(200);
+  });
+
+  it("refuses a request whose address cannot be known", async () => {
+    await allowlist({ cidrs: ["0.0.0.0/0", "::/0"] });
+    env().TRUSTED_PROXIES = 0;
+    expect((await list(OFFICE)).status).toBe(403);
+  });
+});
+
+describe("the way back in", () => {
+  it("`policy disable` on the CLI turns off an allowlist that shuts every admin out, audited", async () => {
+    const { id } = await (await create({ kind: "ip_allowlist", settings: { cidrs: [`${OFFICE}/32`] } })).json();
+    expect((await list("198.51.100.9")).status).toBe(403);
+    const out: string[] = [];
+    const code = await runCommand(["policy", "disable", id, "--org", org.orgName], { out: (line) => out.push(line), err: () => {}, stdin: "" });
+    expect(code).toBe(0);
+    expect(out.join("\n")).toContain(`Disabled policy ${id}`);
+    expect((await list("198.51.100.9")).status).toBe(200);
+    const [audited] = await listAuditLogs({ orgId: org.orgId, action: "toggle_policy", limit: 1 });
+    expect(audited).toMatchObject({ details: "Policy disabled", userAgent: "palisade-cli" });
+    const missing = await runCommand(["policy", "disable", "pol-nope", "--org", org.orgName], { out: () => {}, err: () => {}, stdin: "" });
+    expect(missing).toBe(1);
+  });
+});
+
+function list(ip: string, token = org.viewer.token) {
+  return call(collection.GET, "GET", "/api/policies", { token, headers: { "x-forwarded-for": ip } });
+}

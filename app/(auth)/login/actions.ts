@@ -14,10 +14,13 @@ export interface SignInState {
   error?: string;
 }
 
+const ADDRESS_REFUSED = "Your organization's IP allowlist does not admit your network address. Sign in from an allowed network, or ask an admin.";
+
 function messageFor(code: string): string {
   const refusal = decodeSignInRefusal(code);
   if (refusal.reason === "rate_limited") return tooManyAttemptsMessage(refusal.retryAt);
   if (refusal.reason === "invalid_code") return "That code is not valid. Enter the current code from your authenticator app, or a recovery code.";
+  if (refusal.reason === "address_not_allowed") return ADDRESS_REFUSED;
   return "Invalid email or password.";
 }
 

@@ -13,7 +13,9 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
   if ((await countUsers()) === 0) redirect("/setup");
   const params = await searchParams;
   const notice =
-    session?.access === "reauth"
+    session?.access === "blocked"
+      ? "Your organization's IP allowlist does not admit your network address: this session cannot be used from here."
+      : session?.access === "reauth"
       ? "MFA is now required in your organization: sign in again with your authentication code."
       : params.setup === "done"
         ? "Your admin account is ready. Sign in to continue."
