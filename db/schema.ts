@@ -74,6 +74,22 @@ export const users = pgTable(
  * its own secret, never the one another session (the real user) enrols. Completing it records the session version
  * that the completing session, and only it, is upgraded to.
  */
+/**
+ * When each console session (by the random id it got at sign-in) was last used, to the minute: what the session
+ * timeout policy's idle limit is checked against, on every instance.
+ */
+export const consoleSessions = pgTable(
+  "console_sessions",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    sessionId: text("session_id").notNull(),
+    lastSeenAt: timestamp("last_seen_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.sessionId] }), index("console_sessions_last_seen_idx").on(t.lastSeenAt)],
+);
+
 export const mfaEnrollments = pgTable(
   "mfa_enrollments",
   {

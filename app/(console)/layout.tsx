@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
 import { ConsoleNav, type NavItem } from "@/components/console-nav";
+import { SessionTimeoutWatcher } from "@/components/session-timeout-watcher";
 import { requireUser } from "@/lib/auth/session";
 import { signOutAction } from "./actions";
 
@@ -15,7 +16,7 @@ const ADMIN_NAV: NavItem[] = [{ href: "/settings/users", label: "Users" }];
 const ACCOUNT_NAV: NavItem[] = [{ href: "/settings/account", label: "Your account" }];
 
 export default async function ConsoleLayout({ children }: { children: ReactNode }) {
-  const { user } = await requireUser();
+  const { user, session } = await requireUser();
   const items = [...NAV, ...(user.role === "admin" ? ADMIN_NAV : []), ...ACCOUNT_NAV];
   const account = (
     <div className="border-t border-slate-800 px-3 py-4 text-sm">
@@ -33,6 +34,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
 
   return (
     <div className="min-h-screen lg:flex">
+      <SessionTimeoutWatcher idleExpiresAt={session.deadlines?.idleExpiresAt.toISOString() ?? null} />
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2">
         Skip to content
       </a>

@@ -1,6 +1,6 @@
-import { and, asc, count, eq, isNull, ne, sql } from "drizzle-orm";
+import { and, asc, count, eq, isNull, lt, ne, sql } from "drizzle-orm";
 import { getDb, prepared, type Executor } from "@/db";
-import { organizations, policies, users, type User } from "@/db/schema";
+import { consoleSessions, organizations, policies, users, type User } from "@/db/schema";
 import { MFA_POLICY_ID } from "@/lib/policies/defaults";
 import type { ActiveSettings } from "@/lib/policies/kinds";
 import { requestPoliciesOf } from "./policies";
@@ -63,24 +63,43 @@ export interface SessionUserRow {
   mfaRequired: boolean;
   /** The organization's enabled policies each request is checked against. */
   requestPolicies: ActiveSettings;
+  /** When this session was last used, to the minute; null before its first use is recorded. */
+  lastSeenAt: Date | null;
 }
 
 /**
- * What a session is checked against on every request: the user, if still enabled and the session version
- * still matches, and whether MFA is required in the user's organization. One round trip.
+ * The user behind a live session: enabled, with the session version the session carries. Every console request
+ * runs it, so it also reads what the request is checked against: the MFA policy, the request policies, and
+ * when the session was last used.
  */
-export async function findSessionUser({ id, sessionVersion }: { id: string; sessionVersion: number }): Promise<SessionUserRow | null> {
+export async function findSessionUser({ id, sessionVersion, sessionId = "" }: { id: string; sessionVersion: number; sessionId?: string }): Promise<SessionUserRow | null> {
   const query = prepared("find_session_user", (db, name) =>
     db
-      .select({ user: users, mfaPolicyEnabled: policies.enabled, requestPolicies: requestPoliciesOf(users.orgId) })
+      .select({ user: users, mfaPolicyEnabled: policies.enabled, requestPolicies: requestPoliciesOf(users.orgId), lastSeenAt: consoleSessions.lastSeenAt })
       .from(users)
       .leftJoin(policies, and(eq(policies.orgId, users.orgId), eq(policies.id, MFA_POLICY_ID)))
+      .leftJoin(consoleSessions, and(eq(consoleSessions.userId, users.id), eq(consoleSessions.sessionId, sql.placeholder("sessionId"))))
       .where(and(eq(users.id, sql.placeholder("id")), eq(users.sessionVersion, sql.placeholder("sessionVersion")), isNull(users.disabledAt)))
       .prepare(name),
   );
-  const [row] = await query.execute({ id, sessionVersion });
+  const [row] = await query.execute({ id, sessionVersion, sessionId });
   if (!row) return null;
-  return { user: row.user, mfaRequired: row.mfaPolicyEnabled ?? false, requestPolicies: row.requestPolicies };
+  return { user: row.user, mfaRequired: row.mfaPolicyEnabled ?? false, requestPolicies: row.requestPolicies, lastSeenAt: row.lastSeenAt };
+}
+
+/** Records that a session was used now. */
+export async function touchConsoleSession({ userId, sessionId }: { userId: string; sessionId: string }): Promise<void> {
+  await getDb()
+    .insert(consoleSessions)
+    .values({ userId, sessionId })
+    .onConflictDoUpdate({ target: [consoleSessions.userId, consoleSessions.sessionId], set: { lastSeenAt: sql`now()` } });
+}
+
+/** Forgets sessions unused for longer than any session can live. */
+export async function pruneConsoleSessions({ olderThanMs }: { olderThanMs: number }): Promise<void> {
+  await getDb()
+    .delete(consoleSessions)
+    .where(lt(consoleSessions.lastSeenAt, sql`now() - make_interval(secs => ${olderThanMs / 1000})`));
 }
 
 export function listUsers({ orgId }: { orgId: string }): Promise<User[]> {

@@ -114,7 +114,8 @@ export const heartbeatEndpoint: PlaneEndpoint = endpoint(async (request) => {
 
 /** `GET /api/events`: the console's live stream of the organization's fleet figures; a few per user or token. */
 export const consoleEventsEndpoint: PlaneEndpoint = endpoint(async (request, openSink) => {
-  const { user, credential } = await authenticateUser(new Request(request.url, { method: request.method, headers: request.headers }));
+  // A live view's stream stays open on its own: it is not use of the session, and cannot keep an idle one alive.
+  const { user, credential } = await authenticateUser(new Request(request.url, { method: request.method, headers: request.headers }), { passive: true });
   const sink = await convergenceFeed().open({ orgId: user.orgId, viewer: credential, signal: request.signal }, openSink);
   return { kind: "stream", sink };
 });

@@ -105,6 +105,11 @@ export interface AuthenticateOptions {
    * an effect. API tokens are not sent by browsers on their own, so they are unaffected.
    */
   sameOriginOnly?: boolean;
+  /**
+   * The request is not the user's doing (a live view's background stream): it does not count as use of a console
+   * session, so it cannot keep an idle session alive.
+   */
+  passive?: boolean;
 }
 
 /**
@@ -119,7 +124,7 @@ export async function authenticateUser(request: Request, options: AuthenticateOp
     if (!principal) throw ApiError.unauthenticated();
     return principal;
   }
-  const session = await sessionFromRequest(request);
+  const session = await sessionFromRequest(request, { active: !options.passive });
   if (session?.access === "blocked") throw ApiError.forbidden(ADDRESS_NOT_ALLOWED);
   if (!session || session.access !== "ok") throw ApiError.unauthenticated();
   if (isCrossSiteWrite(request)) throw ApiError.forbidden();

@@ -5,6 +5,8 @@ import { pruneVersionReports } from "@/db/queries/convergence";
 import { pruneLoginAttempts } from "@/db/queries/login-attempts";
 import { pruneMfaEnrollments } from "@/db/queries/mfa";
 import { summarizeRefusalRuns, THROTTLE } from "@/lib/auth/throttle";
+import { SESSION_ABSOLUTE_LIFETIME_SECONDS } from "@/lib/auth/authjs";
+import { pruneConsoleSessions } from "@/db/queries/users";
 import { env } from "@/lib/env";
 import { hub } from "@/lib/events/hub";
 import { stopEventDelivery } from "@/lib/events/shutdown";
@@ -35,6 +37,7 @@ async function maintain(): Promise<void> {
     await pruneLoginAttempts({ olderThanMs: LOGIN_ATTEMPT_RETENTION_MS, addressesOlderThanMs: USUAL_ADDRESS_RETENTION_MS });
     await summarizeRefusalRuns();
     await pruneMfaEnrollments({ olderThanMs: MFA_ENROLLMENT_RETENTION_MS });
+    await pruneConsoleSessions({ olderThanMs: SESSION_ABSOLUTE_LIFETIME_SECONDS * 1000 });
     await pruneVersionReports({ keepVersions: VERSION_REPORTS_KEPT });
   } catch (error) {
     logError("maintenance", error);
