@@ -1,5 +1,6 @@
 "use client";
 
+import { useRouter } from "next/navigation";
 import { useEffect } from "react";
 
 interface SessionState {
@@ -15,6 +16,7 @@ const GRACE_MS = 2_000;
  * session is over. Use in another tab pushes the deadline on, and the page waits again.
  */
 export function SessionTimeoutWatcher({ idleExpiresAt }: SessionState) {
+  const router = useRouter();
   useEffect(() => {
     if (!idleExpiresAt) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -26,7 +28,7 @@ export function SessionTimeoutWatcher({ idleExpiresAt }: SessionState) {
       const response = await fetch("/api/session", { cache: "no-store" }).catch(() => null);
       if (stopped) return;
       if (response?.status === 401) {
-        window.location.assign("/login?session=expired");
+        router.replace("/login?session=expired");
         return;
       }
       const state = response?.ok ? ((await response.json()) as SessionState) : null;
@@ -38,6 +40,6 @@ export function SessionTimeoutWatcher({ idleExpiresAt }: SessionState) {
       stopped = true;
       clearTimeout(timer);
     };
-  }, [idleExpiresAt]);
+  }, [idleExpiresAt, router]);
   return null;
 }
