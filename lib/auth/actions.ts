@@ -10,6 +10,13 @@ import { logError } from "@/lib/log";
 import { findUnsafeInput } from "@/lib/validation";
 import { requireUser } from "./session";
 
+/** A service's field errors (located in the API's terms, `["body", "settings", "minLength"]`) as a form's. */
+function formFields(error: ApiError): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const field of error.fields) fields[field.loc.slice(1).map(String).join(".") || "form"] ??= field.msg;
+  return fields;
+}
+
 export interface ActionContext {
   user: User;
   actor: Actor;
@@ -43,6 +50,7 @@ export function consoleAction<S extends z.ZodType, T = undefined>(
     } catch (error) {
       // redirect() and notFound() work by throwing: they must reach Next.js, not become an error message.
       unstable_rethrow(error);
+      if (error instanceof ApiError && error.fields.length > 0) return { error: "Check the highlighted fields.", fields: formFields(error) };
       if (error instanceof ApiError) return { error: error.message };
       logError("console action", error);
       return { error: "Something went wrong. The change was not saved." };

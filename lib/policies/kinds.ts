@@ -42,21 +42,25 @@ export type IpAllowlistScope = (typeof IP_ALLOWLIST_SCOPES)[number];
 
 const settingsSchemas = {
   password: z.strictObject({
-    minLength: whole(8, 128, 12),
-    rejectCommon: z.boolean().default(true),
+    minLength: whole(8, 128, 12).meta({ title: "Minimum length", description: "Characters a new password needs at least." }),
+    rejectCommon: z.boolean().default(true).meta({ title: "Reject common passwords", description: "Refuse passwords that are common or easy to guess (zxcvbn's dictionaries and patterns)." }),
   }),
   login_limits: z.strictObject({
-    maxFailures: whole(3, 100, 10),
-    windowMinutes: whole(1, 1440, 15),
-    lockoutMinutes: whole(1, 1440, 15),
+    maxFailures: whole(3, 100, 10).meta({ title: "Failed sign-ins allowed", description: "Per account and address, inside the window." }),
+    windowMinutes: whole(1, 1440, 15).meta({ title: "Window (minutes)", description: "How far back failures count." }),
+    lockoutMinutes: whole(1, 1440, 15).meta({ title: "Lockout (minutes)", description: "How long that address is locked out of the account once the limit is reached." }),
   }),
   session_timeout: z.strictObject({
-    absoluteHours: whole(1, 12, 12),
-    idleMinutes: whole(5, 720, 30),
+    absoluteHours: whole(1, 12, 12).meta({ title: "Absolute lifetime (hours)", description: "Sessions end this long after sign-in, however active." }),
+    idleMinutes: whole(5, 720, 30).meta({ title: "Idle timeout (minutes)", description: "Sessions end after this long without use." }),
   }),
   ip_allowlist: z.strictObject({
-    cidrs: z.array(cidrRange).min(1, "must list at least one address or range").max(100, "must list at most 100 addresses or ranges"),
-    appliesTo: z.enum(IP_ALLOWLIST_SCOPES).default("both"),
+    cidrs: z
+      .array(cidrRange)
+      .min(1, "must list at least one address or range")
+      .max(100, "must list at most 100 addresses or ranges")
+      .meta({ title: "Allowed addresses", description: "One IPv4 or IPv6 address or CIDR range a line, such as 10.0.0.0/8 or 2001:db8::/32." }),
+    appliesTo: z.enum(IP_ALLOWLIST_SCOPES).default("both").meta({ title: "Applies to", choices: { console: "The console", api: "The API (tokens)", both: "The console and the API" } }),
   }),
 } satisfies Record<PolicyKind, z.ZodType>;
 
@@ -143,5 +147,37 @@ export function isAddressAllowed(settings: IpAllowlistSettings, ip: string | nul
   return settings.cidrs.some((cidr) => {
     const range = ipaddr.parseCIDR(cidr);
     return range[0].kind() === address.kind() && address.match(range);
+  });
+}
+
+/** One settings field as a form shows it, read from the kind's schema: its control, limits, default and words. */
+export type SettingsField = { name: string; label: string; hint?: string } & (
+  | { control: "integer"; min: number; max: number; defaultValue: number }
+  | { control: "boolean"; defaultValue: boolean }
+  | { control: "choice"; choices: { value: string; label: string }[]; defaultValue: string }
+  | { control: "lines" }
+);
+
+interface FieldMeta {
+  title?: string;
+  description?: string;
+  choices?: Record<string, string>;
+}
+
+export function settingsFields(kind: PolicyKind): SettingsField[] {
+  return Object.entries(POLICY_KIND_SPECS[kind].settings.shape).map(([name, schema]) => {
+    const meta = (z.globalRegistry.get(schema) ?? {}) as FieldMeta;
+    const words = { name, label: meta.title ?? name, hint: meta.description };
+    const def = schema._zod.def;
+    if (def.type === "array") return { ...words, control: "lines" };
+    if (def.type !== "default") throw new Error(`settings field ${kind}.${name} has no control`);
+    const inner = def.innerType as z.ZodType;
+    if (inner instanceof z.ZodNumber) return { ...words, control: "integer", min: inner.minValue ?? 0, max: inner.maxValue ?? Number.MAX_SAFE_INTEGER, defaultValue: def.defaultValue as number };
+    if (inner instanceof z.ZodBoolean) return { ...words, control: "boolean", defaultValue: def.defaultValue as boolean };
+    if (inner instanceof z.ZodEnum) {
+      const choices = (inner.options as string[]).map((value) => ({ value, label: meta.choices?.[value] ?? value }));
+      return { ...words, control: "choice", choices, defaultValue: def.defaultValue as string };
+    }
+    throw new Error(`settings field ${kind}.${name} has no control`);
   });
 }

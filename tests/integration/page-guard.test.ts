@@ -60,7 +60,7 @@ describe("requireUser", () => {
     const { user, actor, session } = await requireUser({ role: "admin" });
     expect(user.id).toBe(admin.user.id);
     expect(session.access).toBe("ok");
-    expect(actor).toEqual({ orgId: admin.user.orgId, userId: admin.user.id, email: admin.user.email, ip: null, userAgent: "test-browser" });
+    expect(actor).toEqual({ orgId: admin.user.orgId, userId: admin.user.id, email: admin.user.email, ip: null, userAgent: "test-browser", channel: "console" });
   });
 
   it("lets a password-only session in while MFA Required is off", async () => {

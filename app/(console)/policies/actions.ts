@@ -44,6 +44,20 @@ export const updatePolicyAction = consoleAction(
   },
 );
 
+/** A policy of a kind: its name, description and settings (merged into its own); its rules follow from them. Back to its page. */
+export const updatePolicySettingsAction = consoleAction(
+  {
+    role: "admin",
+    schema: documentedPolicyBody.pick({ name: true, description: true }).extend({ id: policyId, settings: z.record(z.string(), z.unknown()) }),
+    audit: ({ id }) => ({ action: "update_policy", resource: `policy:${id}` }),
+  },
+  async ({ id, ...update }, { actor }) => {
+    const policy = await updatePolicy({ actor, id, update });
+    refreshConsole();
+    redirect(policyPage(policy.id));
+  },
+);
+
 /** `confirmed` is sent only after the stronger warning that a critical default needs was accepted. Back to the list. */
 export const deletePolicyAction = consoleAction(
   { role: "admin", schema: z.object({ id: policyId, confirmed: z.boolean().default(false) }), audit: ({ id }) => ({ action: "delete_policy", resource: `policy:${id}` }) },

@@ -2,6 +2,8 @@ import type { Metadata } from "next";
 import { Breadcrumb, POLICIES_CRUMB } from "@/components/breadcrumb";
 import { PageHeader } from "@/components/page-header";
 import { PolicyForm } from "@/components/policy-form";
+import { PolicySettingsForm } from "@/components/policy-settings-form";
+import { settingsFields } from "@/lib/policies/kinds";
 import { Card } from "@/components/ui/card";
 import { loadPolicy } from "../load";
 
@@ -22,7 +24,11 @@ export default async function EditPolicyPage({ params }: Props) {
         description="Changes apply at once and are audited with the before and after values."
       />
       <Card className="p-5 sm:p-6">
-        <PolicyForm initial={{ id: policy.id, name: policy.name, description: policy.description, type: policy.type, rules: policy.rules }} />
+        {policy.kind && policy.settings ? (
+          <PolicySettingsForm kind={policy.kind} fields={settingsFields(policy.kind)} initial={{ id: policy.id, name: policy.name, description: policy.description, settings: policy.settings }} />
+        ) : (
+          <PolicyForm initial={{ id: policy.id, name: policy.name, description: policy.description, type: policy.type, rules: policy.rules }} />
+        )}
       </Card>
     </div>
   );
