@@ -38,6 +38,7 @@ test("screenshots of the main pages at 1280 and 390 pixels wide", async ({ page,
   await page.screenshot({ path: `${DIR}/policy.png`, fullPage: true });
   await shoot(`/policies/${id}/edit`, "policy-edit");
   await shoot("/audit", "audit");
+  await shoot("/policies/new?template=password", "policy-templates");
   await shoot("/settings/tokens", "tokens");
   await shoot("/settings/users", "users");
 
