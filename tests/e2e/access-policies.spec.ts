@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
-import { signedInAdmin } from "./console-helpers";
-import { createToken } from "./helpers";
+import { enterPassword, signedInAdmin } from "./console-helpers";
+import { createToken, signIn } from "./helpers";
 
 const OFFICE = "203.0.113.7";
 
@@ -65,4 +65,44 @@ test("a password policy from its template: field errors in the form, then its ru
 
   await page.goto("/settings/account");
   await expect(page.getByText("At least 20 characters.")).toBeVisible();
+});
+
+test("login attempt limits from a policy: its lockout is what a locked-out browser is told", async ({ page, browser }) => {
+  const { user } = await signedInAdmin(page);
+  const token = await createToken(user.email);
+  const created = await page.request.post("/api/policies", {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { kind: "login_limits", settings: { maxFailures: 3, windowMinutes: 10, lockoutMinutes: 45 } },
+  });
+  expect(created.status()).toBe(201);
+
+  const attacker = await browser.newPage();
+  await attacker.setExtraHTTPHeaders({ "x-forwarded-for": "192.0.2.77" });
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await enterPassword(attacker, user, `wrong password ${attempt}`);
+    await expect(attacker.getByText("Invalid email or password.")).toBeVisible();
+  }
+  await enterPassword(attacker, user);
+  await expect(attacker.getByText(/^Too many attempts\. Try again in 4[45] minutes\.$/)).toBeVisible();
+  await attacker.close();
+});
+
+test("a console page left open notices that its session is over, at the session timeout policy's deadline", async ({ page, browser }) => {
+  const { user, authenticator } = await signedInAdmin(page);
+  const token = await createToken(user.email);
+  const created = await page.request.post("/api/policies", { headers: { Authorization: `Bearer ${token}` }, data: { kind: "session_timeout", settings: { idleMinutes: 10 } } });
+  expect(created.status()).toBe(201);
+
+  const open = await browser.newPage();
+  await open.clock.install();
+  await signIn(open, user, authenticator);
+  await open.goto("/policies");
+  // Signing out elsewhere ends every session of the account; the open page has not been told.
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  // At the idle deadline the page asks, learns the session is over, and goes to sign-in with the reason.
+  await open.clock.fastForward("10:05");
+  await expect(open).toHaveURL(/\/login\?session=expired$/);
+  await expect(open.getByText("Your session ended")).toBeVisible();
+  await open.close();
 });
