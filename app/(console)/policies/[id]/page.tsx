@@ -15,6 +15,7 @@ import { buttonClasses } from "@/components/ui/button";
 import { Card, CardHeader } from "@/components/ui/card";
 import { listAuditLogs } from "@/db/queries/audit-logs";
 import { isCriticalPolicy } from "@/lib/policies/defaults";
+import { POLICY_KIND_SPECS } from "@/lib/policies/kinds";
 import { deletePolicyAction } from "../actions";
 import { loadPolicy } from "./load";
 
@@ -101,6 +102,14 @@ export default async function PolicyPage({ params }: Props) {
               <Badge tone={POLICY_TYPE_TONES[policy.type]}>{POLICY_TYPE_LABELS[policy.type]}</Badge>
               {critical && <Badge tone="amber">Critical</Badge>}
             </dd>
+            {policy.kind && (
+              <>
+                <dt className="text-slate-600">Enforced</dt>
+                <dd className="text-slate-900">
+                  {policy.enabled ? "By Palisade on its own console and API" : "Not while disabled"} ({POLICY_KIND_SPECS[policy.kind].label.toLowerCase()})
+                </dd>
+              </>
+            )}
             <dt className="text-slate-600">Created</dt>
             <dd className="text-slate-900 tabular-nums">{formatDateTime(policy.createdAt)}</dd>
             <dt className="text-slate-600">Updated</dt>
