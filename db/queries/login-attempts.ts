@@ -150,7 +150,7 @@ export async function closeRefusalRuns(key: { orgId: string; throttleKey: string
     });
 }
 
-/** Attempts matter for an hour at most, addresses for `addressesOlderThanMs`: this keeps both tables small. */
+/** Forgets attempts older than `olderThanMs` and usual addresses older than `addressesOlderThanMs`: both tables stay small. */
 export async function pruneLoginAttempts({ olderThanMs, addressesOlderThanMs }: { olderThanMs: number; addressesOlderThanMs: number }): Promise<void> {
   await getDb().delete(loginAttempts).where(lt(loginAttempts.createdAt, ago(olderThanMs)));
   await getDb().delete(signInAddresses).where(lt(signInAddresses.lastSuccessAt, ago(addressesOlderThanMs)));

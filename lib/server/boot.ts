@@ -16,7 +16,9 @@ import { startControlSocket } from "@/lib/server/control-socket";
 import { processSingleton } from "@/lib/singleton";
 
 const MAINTENANCE_INTERVAL_MS = 60_000;
-const LOGIN_ATTEMPT_RETENTION_MS = 24 * 60 * 60 * 1000;
+// A login_limits policy's lockout (up to a day) counts back from a failure whose window (up to a day) counts back
+// further: attempts can matter for two days.
+const LOGIN_ATTEMPT_RETENTION_MS = 48 * 60 * 60 * 1000;
 const USUAL_ADDRESS_RETENTION_MS = THROTTLE.knownAddressMs;
 // An enrolment page left open this long starts over.
 const MFA_ENROLLMENT_RETENTION_MS = 24 * 60 * 60 * 1000;
@@ -29,7 +31,10 @@ function tightenEmbeddedData(): void {
   if (target.engine === "pglite" && target.dataDir) tightenDataDir(target.dataDir);
 }
 
-/** Bounded tables stay bounded: the agent event log keeps its newest events, login attempts a day, version reports 50 versions. */
+/**
+ * Bounded tables stay bounded: the agent event log keeps its newest events, login attempts two days, console
+ * session activity the longest a session can live, version reports 50 versions.
+ */
 async function maintain(): Promise<void> {
   try {
     tightenEmbeddedData();

@@ -56,6 +56,9 @@ describe("GET /api/audit-logs", () => {
     expect(failed.body.map((entry) => entry.resource)).toEqual(["policy:nope"]);
     const byUser = await get(org, `?user_email=${encodeURIComponent(org.admin.user.email.toUpperCase())}&action=toggle_policy`);
     expect(byUser.body).toHaveLength(4);
+    const byViewer = await get(org, `?user_email=${encodeURIComponent(org.viewer.user.email)}`);
+    expect(byViewer.body.every((entry) => entry.user_email === org.viewer.user.email)).toBe(true);
+    expect(byViewer.body.length).toBeLessThan((await get(org, "?limit=1000")).body.length);
     const future = await get(org, "?since=2999-01-01T00:00:00Z");
     expect(future.body).toEqual([]);
     const past = await get(org, "?until=2000-01-01");

@@ -18,7 +18,7 @@ import { attemptSignIn, type SignInAttempt } from "@/lib/auth/sign-in";
 import { currentTotp, hashRecoveryCode, newTotpSecret } from "@/lib/auth/totp";
 import { revokeAgent } from "@/lib/agents/service";
 import { setUserDisabled } from "@/lib/users/service";
-import { togglePolicy } from "@/lib/policies/service";
+import { deletePolicy, togglePolicy } from "@/lib/policies/service";
 import { MFA_POLICY_ID } from "@/lib/policies/defaults";
 import { randomHex } from "@/lib/ids";
 import type { User } from "@/db/schema";
@@ -26,8 +26,9 @@ import { enrollAgent } from "../agent-helpers";
 import { call, createTestOrg, sessionCookie, TEST_PASSWORD, type TestOrg } from "../helpers";
 
 const RECOVERY_CODE = "abcd-efgh-jkmn";
+const SPARE_RECOVERY_CODE = "pqrs-tuvw-xyz2";
 
-/** Enrols TOTP for the user, with one recovery code; returns the authenticator's secret. */
+/** Enrols TOTP for the user, with two recovery codes; returns the authenticator's secret. */
 async function enrolTotp(user: User): Promise<string> {
   const secret = newTotpSecret();
   const sealed = (await pendingTotpSecret({ userId: user.id, sessionId: "s", sealedCandidate: encryptSecret(secret) }))!;
@@ -37,7 +38,7 @@ async function enrolTotp(user: User): Promise<string> {
     sessionId: "s",
     sealedSecret: sealed,
     step: 0,
-    recoveryCodeHashes: [hashRecoveryCode(RECOVERY_CODE)],
+    recoveryCodeHashes: [hashRecoveryCode(RECOVERY_CODE), hashRecoveryCode(SPARE_RECOVERY_CODE)],
   });
   expect(outcome).toBe("enrolled");
   return secret;
@@ -87,7 +88,7 @@ describe("sign-in, step by step", () => {
     expect(await signIn(user, { code: ` ${currentTotp(secret)} ` })).toMatchObject({ ok: true, mfa: "verified" });
 
     expect(await signIn(user, { code: ` ${RECOVERY_CODE.toUpperCase()} ` })).toMatchObject({ ok: true, mfa: "verified" });
-    expect(await lastAuditDetails(org)).toContain("mfa_recovery_code_used ok: Signed in with a recovery code; 0 left");
+    expect(await lastAuditDetails(org)).toContain("mfa_recovery_code_used ok: Signed in with a recovery code; 1 left");
     expect(await signIn(user, { code: RECOVERY_CODE })).toEqual({ ok: false, reason: "invalid_code" });
   });
 
@@ -120,7 +121,7 @@ describe("MFA enrolment and reset", () => {
     const org = await createTestOrg();
     const user = org.viewer.user;
     await enrolTotp(user);
-    expect(await lastAuditDetails(org)).toContain("mfa_enroll ok: Enrolled a TOTP authenticator and 1 recovery codes; every other session ended");
+    expect(await lastAuditDetails(org)).toContain("mfa_enroll ok: Enrolled a TOTP authenticator and 2 recovery codes; every other session ended");
     expect(await pendingTotpSecret({ userId: user.id, sessionId: "another", sealedCandidate: encryptSecret(newTotpSecret()) })).toBeNull();
 
     expect(await resetMfa({ actor: actorFor(org.admin.user), userId: user.id })).toBe(true);
@@ -147,10 +148,13 @@ describe("a console session on the API", () => {
     expect((await listPolicies(await sessionCookie(enrolled, { mfa: "verified" }))).status).toBe(200);
   });
 
-  it("needs no MFA step while MFA Required is off", async () => {
+  it("needs no MFA step while MFA Required is off, or deleted", async () => {
     const org = await createTestOrg();
     await togglePolicy({ actor: actorFor(org.admin.user), id: MFA_POLICY_ID, enabled: false });
     expect((await listPolicies(await sessionCookie(org.viewer.user, { mfa: "password" }))).status).toBe(200);
+    const other = await createTestOrg();
+    await deletePolicy({ actor: actorFor(other.admin.user), id: MFA_POLICY_ID, confirmed: true });
+    expect((await listPolicies(await sessionCookie(other.viewer.user, { mfa: "password" }))).status).toBe(200);
   });
 
   it("is refused when a claim is missing or the absolute lifetime is up", async () => {
