@@ -108,6 +108,13 @@ describe("GET /api/audit-logs/export", () => {
     const [header, ...rows] = parseCsv(await response.text());
     expect(header).toEqual(HEADER);
     expect(rows).toHaveLength(4);
+
+    // Exactly as many entries as the limit, or none at all, is a whole export, not a truncated one.
+    const exact = await exportFile(org, "?format=csv&action=toggle_policy&limit=4");
+    expect(exact.headers.get("x-export-truncated")).toBe("false");
+    expect(parseCsv(await exact.text())).toHaveLength(5);
+    const empty = await exportFile(org, "?format=csv&action=no_such_action");
+    expect(empty.headers.get("x-export-truncated")).toBe("false");
     expect(rows.map((row) => row[4])).toEqual(["toggle_policy", "toggle_policy", "toggle_policy", "toggle_policy"]);
     expect(rows.map((row) => row[5])).toEqual(["policy:missing-policy", "policy:pol-mfa-required", "policy:pol-network-zero-trust", "policy:pol-mfa-required"]);
     const [, latestMfa] = rows;
