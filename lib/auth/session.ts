@@ -84,13 +84,14 @@ export async function resolveSession(raw: Partial<SessionClaims> | null | undefi
   if (!found) return null;
   const timeout = found.requestPolicies.session_timeout;
   if (timeout && sessionTimedOut(claims, found.lastSeenAt, timeout)) return null;
+  const allowlist = found.requestPolicies.ip_allowlist;
+  const access = allowlist && !isAddressAllowed(allowlist, ip, "console") ? "blocked" : accessFor(found.user, claims.mfa, found.mfaRequired);
+  // A request the allowlist refuses is no use of the session: it must not keep an idle session alive.
   let lastSeenAt = found.lastSeenAt;
-  if (active && isUseStale(lastSeenAt)) {
+  if (active && access !== "blocked" && isUseStale(lastSeenAt)) {
     await touchConsoleSession({ userId: found.user.id, sessionId: claims.sid });
     lastSeenAt = new Date();
   }
-  const allowlist = found.requestPolicies.ip_allowlist;
-  const access = allowlist && !isAddressAllowed(allowlist, ip, "console") ? "blocked" : accessFor(found.user, claims.mfa, found.mfaRequired);
   const deadlines = timeout ? sessionDeadlines(claims, lastSeenAt, timeout) : null;
   return { user: found.user, mfa: claims.mfa, access, sessionId: claims.sid, deadlines };
 }
