@@ -81,3 +81,28 @@ describe("an enabled session timeout policy", () => {
     expect((await call(sessionRoute.GET, "GET", "/api/session")).status).toBe(401);
   });
 });
+
+describe("with an IP allowlist too", () => {
+  it("does not let requests the allowlist refuses keep a session alive", async () => {
+    await timeoutPolicy({ idleMinutes: 30 });
+    // Console only, from an address these requests do not come from; made disabled, through the API.
+    const created = await call(collection.POST, "POST", "/api/policies", {
+      token: org.admin.token,
+      body: { kind: "ip_allowlist", enabled: false, settings: { cidrs: ["198.51.100.0/24"], appliesTo: "console" } },
+    });
+    expect(created.status).toBe(201);
+    const { id } = await created.json();
+    const setAllowlist = async (enabled: boolean) =>
+      expect((await call(item.PATCH, "PATCH", `/api/policies/${id}`, { token: org.admin.token, params: { id }, body: { enabled } })).status).toBe(200);
+
+    const cookie = await sessionCookie(org.viewer.user, { sid: "roaming" });
+    expect((await listWith(cookie)).status).toBe(200);
+    await idleFor("roaming", 29 * 60_000);
+    await setAllowlist(true);
+    expect((await listWith(cookie)).status).toBe(403);
+    await setAllowlist(false);
+    // Two more minutes pass. Had the refused request counted as use, the session would be two minutes idle; it is 31.
+    await getDb().execute(sql`update console_sessions set last_seen_at = last_seen_at - interval '2 minutes' where user_id = ${org.viewer.user.id} and session_id = 'roaming'`);
+    expect((await listWith(cookie)).status).toBe(401);
+  });
+});
