@@ -4,7 +4,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { clearPresence, remoteStreamCount, savePresence } from "@/db/queries/stream-presence";
+import { databaseTarget } from "@/db";
+import { hub } from "@/lib/events/hub";
 import { randomHex } from "@/lib/ids";
+import { enrollAgent, openStream } from "../agent-helpers";
 import { createTestOrg } from "../helpers";
 
 describe("stream presence", () => {
@@ -21,5 +24,18 @@ describe("stream presence", () => {
     expect(await remoteStreamCount({ instanceId: three, orgId: a.orgId })).toBe(8);
     await clearPresence({ instanceId: two });
     expect(await remoteStreamCount({ instanceId: three, orgId: a.orgId })).toBe(1);
+  });
+});
+
+describe("the stream cap's count", () => {
+  it("adds the agents connected to the other instances to this instance's own", async () => {
+    const org = await createTestOrg();
+    const agent = await enrollAgent(org);
+    const stream = await openStream(agent.token);
+    await savePresence({ instanceId: `i-${randomHex(4)}`, counts: new Map([[org.orgId, 5]]) });
+    // PGlite has no other instances, so it counts only its own.
+    const others = databaseTarget().engine === "postgres" ? 5 : 0;
+    expect(await hub().connectedAgents(org.orgId)).toBe(1 + others);
+    await stream.close();
   });
 });

@@ -103,6 +103,23 @@ describe("a Last-Event-ID the log cannot serve", () => {
 });
 
 describe("a stream started from memory", () => {
+  it("knows a version published while the organization's streams were live", async () => {
+    const live = await createTestOrg();
+    const [watcher, resumer] = [await enrollAgent(live, "watcher"), await enrollAgent(live, "resumer")];
+    await publish(live, [BLOCK_RULE], "First");
+    const watching = await openStream(watcher.token);
+    expect(await watching.next()).toMatchObject({ event: "policy", data: { policyVersion: "v1" } });
+    await publish(live, [ALERT_RULE], "Second");
+    const published = await watching.next();
+    expect(published).toMatchObject({ event: "policy_version", data: { policyVersion: "v2" } });
+    // Resuming exactly where this instance has delivered the log: the stream starts from memory.
+    const resumed = await openStream(resumer.token, published!.id!);
+    const response = await call(overridesRoute.PUT, "PUT", "/overrides", { token: live.admin.token, params: { id: resumer.agentId }, body: { rules: [{ type: "block_ip", config: { threshold: 4 } }] } });
+    expect(response.status).toBe(200);
+    expect(await resumed.next()).toMatchObject({ event: "overrides", data: { policyVersion: "v2", name: "Second" } });
+    await Promise.all([watching.close(), resumed.close()]);
+  });
+
   // Last: its overrides event moves the log's end.
   it("knows the active version, so a later overrides event carries it", async () => {
     const agent = await enrollAgent(org);
