@@ -3,8 +3,10 @@
  * actor it records changes as. Next's request APIs are stood in for: cookies() carries the test's session, and
  * redirect() throws as Next's does.
  */
+import { sql } from "drizzle-orm";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { togglePolicy } from "@/lib/policies/service";
+import { getDb, queryRows } from "@/db";
+import { createPolicy, togglePolicy } from "@/lib/policies/service";
 import { MFA_POLICY_ID } from "@/lib/policies/defaults";
 import { actorFor } from "@/lib/auth/principal";
 import { createTestOrg, sessionCookie } from "../helpers";
@@ -68,5 +70,23 @@ describe("requireUser", () => {
     await togglePolicy({ actor: actorFor(admin.user), id: MFA_POLICY_ID, enabled: false });
     request.cookie = await sessionCookie(viewer.user, { mfa: "password" });
     expect((await requireUser()).session.access).toBe("ok");
+  });
+});
+
+describe("requireUser under access policies", () => {
+  it("sends a session from outside the console's IP allowlist to sign in, and counts a page as use of the session", async () => {
+    const org = await createTestOrg();
+    await createPolicy({
+      actor: actorFor(org.admin.user),
+      input: { id: "pol-office", name: "Office", description: "", type: "network", rules: ["Office only"], enabled: true, kind: "ip_allowlist", settings: { cidrs: ["203.0.113.0/24"], appliesTo: "console" } },
+    });
+    request.cookie = await sessionCookie(org.viewer.user, { sid: "page-visitor" });
+    // TRUSTED_PROXIES is 0 in tests: the address is unknown, which no allowlist admits.
+    await expect(requireUser()).rejects.toThrow("redirect /login");
+    expect(await queryRows(getDb(), sql`select 1 from console_sessions where user_id = ${org.viewer.user.id}`)).toEqual([]);
+
+    await togglePolicy({ actor: actorFor(org.admin.user), id: "pol-office", enabled: false });
+    await requireUser();
+    expect(await queryRows(getDb(), sql`select session_id from console_sessions where user_id = ${org.viewer.user.id}`)).toEqual([{ session_id: "page-visitor" }]);
   });
 });

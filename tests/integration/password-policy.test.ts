@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import * as collection from "@/app/api/policies/route";
 import * as item from "@/app/api/policies/[id]/route";
 import { findSignInUser } from "@/db/queries/users";
-import { hashNewPassword, verifyPassword } from "@/lib/auth/password";
+import { hashNewPassword, passwordProblem, verifyPassword } from "@/lib/auth/password";
 import { changeOwnPassword } from "@/lib/auth/password-change";
 import { actorFor } from "@/lib/auth/principal";
 import { runCommand } from "@/lib/cli/commands";
@@ -44,6 +44,12 @@ describe("the password rules", () => {
     const toggled = await call(item.PATCH, "PATCH", `/api/policies/${id}`, { token: org.admin.token, params: { id }, body: { enabled: false } });
     expect(toggled.status).toBe(200);
     expect((await hashNewPassword("Password123456!", { orgId: org.orgId, userInputs: [] })).ok).toBe(true);
+  });
+
+  it("takes up to 1024 characters, and a password zxcvbn scores 3 of 4", async () => {
+    expect(await passwordProblem("x".repeat(1024), { minLength: 12, rejectCommon: false })).toBeNull();
+    expect(await passwordProblem("x".repeat(1025), { minLength: 12, rejectCommon: false })).toBe("At most 1024 characters");
+    expect(await passwordProblem("iloveyou2024!!", { minLength: 12, rejectCommon: true })).toBeNull();
   });
 
   it("gives a new organization's first password the template's defaults", async () => {

@@ -50,6 +50,7 @@ describe("creating a policy of a kind", () => {
     });
     const minimal = await (await create({ kind: "session_timeout", enabled: false })).json();
     expect(minimal).toMatchObject({ name: "Session timeout", type: "session", settings: { absoluteHours: 12, idleMinutes: 30 }, enabled: false });
+    expect(minimal.rules).toEqual(["Sessions end 12 hours after sign-in", "Sessions end after 30 minutes without activity"]);
   });
 
   it("names each bad setting, a type that does not fit the kind, and rules that differ from the generated ones", async () => {
@@ -62,7 +63,9 @@ describe("creating a policy of a kind", () => {
 
     const badRange = await create({ kind: "ip_allowlist", settings: { cidrs: ["10.0.0.0/33", "not-an-address"] } });
     expect(badRange.status).toBe(422);
-    expect((await badRange.json()).detail.map((field: { loc: unknown[] }) => field.loc.join("."))).toEqual(["body.settings.cidrs.0", "body.settings.cidrs.1"]);
+    const rangeErrors = (await badRange.json()).detail;
+    expect(rangeErrors.map((field: { loc: unknown[] }) => field.loc.join("."))).toEqual(["body.settings.cidrs.0", "body.settings.cidrs.1"]);
+    expect(rangeErrors[0].msg).toBe("must be an IPv4 or IPv6 address or CIDR range, such as 10.0.0.0/8 or 2001:db8::/32");
     const notAnObject = await create({ kind: "login_limits", settings: "strict" });
     expect(notAnObject.status).toBe(422);
   });
@@ -132,6 +135,7 @@ describe("changing settings with PUT", () => {
     expect(locs).toEqual(["body.kind", "body.type", "body.settings.maxFailures"]);
     expect((await put(policy.id, { rules: ["Mine"] })).status).toBe(422);
     expect((await put("pol-mfa-required", { settings: { minLength: 20 } })).status).toBe(422);
+    expect((await put("pol-mfa-required", { kind: "password" })).status).toBe(422);
     const unchanged = (await listPolicies({ orgId: org.orgId })).find((row) => row.id === policy.id);
     expect(unchanged?.settings).toEqual({ maxFailures: 10, windowMinutes: 15, lockoutMinutes: 15 });
   });
@@ -200,6 +204,8 @@ describe("IP allowlist enforcement", () => {
     // A wrong password from outside learns nothing about the allowlist.
     expect(await attemptSignIn({ email: org.viewer.user.email, password: "wrong password", ip: "198.51.100.10", userAgent: "test" })).toMatchObject({ reason: "invalid_credentials" });
     expect((await attemptSignIn({ email: org.viewer.user.email, password: TEST_PASSWORD, ip: OFFICE, userAgent: "test" })).ok).toBe(true);
+    // Sign-in without a known address (recorded as "unknown") is refused, not an error.
+    expect(await attemptSignIn({ email: org.viewer.user.email, password: TEST_PASSWORD, ip: "unknown", userAgent: "test" })).toEqual({ ok: false, reason: "address_not_allowed" });
 
     // Disabling it applies to the very next request.
     expect((await toggle(id, false)).status).toBe(200);

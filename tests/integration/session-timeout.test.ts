@@ -20,6 +20,13 @@ async function timeoutPolicy(settings: Record<string, unknown>): Promise<string>
 const listWith = (cookie: string) => call(collection.GET, "GET", "/api/policies", { headers: { cookie } });
 const sessionState = (cookie: string) => call(sessionRoute.GET, "GET", "/api/session", { headers: { cookie } });
 
+/** Moves the viewer's session's recorded last use `ms` further into the past, as if that much time had passed. */
+async function idleLonger(sessionId: string, ms: number) {
+  await getDb().execute(
+    sql`update console_sessions set last_seen_at = last_seen_at - make_interval(secs => ${ms / 1000}) where user_id = ${org.viewer.user.id} and session_id = ${sessionId}`,
+  );
+}
+
 /** Moves the viewer's session's recorded last use `ms` into the past. */
 async function idleFor(sessionId: string, ms: number) {
   await getDb().execute(
@@ -36,6 +43,9 @@ describe("an enabled session timeout policy", () => {
     expect((await listWith(cookie)).status).toBe(401);
     const fresh = await sessionCookie(org.viewer.user, { at: signedInAt + 60 });
     expect((await listWith(fresh)).status).toBe(200);
+    // A session never used since sign-in is judged by its sign-in time alone.
+    const unused = await sessionCookie(org.viewer.user, { at: signedInAt - 60 });
+    expect((await listWith(unused)).status).toBe(401);
 
     const toggled = await call(item.PATCH, "PATCH", `/api/policies/${id}`, { token: org.admin.token, params: { id }, body: { enabled: false } });
     expect(toggled.status).toBe(200);
@@ -48,10 +58,10 @@ describe("an enabled session timeout policy", () => {
     expect((await listWith(cookie)).status).toBe(200);
     await idleFor("idle-session", 29 * 60_000);
     expect((await listWith(cookie)).status).toBe(200);
-    // That request was use: the idle clock started again.
-    await idleFor("idle-session", 29 * 60_000);
+    // That request was use: the idle clock started again, so 29 more minutes leave it alive.
+    await idleLonger("idle-session", 29 * 60_000);
     expect((await listWith(cookie)).status).toBe(200);
-    await idleFor("idle-session", 30 * 60_000 + 1000);
+    await idleLonger("idle-session", 30 * 60_000 + 1000);
     expect((await listWith(cookie)).status).toBe(401);
     // Another session of the same user, used recently, is not affected.
     expect((await listWith(await sessionCookie(org.viewer.user, { sid: "busy-session" }))).status).toBe(200);
@@ -102,7 +112,7 @@ describe("with an IP allowlist too", () => {
     expect((await listWith(cookie)).status).toBe(403);
     await setAllowlist(false);
     // Two more minutes pass. Had the refused request counted as use, the session would be two minutes idle; it is 31.
-    await getDb().execute(sql`update console_sessions set last_seen_at = last_seen_at - interval '2 minutes' where user_id = ${org.viewer.user.id} and session_id = 'roaming'`);
+    await idleLonger("roaming", 2 * 60_000);
     expect((await listWith(cookie)).status).toBe(401);
   });
 });
