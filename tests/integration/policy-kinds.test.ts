@@ -135,7 +135,7 @@ describe("changing settings with PUT", () => {
     expect(locs).toEqual(["body.kind", "body.type", "body.settings.maxFailures"]);
     expect((await put(policy.id, { rules: ["Mine"] })).status).toBe(422);
     expect((await put("pol-mfa-required", { settings: { minLength: 20 } })).status).toBe(422);
-    expect((await put("pol-mfa-required", { kind: "password" })).status).toBe(422);
+    expect((await put("pol-mfa-required", { kind: "password", name: "Renamed" })).status).toBe(422);
     const unchanged = (await listPolicies({ orgId: org.orgId })).find((row) => row.id === policy.id);
     expect(unchanged?.settings).toEqual({ maxFailures: 10, windowMinutes: 15, lockoutMinutes: 15 });
   });
