@@ -37,6 +37,15 @@ const kind = z.enum(POLICY_KINDS);
 // Settings are validated against the kind's own schema once the kind is known.
 const settings = z.unknown();
 
+/** The documented fields, each optional: where a kind or the stored policy supplies what is left out. */
+const optionalFields = {
+  id: policyId.optional(),
+  name: name.optional(),
+  description: description.optional(),
+  type: type.optional(),
+  rules: rules.optional(),
+};
+
 const sameRules = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((rule, index) => rule === b[index]);
 
 /**
@@ -45,11 +54,7 @@ const sameRules = (a: readonly string[], b: readonly string[]) => a.length === b
  */
 const kindedCreateBody = z
   .strictObject({
-    id: policyId.optional(),
-    name: name.optional(),
-    description: description.optional(),
-    type: type.optional(),
-    rules: rules.optional(),
+    ...optionalFields,
     enabled: z.boolean().default(true),
     kind,
     settings: settings.optional(),
@@ -100,11 +105,7 @@ const UPDATABLE = ["name", "description", "type", "rules", "enabled", "settings"
 /** PUT /api/policies/{id}: a kind cannot change; settings given are merged into the policy's own. */
 export const updatePolicyBody = z
   .strictObject({
-    id: policyId.optional(),
-    name: name.optional(),
-    description: description.optional(),
-    type: type.optional(),
-    rules: rules.optional(),
+    ...optionalFields,
     enabled: z.boolean().optional(),
     kind: kind.optional(),
     settings: z.record(z.string(), z.unknown(), "must be an object").optional(),

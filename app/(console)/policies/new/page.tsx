@@ -40,7 +40,7 @@ function TemplatePicker({ selected }: { selected: PolicyKind | typeof CUSTOM }) 
               >
                 <span className="block font-medium text-slate-900">{choice.label}</span>
                 <span className="mt-1 block text-slate-600">{choice.description}</span>
-                <span className="mt-2 block text-xs uppercase tracking-wide text-slate-500">{choice.type}</span>
+                <span className="mt-2 block text-xs uppercase tracking-wide text-slate-700">{choice.type}</span>
               </Link>
             </li>
           );
