@@ -1,11 +1,11 @@
 "use client";
 
 import Link from "next/link";
-import { useEffect, useId, useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { createPolicyAction, updatePolicyAction } from "@/app/(console)/policies/actions";
 import { POLICY_TYPES, type PolicyType } from "@/lib/policies/constants";
 import { POLICY_TYPE_LABELS } from "./policy-labels";
-import { Alert } from "./ui/alert";
+import { EnabledOnCreateField, PolicyFormFrame } from "./policy-form-frame";
 import { Button, buttonClasses } from "./ui/button";
 import { Field, Input, Select, Textarea } from "./ui/field";
 import { invalidProps, useConsoleAction } from "./use-console-action";
@@ -33,7 +33,6 @@ export function PolicyForm({ initial }: { initial?: PolicyFormValues }) {
   const create = useConsoleAction(createPolicyAction);
   const update = useConsoleAction(updatePolicyAction);
   const { state, pending } = editing ? update : create;
-  const formId = useId();
   const [rules, setRules] = useState<RuleDraft[]>(() => (initial?.rules.length ? initial.rules : [""]).map((text, key) => ({ key, text })));
   // The id of the control to focus once the list has re-rendered: a rule just added, or a moved rule's button
   // (React may re-insert a moved element, which drops its focus).
@@ -86,19 +85,7 @@ export function PolicyForm({ initial }: { initial?: PolicyFormValues }) {
   const fields = state.fields;
   const rulesError = fields?.rules;
   return (
-    <form
-      aria-labelledby={`${formId}-title`}
-      method="post"
-      className="space-y-6"
-      onSubmit={(event) => {
-        event.preventDefault();
-        submit(event.currentTarget);
-      }}
-    >
-      <h2 id={`${formId}-title`} className="sr-only">
-        {editing ? "Edit policy" : "New policy"}
-      </h2>
-      {state.error && <Alert tone="error">{state.error}</Alert>}
+    <PolicyFormFrame title={editing ? "Edit policy" : "New policy"} error={state.error} onSubmit={submit}>
       <div className="grid gap-5 sm:grid-cols-2">
         <Field id="name" label="Name" error={fields?.name}>
           <Input id="name" name="name" required maxLength={200} defaultValue={initial?.name} {...invalidProps(fields, "name")} />
@@ -121,12 +108,7 @@ export function PolicyForm({ initial }: { initial?: PolicyFormValues }) {
           <Field id="id" label="Policy ID (optional)" hint="Lowercase letters, digits and hyphens. Leave blank to generate one from the name." error={fields?.id}>
             <Input id="id" name="id" maxLength={64} placeholder="pol-block-usb-storage" spellCheck={false} aria-describedby="id-hint" {...invalidProps(fields, "id")} />
           </Field>
-          <div className="flex items-center gap-2 sm:pt-7">
-            <input id="enabled" name="enabled" type="checkbox" defaultChecked className="h-4 w-4 rounded border-slate-300 text-indigo-600 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600" />
-            <label htmlFor="enabled" className="text-sm font-medium text-slate-800">
-              Enabled once created
-            </label>
-          </div>
+          <EnabledOnCreateField label="Enabled once created" />
         </div>
       )}
 
@@ -214,6 +196,6 @@ export function PolicyForm({ initial }: { initial?: PolicyFormValues }) {
           Cancel
         </Link>
       </div>
-    </form>
+    </PolicyFormFrame>
   );
 }

@@ -1,10 +1,9 @@
 "use client";
 
 import Link from "next/link";
-import { useId } from "react";
 import { createPolicyAction, updatePolicySettingsAction } from "@/app/(console)/policies/actions";
 import type { PolicyKind, SettingsField } from "@/lib/policies/kinds";
-import { Alert } from "./ui/alert";
+import { EnabledOnCreateField, PolicyFormFrame } from "./policy-form-frame";
 import { Button, buttonClasses } from "./ui/button";
 import { Field, Input, Select, Textarea } from "./ui/field";
 import { invalidProps, useConsoleAction } from "./use-console-action";
@@ -49,7 +48,6 @@ export function PolicySettingsForm({ kind, fields, initial }: PolicySettingsForm
   const create = useConsoleAction(createPolicyAction);
   const update = useConsoleAction(updatePolicySettingsAction);
   const { state, pending } = editing ? update : create;
-  const formId = useId();
   const errors = state.fields;
 
   const submit = (form: HTMLFormElement) => {
@@ -61,30 +59,13 @@ export function PolicySettingsForm({ kind, fields, initial }: PolicySettingsForm
 
   const current = (name: string) => initial.settings?.[name];
   return (
-    <form
-      aria-labelledby={`${formId}-title`}
-      method="post"
-      className="space-y-6"
-      onSubmit={(event) => {
-        event.preventDefault();
-        submit(event.currentTarget);
-      }}
-    >
-      <h2 id={`${formId}-title`} className="sr-only">
-        {editing ? "Edit policy settings" : "New policy from template"}
-      </h2>
-      {state.error && <Alert tone="error">{state.error}</Alert>}
+    <PolicyFormFrame title={editing ? "Edit policy settings" : "New policy from template"} error={state.error} onSubmit={submit}>
       <div className="grid gap-5 sm:grid-cols-2">
         <Field id="name" label="Name" error={errors?.name}>
           <Input id="name" name="name" required maxLength={200} defaultValue={initial.name} {...invalidProps(errors, "name")} />
         </Field>
         {!editing && (
-          <div className="flex items-center gap-2 sm:pt-7">
-            <input id="enabled" name="enabled" type="checkbox" defaultChecked className="h-4 w-4 rounded border-slate-300 text-indigo-600 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600" />
-            <label htmlFor="enabled" className="text-sm font-medium text-slate-800">
-              Enabled (enforced) once created
-            </label>
-          </div>
+          <EnabledOnCreateField label="Enabled (enforced) once created" />
         )}
       </div>
       <Field id="description" label="Description" error={errors?.description}>
@@ -144,6 +125,6 @@ export function PolicySettingsForm({ kind, fields, initial }: PolicySettingsForm
           Cancel
         </Link>
       </div>
-    </form>
+    </PolicyFormFrame>
   );
 }
