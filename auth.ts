@@ -10,7 +10,7 @@ import { databaseReady, getDb } from "@/db";
 import { clientIp, userAgent } from "@/lib/api/request";
 import { logError } from "@/lib/log";
 import { resolveSession } from "@/lib/auth/session";
-import { attemptSignIn, type MfaState } from "@/lib/auth/sign-in";
+import { attemptPasskeySignIn, attemptSignIn, type MfaState } from "@/lib/auth/sign-in";
 import { encodeSignInRefusal, SESSION_MAX_AGE_SECONDS, sessionCookieName, sessionCookieSecure } from "@/lib/auth/authjs";
 import { isStorableText } from "@/lib/validation";
 
@@ -50,12 +50,19 @@ class SignInRefused extends CredentialsSignin {
 }
 
 const storable = (text: string) => isStorableText(text);
-const credentialsSchema = z.object({
-  email: z.string().trim().min(1).max(320).refine(storable),
-  password: z.string().min(1).max(1024).refine(storable),
-  code: z.string().trim().max(32).refine(storable).optional(),
-  organization: z.string().trim().max(100).refine(storable).optional(),
-});
+// A passkey's answer, as the JSON text the browser produced (lib/auth/webauthn.ts validates its shape).
+const passkeyAnswer = z.string().max(32_768).refine(storable);
+const credentialsSchema = z.union([
+  z.object({
+    email: z.string().trim().min(1).max(320).refine(storable),
+    password: z.string().min(1).max(1024).refine(storable),
+    code: z.string().trim().max(32).refine(storable).optional(),
+    passkey: passkeyAnswer.optional(),
+    organization: z.string().trim().max(100).refine(storable).optional(),
+  }),
+  // "Sign in with a passkey": no email, no password.
+  z.object({ passkey: passkeyAnswer.min(1) }),
+]);
 
 /**
  * The session behind a token, checked against the database, or null when it has ended (signed out, password
@@ -87,18 +94,23 @@ const nextAuth = NextAuth(() => {
     },
     providers: [
       Credentials({
-        credentials: { email: {}, password: {}, code: {}, organization: {} },
+        credentials: { email: {}, password: {}, code: {}, passkey: {}, organization: {} },
         async authorize(raw, request) {
           const parsed = credentialsSchema.safeParse(raw);
           if (!parsed.success) throw new SignInRefused("invalid_credentials");
           await databaseReady();
-          const result = await attemptSignIn({
-            ...parsed.data,
-            code: parsed.data.code || undefined,
-            organization: parsed.data.organization || undefined,
-            ip: clientIp(request) ?? "unknown",
-            userAgent: userAgent(request),
-          });
+          const client = { ip: clientIp(request) ?? "unknown", userAgent: userAgent(request) };
+          const credentials = parsed.data;
+          const result =
+            "email" in credentials
+              ? await attemptSignIn({
+                  ...credentials,
+                  code: credentials.code || undefined,
+                  passkey: credentials.passkey || undefined,
+                  organization: credentials.organization || undefined,
+                  ...client,
+                })
+              : await attemptPasskeySignIn({ passkey: credentials.passkey, ...client });
           if (!result.ok) throw new SignInRefused(encodeSignInRefusal(result));
           const { user, mfa } = result;
           return { id: user.id, email: user.email, role: user.role, orgId: user.orgId, sessionVersion: user.sessionVersion, mfa };

@@ -1,62 +1,90 @@
 "use client";
 
 import Link from "next/link";
+import { useEffect, useState } from "react";
 import { confirmEnrollmentAction } from "@/app/(auth)/mfa/enroll/actions";
 import { CopyButton } from "./copy-button";
+import { PasskeyRegistration } from "./passkey-registration";
+import { RecoveryCodes } from "./recovery-codes";
 import { Alert } from "./ui/alert";
 import { Button, buttonClasses } from "./ui/button";
 import { Field, Input } from "./ui/field";
 import { useConsoleForm } from "./use-console-action";
 
-export function EnrollForm({ setup, required }: { setup: { qrDataUrl: string; secret: string } | null; required: boolean }) {
-  const { state, pending, formProps } = useConsoleForm(confirmEnrollmentAction, { reset: "after-every-answer" });
+/** The TOTP authenticator's setup, from the secret this session is enrolling. */
+export interface TotpSetup {
+  qrDataUrl: string;
+  secret: string;
+}
 
-  if (state.data) {
-    const codes = state.data;
-    return (
-      <div className="space-y-5">
-        <h1 className="text-lg font-semibold text-slate-900">Save your recovery codes</h1>
-        <Alert tone="warning" title="Shown only once">
-          Each code signs you in once if you lose your authenticator. Store them somewhere safe, such as a password manager.
-        </Alert>
-        <ul aria-label="Recovery codes" className="grid grid-cols-2 gap-2 rounded-md bg-slate-50 p-4 font-mono text-sm text-slate-900">
-          {codes.map((code) => (
-            <li key={code}>{code}</li>
-          ))}
-        </ul>
-        <div className="flex flex-wrap gap-2">
-          <CopyButton value={codes.join("\n")} label="Copy codes" />
-          <Link href="/" className={buttonClasses("primary")}>
-            I have saved them, continue
-          </Link>
-        </div>
-      </div>
-    );
-  }
-
-  if (!setup) {
+/**
+ * Second-factor enrolment. A user without one is offered a passkey first and an authenticator app as the fallback,
+ * as the "MFA Required" policy's rules say; a user who has a passkey may add the app here too.
+ */
+export function EnrollForm({ totp, offerPasskey, required }: { totp: TotpSetup | null; offerPasskey: boolean; required: boolean }) {
+  // Held here, not in the forms: an enrolment re-renders the page (the session changed) with neither form.
+  const [recoveryCodes, setRecoveryCodes] = useState<string[] | null>(null);
+  if (recoveryCodes) return <RecoveryCodes codes={recoveryCodes} />;
+  if (!totp && !offerPasskey) {
     return (
       <div className="space-y-5">
         <h1 className="text-lg font-semibold text-slate-900">Two-factor authentication is on</h1>
-        <p className="text-sm text-slate-600">Your account already has an authenticator. An admin can reset it if you lose it.</p>
+        <p className="text-sm text-slate-600">
+          Your account already has a second factor. Manage your passkeys under Your account; to add an authenticator app, sign in with your passkey first. An admin
+          can reset your second factors if you lose them.
+        </p>
         <Link href="/" className={buttonClasses("primary")}>
           Go to the console
         </Link>
       </div>
     );
   }
+  const why = required ? "Your organization's “MFA Required” policy is on: set up a second factor before you continue." : "Protect your account with a second factor.";
+  if (!offerPasskey) {
+    return (
+      <div className="space-y-5">
+        <div>
+          <h1 className="text-lg font-semibold text-slate-900">Set up an authenticator app</h1>
+          <p className="mt-1 text-sm text-slate-600">A fallback for when your passkey is not at hand.</p>
+        </div>
+        <TotpForm setup={totp!} onEnrolled={setRecoveryCodes} />
+      </div>
+    );
+  }
+  return (
+    <div className="space-y-6">
+      <div>
+        <h1 className="text-lg font-semibold text-slate-900">Set up two-factor authentication</h1>
+        <p className="mt-1 text-sm text-slate-600">{why}</p>
+      </div>
+      <section aria-labelledby="passkey-heading" className="space-y-3">
+        <h2 id="passkey-heading" className="text-sm font-semibold text-slate-900">
+          Recommended: a passkey
+        </h2>
+        <p className="text-sm text-slate-600">Your device or security key signs you in after a fingerprint, face or PIN. Nothing to type, and nothing a phishing site can reuse.</p>
+        <PasskeyRegistration submitLabel="Create a passkey" onEnrolled={setRecoveryCodes} />
+      </section>
+      {totp && (
+        <details className="rounded-md border border-slate-200 p-4">
+          <summary className="cursor-pointer select-none text-sm font-medium text-slate-800">Use an authenticator app instead</summary>
+          <div className="mt-4">
+            <TotpForm setup={totp} onEnrolled={setRecoveryCodes} />
+          </div>
+        </details>
+      )}
+    </div>
+  );
+}
+
+function TotpForm({ setup, onEnrolled }: { setup: TotpSetup; onEnrolled: (recoveryCodes: string[]) => void }) {
+  const { state, pending, formProps } = useConsoleForm(confirmEnrollmentAction, { reset: "after-every-answer" });
+  useEffect(() => {
+    if (state.data) onEnrolled(state.data);
+  }, [state.data, onEnrolled]);
   const { qrDataUrl, secret } = setup;
 
   return (
     <form {...formProps} className="space-y-5">
-      <div>
-        <h1 className="text-lg font-semibold text-slate-900">Set up two-factor authentication</h1>
-        <p className="mt-1 text-sm text-slate-600">
-          {required
-            ? "Your organization's “MFA Required” policy is on: set up an authenticator app before you continue."
-            : "Add an authenticator app to protect your account."}
-        </p>
-      </div>
       {state.error && <Alert tone="error">{state.error}</Alert>}
       <ol className="list-decimal space-y-4 pl-5 text-sm text-slate-700">
         <li>
@@ -80,7 +108,7 @@ export function EnrollForm({ setup, required }: { setup: { qrDataUrl: string; se
         </li>
       </ol>
       <Button type="submit" className="w-full" disabled={pending}>
-        {pending ? "Verifying…" : "Turn on two-factor authentication"}
+        {pending ? "Verifying…" : "Turn on the authenticator app"}
       </Button>
     </form>
   );

@@ -70,11 +70,6 @@ export const users = pgTable(
 );
 
 /**
- * A TOTP enrolment in progress, bound to the session that started it: a session that only has the password sees
- * its own secret, never the one another session (the real user) enrols. Completing it records the session version
- * that the completing session, and only it, is upgraded to.
- */
-/**
  * When each console session (by the random id it got at sign-in) was last used, to the minute: what the session
  * timeout policy's idle limit is checked against, on every instance.
  */
@@ -90,6 +85,11 @@ export const consoleSessions = pgTable(
   (t) => [primaryKey({ columns: [t.userId, t.sessionId] }), index("console_sessions_last_seen_idx").on(t.lastSeenAt)],
 );
 
+/**
+ * A second-factor enrolment in progress (a TOTP secret, or none for a passkey), bound to the session that started it: a session that only has the password sees
+ * its own secret, never the one another session (the real user) enrols. Completing it records the session version
+ * that the completing session, and only it, is upgraded to.
+ */
 export const mfaEnrollments = pgTable(
   "mfa_enrollments",
   {
@@ -97,14 +97,58 @@ export const mfaEnrollments = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     sessionId: text("session_id").notNull(),
-    // Sealed like users.totp_secret.
-    totpSecret: text("totp_secret").notNull(),
+    // Sealed like users.totp_secret; null for an enrolment completed with a passkey.
+    totpSecret: text("totp_secret"),
     completedAt: nullableTime("completed_at"),
     // The session version the completing session may take up, once.
     grantedSessionVersion: integer("granted_session_version"),
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.sessionId] })],
+);
+
+/**
+ * A user's passkey: a WebAuthn credential, discoverable and user-verifying, that serves as a second factor after
+ * the password or signs in alone.
+ */
+export const passkeys = pgTable(
+  "passkeys",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    // The credential id and COSE public key, base64url.
+    credentialId: text("credential_id").notNull(),
+    publicKey: text("public_key").notNull(),
+    // The authenticator's signature counter: one that goes backwards means a cloned credential.
+    counter: bigint("counter", { mode: "number" }).notNull().default(0),
+    transports: jsonb("transports").$type<string[]>().notNull().default([]),
+    // Whether the credential can be synced to other devices (a "multiDevice" passkey), and whether it is.
+    multiDevice: boolean("multi_device").notNull(),
+    backedUp: boolean("backed_up").notNull(),
+    lastUsedAt: nullableTime("last_used_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("passkeys_credential_id_key").on(t.credentialId), index("passkeys_user_idx").on(t.userId)],
+);
+
+/**
+ * WebAuthn challenges already answered. A challenge is stateless until then (sealed with an expiry, see
+ * lib/auth/webauthn.ts), so anonymous visitors of the sign-in page write nothing; this table makes each one
+ * single-use, and is pruned once its rows expire.
+ */
+export const spentWebauthnChallenges = pgTable(
+  "spent_webauthn_challenges",
+  {
+    challengeHash: text("challenge_hash").primaryKey(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+  },
+  (t) => [index("spent_webauthn_challenges_expires_idx").on(t.expiresAt)],
 );
 
 export const recoveryCodes = pgTable(
@@ -377,6 +421,7 @@ export const streamPresence = pgTable(
 
 export type Organization = typeof organizations.$inferSelect;
 export type User = typeof users.$inferSelect;
+export type Passkey = typeof passkeys.$inferSelect;
 export type ApiToken = typeof apiTokens.$inferSelect;
 export type Policy = typeof policies.$inferSelect;
 export type NewPolicy = typeof policies.$inferInsert;

@@ -18,6 +18,10 @@ const envSchema = z.object({
     .enum(["true", "false"])
     .transform((value) => value === "true")
     .optional(),
+  // The console's public URL. Passkeys are bound to its origin; without it, http://localhost:PORT.
+  AUTH_URL: z.url({ protocol: /^https?$/ }).optional(),
+  // The passkeys' relying-party id: AUTH_URL's host unless set, for example to a parent domain.
+  WEBAUTHN_RP_ID: z.string().trim().min(1).max(253).optional(),
   TRUSTED_PROXIES: z.coerce.number().int().min(0).max(10).default(0),
   // Under the server entry, the agent data plane is served on its lean path; "route-handlers" sends it through Next.
   AGENT_DATA_PLANE: z.enum(["lean", "route-handlers"]).default("lean"),

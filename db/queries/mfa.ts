@@ -1,6 +1,6 @@
 import { and, count, eq, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import { getDb, type Executor } from "@/db";
-import { mfaEnrollments, recoveryCodes, users } from "@/db/schema";
+import { mfaEnrollments, passkeys, recoveryCodes, users } from "@/db/schema";
 
 const enrollmentOf = ({ userId, sessionId }: { userId: string; sessionId: string }) => and(eq(mfaEnrollments.userId, userId), eq(mfaEnrollments.sessionId, sessionId));
 
@@ -26,8 +26,8 @@ export async function findPendingTotpSecret(
   return pending?.totpSecret ?? null;
 }
 
-/** Whether the user has no authenticator yet. */
-export async function isUnenrolled({ userId }: { userId: string }, executor: Executor = getDb()): Promise<boolean> {
+/** Whether the user has no TOTP authenticator yet. */
+export async function lacksTotp({ userId }: { userId: string }, executor: Executor = getDb()): Promise<boolean> {
   const [user] = await executor
     .select({ id: users.id })
     .from(users)
@@ -48,10 +48,42 @@ export async function enableTotp({ userId, sealedSecret, step }: { userId: strin
   return enrolled?.sessionVersion ?? null;
 }
 
-/** Marks a session's enrolment complete, granting it the session version it may take up; drops the user's other pending enrolments. */
+/**
+ * Marks a session's enrolment complete (creating it for a passkey, which has no pending secret), granting it the
+ * session version it may take up; drops the user's other pending enrolments.
+ */
 export async function completeEnrollment({ userId, sessionId, grantedSessionVersion }: { userId: string; sessionId: string; grantedSessionVersion: number }, executor: Executor): Promise<void> {
-  await executor.update(mfaEnrollments).set({ completedAt: sql`now()`, grantedSessionVersion }).where(enrollmentOf({ userId, sessionId }));
+  await executor
+    .insert(mfaEnrollments)
+    .values({ userId, sessionId, completedAt: sql`now()`, grantedSessionVersion })
+    .onConflictDoUpdate({ target: [mfaEnrollments.userId, mfaEnrollments.sessionId], set: { completedAt: sql`now()`, grantedSessionVersion } });
   await executor.delete(mfaEnrollments).where(and(eq(mfaEnrollments.userId, userId), isNull(mfaEnrollments.completedAt)));
+}
+
+export interface SecondFactors {
+  totp: boolean;
+  passkeys: number;
+}
+
+/**
+ * The user's second factors, with the user's row locked until the transaction ends: changes to a user's factors
+ * take turns, so two cannot both find themselves adding the first or removing the last.
+ */
+export async function lockSecondFactors({ userId }: { userId: string }, executor: Executor): Promise<SecondFactors | null> {
+  const [user] = await executor.select({ totpEnabledAt: users.totpEnabledAt }).from(users).where(eq(users.id, userId)).for("update");
+  if (!user) return null;
+  const [keys] = await executor.select({ value: count() }).from(passkeys).where(eq(passkeys.userId, userId));
+  return { totp: user.totpEnabledAt !== null, passkeys: keys?.value ?? 0 };
+}
+
+/** Ends every session of the user for a new second factor; returns the new session version. */
+export async function bumpSessionVersion({ userId }: { userId: string }, executor: Executor): Promise<number | null> {
+  const [user] = await executor
+    .update(users)
+    .set({ sessionVersion: sql`${users.sessionVersion} + 1` })
+    .where(eq(users.id, userId))
+    .returning({ sessionVersion: users.sessionVersion });
+  return user?.sessionVersion ?? null;
 }
 
 /**
@@ -108,10 +140,10 @@ export async function countUnusedRecoveryCodes({ userId }: { userId: string }, e
 }
 
 /**
- * Clears a user's TOTP, recovery codes and pending enrolments, and ends their sessions, in the organization.
- * Returns the user's email, or null when the organization has no such user.
+ * Clears a user's TOTP, recovery codes, passkeys and pending enrolments, and ends their sessions, in the
+ * organization. Returns the user's email and how many passkeys went, or null when the organization has no such user.
  */
-export async function clearMfa({ orgId, userId }: { orgId: string; userId: string }, executor: Executor): Promise<string | null> {
+export async function clearMfa({ orgId, userId }: { orgId: string; userId: string }, executor: Executor): Promise<{ email: string; passkeys: number } | null> {
   const [user] = await executor
     .update(users)
     .set({ totpSecret: null, totpEnabledAt: null, totpLastStep: null, sessionVersion: sql`${users.sessionVersion} + 1` })
@@ -120,5 +152,6 @@ export async function clearMfa({ orgId, userId }: { orgId: string; userId: strin
   if (!user) return null;
   await executor.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
   await executor.delete(mfaEnrollments).where(eq(mfaEnrollments.userId, userId));
-  return user.email;
+  const removed = await executor.delete(passkeys).where(eq(passkeys.userId, userId)).returning({ id: passkeys.id });
+  return { email: user.email, passkeys: removed.length };
 }

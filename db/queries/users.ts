@@ -1,6 +1,6 @@
 import { and, asc, count, eq, isNull, lt, ne, sql } from "drizzle-orm";
 import { getDb, prepared, type Executor } from "@/db";
-import { consoleSessions, organizations, policies, users, type User } from "@/db/schema";
+import { consoleSessions, organizations, passkeys, policies, users, type User } from "@/db/schema";
 import { MFA_POLICY_ID } from "@/lib/policies/defaults";
 import type { ActiveSettings } from "@/lib/policies/kinds";
 import { requestPoliciesOf } from "./policies";
@@ -61,6 +61,8 @@ export interface SessionUserRow {
   user: User;
   /** Whether the organization's "MFA Required" policy exists and is on. */
   mfaRequired: boolean;
+  /** Whether the user has a passkey. */
+  hasPasskey: boolean;
   /** The organization's enabled policies each request is checked against. */
   requestPolicies: ActiveSettings;
   /** When this session was last used, to the minute; null before its first use is recorded. */
@@ -75,7 +77,13 @@ export interface SessionUserRow {
 export async function findSessionUser({ id, sessionVersion, sessionId = "" }: { id: string; sessionVersion: number; sessionId?: string }): Promise<SessionUserRow | null> {
   const query = prepared("find_session_user", (db, name) =>
     db
-      .select({ user: users, mfaPolicyEnabled: policies.enabled, requestPolicies: requestPoliciesOf(users.orgId), lastSeenAt: consoleSessions.lastSeenAt })
+      .select({
+        user: users,
+        mfaPolicyEnabled: policies.enabled,
+        hasPasskey: sql<boolean>`exists (select 1 from ${passkeys} where ${passkeys.userId} = ${users.id})`,
+        requestPolicies: requestPoliciesOf(users.orgId),
+        lastSeenAt: consoleSessions.lastSeenAt,
+      })
       .from(users)
       .leftJoin(policies, and(eq(policies.orgId, users.orgId), eq(policies.id, MFA_POLICY_ID)))
       .leftJoin(consoleSessions, and(eq(consoleSessions.userId, users.id), eq(consoleSessions.sessionId, sql.placeholder("sessionId"))))
@@ -84,7 +92,7 @@ export async function findSessionUser({ id, sessionVersion, sessionId = "" }: { 
   );
   const [row] = await query.execute({ id, sessionVersion, sessionId });
   if (!row) return null;
-  return { user: row.user, mfaRequired: row.mfaPolicyEnabled ?? false, requestPolicies: row.requestPolicies, lastSeenAt: row.lastSeenAt };
+  return { user: row.user, mfaRequired: row.mfaPolicyEnabled ?? false, hasPasskey: row.hasPasskey, requestPolicies: row.requestPolicies, lastSeenAt: row.lastSeenAt };
 }
 
 /** Records that a session was used now. */

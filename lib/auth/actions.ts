@@ -8,7 +8,7 @@ import { ApiError } from "@/lib/errors";
 import { fieldErrors, type FormState } from "@/lib/forms";
 import { logError } from "@/lib/log";
 import { findUnsafeInput } from "@/lib/validation";
-import { requireUser } from "./session";
+import { requireUser, type SessionUser } from "./session";
 
 /** A service's field errors (located in the API's terms, `["body", "settings", "minLength"]`) as a form's. */
 function formFields(error: ApiError): Record<string, string> {
@@ -20,6 +20,7 @@ function formFields(error: ApiError): Record<string, string> {
 export interface ActionContext {
   user: User;
   actor: Actor;
+  session: SessionUser;
 }
 
 /**
@@ -29,11 +30,17 @@ export interface ActionContext {
  * as `audit(input)` says, when the action gives one.
  */
 export function consoleAction<S extends z.ZodType, T = undefined>(
-  options: { role: Role; schema: S; audit?: (input: z.output<S>) => { action: AuditAction; resource: string } },
+  options: {
+    role: Role;
+    schema: S;
+    audit?: (input: z.output<S>) => { action: AuditAction; resource: string };
+    /** Also for a session that must enrol a second factor first (the enrolment's own actions). */
+    allowEnrollment?: boolean;
+  },
   run: (input: z.output<S>, context: ActionContext) => Promise<FormState<T>>,
 ) {
   return async (_previous: FormState<T> | undefined, raw: FormData | z.input<S>): Promise<FormState<T>> => {
-    const { user, actor } = await requireUser();
+    const { user, actor, session } = await requireUser({ allowEnrollment: options.allowEnrollment });
     const input: unknown = raw instanceof FormData ? Object.fromEntries(raw) : raw;
     const unsafe = findUnsafeInput(input);
     if (unsafe) return { error: "Check the highlighted fields.", fields: { [unsafe.path.map(String).join(".") || "form"]: `This field ${unsafe.message}` } };
@@ -46,7 +53,7 @@ export function consoleAction<S extends z.ZodType, T = undefined>(
       return { error: "Not authorized: only admins can do this." };
     }
     try {
-      return await run(parsed.data, { user, actor });
+      return await run(parsed.data, { user, actor, session });
     } catch (error) {
       // redirect() and notFound() work by throwing: they must reach Next.js, not become an error message.
       unstable_rethrow(error);

@@ -1,6 +1,6 @@
 import { decode } from "next-auth/jwt";
 import { env } from "@/lib/env";
-import type { SignInResult } from "./sign-in";
+import type { SecondFactor, SignInResult } from "./sign-in";
 
 /**
  * Palisade's adapter to Auth.js: every convention of Auth.js's that Palisade relies on outside Auth.js's own
@@ -76,13 +76,21 @@ export async function readSessionClaims<Claims>(cookies: readonly Cookie[]): Pro
 
 type SignInRefusal = Exclude<SignInResult, { ok: true }>;
 
-/** A refused sign-in as the code of a CredentialsSignin: the reason, and when throttled, when to try again. */
+/** A refused sign-in as the code of a CredentialsSignin: the reason, when to try again, or which second factors to ask for. */
 export function encodeSignInRefusal(refusal: SignInRefusal): string {
-  return refusal.reason === "rate_limited" ? `rate_limited:${refusal.retryAt.toISOString()}` : refusal.reason;
+  if (refusal.reason === "rate_limited") return `rate_limited:${refusal.retryAt.toISOString()}`;
+  if (refusal.reason === "mfa_required") return `mfa_required:${refusal.factors.join("+")}`;
+  return refusal.reason;
 }
+
+const SECOND_FACTORS: readonly SecondFactor[] = ["passkey", "totp"];
 
 export function decodeSignInRefusal(code: string): SignInRefusal {
   if (code.startsWith("rate_limited:")) return { ok: false, reason: "rate_limited", retryAt: new Date(code.slice("rate_limited:".length)) };
-  if (code === "mfa_required" || code === "invalid_code" || code === "address_not_allowed") return { ok: false, reason: code };
+  if (code.startsWith("mfa_required:")) {
+    const factors = SECOND_FACTORS.filter((factor) => code.slice("mfa_required:".length).split("+").includes(factor));
+    return { ok: false, reason: "mfa_required", factors };
+  }
+  if (code === "invalid_code" || code === "invalid_passkey" || code === "address_not_allowed") return { ok: false, reason: code };
   return { ok: false, reason: "invalid_credentials" };
 }

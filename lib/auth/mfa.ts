@@ -1,8 +1,20 @@
 import "server-only";
 import { revokeTokensOf } from "@/db/queries/api-tokens";
-import { clearMfa, completeEnrollment, countUnusedRecoveryCodes, enableTotp, findPendingTotpSecret, insertPendingEnrollment, isUnenrolled, markRecoveryCodeUsed, replaceRecoveryCodes } from "@/db/queries/mfa";
+import {
+  clearMfa,
+  completeEnrollment,
+  countUnusedRecoveryCodes,
+  enableTotp,
+  findPendingTotpSecret,
+  insertPendingEnrollment,
+  lacksTotp,
+  lockSecondFactors,
+  markRecoveryCodeUsed,
+  replaceRecoveryCodes,
+} from "@/db/queries/mfa";
 import { getDb } from "@/db";
 import { recordAudit, recordFailure, type Actor } from "@/lib/audit/log";
+import type { MfaState } from "./sign-in";
 
 /**
  * The secret this session is enrolling, created from `sealedCandidate` on the session's first visit, so
@@ -11,12 +23,12 @@ import { recordAudit, recordFailure, type Actor } from "@/lib/audit/log";
  */
 export function pendingTotpSecret({ userId, sessionId, sealedCandidate }: { userId: string; sessionId: string; sealedCandidate: string }): Promise<string | null> {
   return getDb().transaction(async (tx) => {
-    if (!(await isUnenrolled({ userId }, tx))) return null;
+    if (!(await lacksTotp({ userId }, tx))) return null;
     return (await insertPendingEnrollment({ userId, sessionId, sealedSecret: sealedCandidate }, tx)) ?? (await findPendingTotpSecret({ userId, sessionId }, tx));
   });
 }
 
-export type EnrollmentOutcome = "enrolled" | "already_enrolled" | "expired";
+export type EnrollmentOutcome = "enrolled" | "already_enrolled" | "expired" | "step_up_required";
 
 /**
  * Turns this session's pending secret on, replaces the recovery codes, and audits it, in one transaction. The
@@ -27,13 +39,17 @@ export function completeTotpEnrollment(input: {
   actor: Actor;
   userId: string;
   sessionId: string;
+  /** How the session signed in: a user with a passkey adds TOTP only from a session that proved a second factor. */
+  mfa: MfaState;
   /** The secret the code was checked against: enrolment fails if the session's pending secret changed meanwhile. */
   sealedSecret: string;
   step: number;
   recoveryCodeHashes: string[];
 }): Promise<EnrollmentOutcome> {
-  const { actor, userId, sessionId, sealedSecret, step, recoveryCodeHashes } = input;
+  const { actor, userId, sessionId, mfa, sealedSecret, step, recoveryCodeHashes } = input;
   return getDb().transaction(async (tx) => {
+    const factors = await lockSecondFactors({ userId }, tx);
+    if (factors && factors.passkeys > 0 && mfa !== "verified") return "step_up_required";
     const pending = await findPendingTotpSecret({ userId, sessionId, lock: true }, tx);
     if (pending !== sealedSecret) return "expired";
     const grantedSessionVersion = await enableTotp({ userId, sealedSecret, step }, tx);
@@ -65,19 +81,19 @@ export function spendRecoveryCode({ actor, userId, codeHash }: { actor: Actor; u
 }
 
 /**
- * An admin clears a user's TOTP and recovery codes in the admin's organization, ends the user's sessions and
+ * An admin clears a user's TOTP, recovery codes and passkeys in the admin's organization, ends the user's sessions and
  * revokes their API tokens (a reset usually follows a lost or stolen device, and a token minted from a stolen
  * session must not outlive it); the user enrols again at the next sign-in while MFA is required. False, and
  * audited, when there is no such user.
  */
 export async function resetMfa({ actor, userId }: { actor: Actor; userId: string }): Promise<boolean> {
   const reset = await getDb().transaction(async (tx) => {
-    const email = await clearMfa({ orgId: actor.orgId, userId }, tx);
-    if (email === null) return false;
+    const cleared = await clearMfa({ orgId: actor.orgId, userId }, tx);
+    if (cleared === null) return false;
     const revoked = await revokeTokensOf({ userId }, tx);
     await recordAudit(
       actor,
-      { action: "mfa_reset", resource: `user:${userId}`, details: `Reset MFA for ${email}; every session ended and ${revoked} API token(s) revoked`, success: true },
+      { action: "mfa_reset", resource: `user:${userId}`, details: `Reset MFA for ${cleared.email} (authenticator app, recovery codes and ${cleared.passkeys} passkey(s)); every session ended and ${revoked} API token(s) revoked`, success: true },
       tx,
     );
     return true;

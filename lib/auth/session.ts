@@ -13,7 +13,7 @@ import type { MfaState } from "./sign-in";
 /**
  * Where a session stands:
  * - "ok": full access for the user's role;
- * - "enroll": MFA is required and the user has no TOTP yet: only /mfa/enroll is reachable;
+ * - "enroll": MFA is required and the user has no second factor (passkey or TOTP) yet: only /mfa/enroll is reachable;
  * - "reauth": MFA is required and this session did not present a code: sign in again;
  * - "blocked": the organization's IP allowlist does not admit the request's address to the console.
  */
@@ -36,9 +36,9 @@ export interface SessionDeadlines {
   idleExpiresAt: Date;
 }
 
-function accessFor(user: User, mfa: MfaState, mfaRequired: boolean): SessionAccess {
+function accessFor({ user, mfaRequired, hasPasskey }: { user: User; mfaRequired: boolean; hasPasskey: boolean }, mfa: MfaState): SessionAccess {
   if (!mfaRequired || mfa === "verified") return "ok";
-  return user.totpEnabledAt ? "reauth" : "enroll";
+  return user.totpEnabledAt || hasPasskey ? "reauth" : "enroll";
 }
 
 /** Claims of a session that can still be live: complete, and within the absolute lifetime since sign-in. */
@@ -85,7 +85,7 @@ export async function resolveSession(raw: Partial<SessionClaims> | null | undefi
   const timeout = found.requestPolicies.session_timeout;
   if (timeout && sessionTimedOut(claims, found.lastSeenAt, timeout)) return null;
   const allowlist = found.requestPolicies.ip_allowlist;
-  const access = allowlist && !isAddressAllowed(allowlist, ip, "console") ? "blocked" : accessFor(found.user, claims.mfa, found.mfaRequired);
+  const access = allowlist && !isAddressAllowed(allowlist, ip, "console") ? "blocked" : accessFor(found, claims.mfa);
   // A request the allowlist refuses is no use of the session: it must not keep an idle session alive.
   let lastSeenAt = found.lastSeenAt;
   if (active && access !== "blocked" && isUseStale(lastSeenAt)) {

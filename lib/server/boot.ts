@@ -4,6 +4,7 @@ import { pruneAgentEvents } from "@/db/queries/agent-events";
 import { pruneVersionReports } from "@/db/queries/convergence";
 import { pruneLoginAttempts } from "@/db/queries/login-attempts";
 import { pruneMfaEnrollments } from "@/db/queries/mfa";
+import { pruneSpentChallenges } from "@/db/queries/passkeys";
 import { summarizeRefusalRuns, THROTTLE } from "@/lib/auth/throttle";
 import { SESSION_ABSOLUTE_LIFETIME_SECONDS } from "@/lib/auth/authjs";
 import { pruneConsoleSessions } from "@/db/queries/users";
@@ -33,7 +34,8 @@ function tightenEmbeddedData(): void {
 
 /**
  * Bounded tables stay bounded: the agent event log keeps its newest events, login attempts two days, console
- * session activity the longest a session can live, version reports 50 versions.
+ * session activity the longest a session can live, version reports 50 versions, answered WebAuthn challenges
+ * until they expire.
  */
 async function maintain(): Promise<void> {
   try {
@@ -42,6 +44,7 @@ async function maintain(): Promise<void> {
     await pruneLoginAttempts({ olderThanMs: LOGIN_ATTEMPT_RETENTION_MS, addressesOlderThanMs: USUAL_ADDRESS_RETENTION_MS });
     await summarizeRefusalRuns();
     await pruneMfaEnrollments({ olderThanMs: MFA_ENROLLMENT_RETENTION_MS });
+    await pruneSpentChallenges();
     await pruneConsoleSessions({ olderThanMs: SESSION_ABSOLUTE_LIFETIME_SECONDS * 1000 });
     await pruneVersionReports({ keepVersions: VERSION_REPORTS_KEPT });
   } catch (error) {

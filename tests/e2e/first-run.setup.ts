@@ -19,8 +19,10 @@ test("first-run setup creates the first admin, who must enrol in MFA, then /setu
   await page.goto("/");
   await expect(page).toHaveURL(/\/mfa\/enroll$/);
   const secret = (await page.getByTestId("totp-secret").textContent())!;
+  // A passkey is offered first; the authenticator app is the fallback.
+  await page.getByText("Use an authenticator app instead").click();
   await page.getByLabel("Enter the 6-digit code the app shows").fill(currentTotp(secret));
-  await page.getByRole("button", { name: "Turn on two-factor authentication" }).click();
+  await page.getByRole("button", { name: "Turn on the authenticator app" }).click();
   await expect(page.getByRole("list", { name: "Recovery codes" }).getByRole("listitem")).toHaveCount(10);
   await page.getByRole("link", { name: "I have saved them, continue" }).click();
   await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();

@@ -64,8 +64,10 @@ export async function signInFirstTime(page: Page, user: E2eUser): Promise<{ auth
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/mfa\/enroll$/);
   const authenticator = new Authenticator((await page.getByTestId("totp-secret").textContent())!.trim());
+  // A passkey is offered first; the authenticator app is the fallback.
+  await page.getByText("Use an authenticator app instead").click();
   await page.getByLabel("Enter the 6-digit code the app shows").fill(await authenticator.code());
-  await page.getByRole("button", { name: "Turn on two-factor authentication" }).click();
+  await page.getByRole("button", { name: "Turn on the authenticator app" }).click();
   const codes = page.getByRole("list", { name: "Recovery codes" }).getByRole("listitem");
   await expect(codes).toHaveCount(10);
   const recoveryCodes = (await codes.allTextContents()).map((code) => code.trim());

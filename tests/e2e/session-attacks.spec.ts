@@ -49,7 +49,7 @@ test("someone with only the password cannot ride the real user's MFA enrolment",
   await victim.goto("/policies");
   await expect(victim.getByRole("heading", { name: "Security policies", level: 1 })).toBeVisible();
   expect((await victim.request.get("/api/policies")).status()).toBe(200);
-  expect(await auditDetails(victim, user.email, "login")).toEqual(["Signed in; MFA enrolment required", "Signed in; MFA enrolment required"]);
+  expect(await auditDetails(victim, user.email, "login")).toEqual(["Signed in with password; MFA enrolment required", "Signed in with password; MFA enrolment required"]);
   expect(await auditDetails(victim, user.email, "mfa_enroll")).toEqual(["Enrolled a TOTP authenticator and 10 recovery codes; every other session ended"]);
 });
 

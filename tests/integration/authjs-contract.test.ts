@@ -68,7 +68,7 @@ describe("the Auth.js conventions Palisade relies on", () => {
     expect(before.mfa).toBe("enroll");
 
     const sealed = (await pendingTotpSecret({ userId: org.viewer.user.id, sessionId: before.sid, sealedCandidate: encryptSecret(newTotpSecret()) }))!;
-    await completeTotpEnrollment({ actor: actorFor(org.viewer.user), userId: org.viewer.user.id, sessionId: before.sid, sealedSecret: sealed, step: 1, recoveryCodeHashes: [] });
+    await completeTotpEnrollment({ mfa: "enroll", actor: actorFor(org.viewer.user), userId: org.viewer.user.id, sessionId: before.sid, sealedSecret: sealed, step: 1, recoveryCodeHashes: [] });
     const { csrfToken, cookie: withToken } = await withCsrf(cookie);
     const updated = await authPOST(authRequest("/api/auth/session", withToken, { json: { csrfToken, data: {} } }));
     const after = (await readSessionClaims<SessionClaims>(cookiesOf(new Request(BASE, { headers: { cookie: jar(withToken, updated) } }))))!;

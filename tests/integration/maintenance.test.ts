@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { getDb, queryRows } from "@/db";
 import { pruneLoginAttempts } from "@/db/queries/login-attempts";
 import { pruneMfaEnrollments } from "@/db/queries/mfa";
+import { pruneSpentChallenges } from "@/db/queries/passkeys";
 import { pruneConsoleSessions, touchConsoleSession } from "@/db/queries/users";
 import { randomHex } from "@/lib/ids";
 import { createTestOrg } from "../helpers";
@@ -36,5 +37,13 @@ describe("maintenance keeps the sign-in tables bounded, and forgets only what ha
     await getDb().execute(sql`update console_sessions set last_seen_at = now() - interval '13 hours' where user_id = ${viewer.user.id} and session_id = 'stale'`);
     await pruneConsoleSessions({ olderThanMs: 12 * HOUR });
     expect(await queryRows(getDb(), sql`select session_id from console_sessions where user_id = ${viewer.user.id}`)).toEqual([{ session_id: "recent" }]);
+  });
+
+  it("answered WebAuthn challenges, once they have expired", async () => {
+    const [expired, live] = [`expired-${randomHex(6)}`, `live-${randomHex(6)}`];
+    await getDb().execute(sql`insert into spent_webauthn_challenges (challenge_hash, expires_at) values
+      (${expired}, now() - interval '1 second'), (${live}, now() + interval '1 minute')`);
+    await pruneSpentChallenges();
+    expect(await queryRows(getDb(), sql`select challenge_hash from spent_webauthn_challenges where challenge_hash in (${expired}, ${live})`)).toEqual([{ challenge_hash: live }]);
   });
 });

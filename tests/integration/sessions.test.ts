@@ -50,7 +50,7 @@ describe("MFA enrolment", () => {
     const user = viewer.user;
     await pendingTotpSecret({ userId: user.id, sessionId: "attacker", sealedCandidate: encryptSecret(newTotpSecret()) });
     const sealed = (await pendingTotpSecret({ userId: user.id, sessionId: "victim", sealedCandidate: encryptSecret(newTotpSecret()) }))!;
-    const outcome = await completeTotpEnrollment({ actor: actorFor(user), userId: user.id, sessionId: "victim", sealedSecret: sealed, step: 1, recoveryCodeHashes: ["h1"] });
+    const outcome = await completeTotpEnrollment({ mfa: "enroll", actor: actorFor(user), userId: user.id, sessionId: "victim", sealedSecret: sealed, step: 1, recoveryCodeHashes: ["h1"] });
     expect(outcome).toBe("enrolled");
 
     expect(await findSessionUser({ id: user.id, sessionVersion: user.sessionVersion })).toBeNull();
@@ -65,7 +65,7 @@ describe("MFA enrolment", () => {
     const { viewer } = await createTestOrg();
     const secret = newTotpSecret();
     const sealed = (await pendingTotpSecret({ userId: viewer.user.id, sessionId: "s", sealedCandidate: encryptSecret(secret) }))!;
-    await completeTotpEnrollment({ actor: actorFor(viewer.user), userId: viewer.user.id, sessionId: "s", sealedSecret: sealed, step: 0, recoveryCodeHashes: [] });
+    await completeTotpEnrollment({ mfa: "enroll", actor: actorFor(viewer.user), userId: viewer.user.id, sessionId: "s", sealedSecret: sealed, step: 0, recoveryCodeHashes: [] });
     const code = currentTotp(secret);
     const attempt = () => attemptSignIn({ email: viewer.user.email, password: TEST_PASSWORD, code, ip: "198.51.100.250", userAgent: null });
     const results = await Promise.all([attempt(), attempt()]);
@@ -85,7 +85,7 @@ describe("MFA enrolment", () => {
     const { viewer } = await createTestOrg();
     const user = viewer.user;
     await pendingTotpSecret({ userId: user.id, sessionId: "s1", sealedCandidate: encryptSecret(newTotpSecret()) });
-    const outcome = await completeTotpEnrollment({ actor: actorFor(user), userId: user.id, sessionId: "s1", sealedSecret: encryptSecret(newTotpSecret()), step: 1, recoveryCodeHashes: [] });
+    const outcome = await completeTotpEnrollment({ mfa: "enroll", actor: actorFor(user), userId: user.id, sessionId: "s1", sealedSecret: encryptSecret(newTotpSecret()), step: 1, recoveryCodeHashes: [] });
     expect(outcome).toBe("expired");
     expect((await findUserById({ id: user.id }))!.totpEnabledAt).toBeNull();
   });

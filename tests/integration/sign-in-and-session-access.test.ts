@@ -32,7 +32,7 @@ const SPARE_RECOVERY_CODE = "pqrs-tuvw-xyz2";
 async function enrolTotp(user: User): Promise<string> {
   const secret = newTotpSecret();
   const sealed = (await pendingTotpSecret({ userId: user.id, sessionId: "s", sealedCandidate: encryptSecret(secret) }))!;
-  const outcome = await completeTotpEnrollment({
+  const outcome = await completeTotpEnrollment({ mfa: "enroll",
     actor: actorFor(user),
     userId: user.id,
     sessionId: "s",
@@ -84,7 +84,7 @@ describe("sign-in, step by step", () => {
     const org = await createTestOrg();
     const user = org.viewer.user;
     const secret = await enrolTotp(user);
-    expect(await signIn(user)).toEqual({ ok: false, reason: "mfa_required" });
+    expect(await signIn(user)).toEqual({ ok: false, reason: "mfa_required", factors: ["totp"] });
     expect(await signIn(user, { code: ` ${currentTotp(secret)} ` })).toMatchObject({ ok: true, mfa: "verified" });
 
     expect(await signIn(user, { code: ` ${RECOVERY_CODE.toUpperCase()} ` })).toMatchObject({ ok: true, mfa: "verified" });

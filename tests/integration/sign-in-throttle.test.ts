@@ -100,7 +100,7 @@ describe("sign-in throttling", () => {
     const ip = address();
     expect(await signIn(admin.user.email, ip)).toMatchObject({ ok: false, reason: "mfa_required" });
     const [entry] = await listAuditLogs({ orgId, action: "login_failed", limit: 1 });
-    expect(entry).toMatchObject({ success: false, details: "Correct password; refused until an MFA code is given" });
+    expect(entry).toMatchObject({ success: false, details: "Correct password; refused until a second factor is given" });
     for (let i = 0; i < THROTTLE.pairLimit - 1; i++) await signIn(admin.user.email, ip);
     expect(await signIn(admin.user.email, ip)).toMatchObject({ ok: false, reason: "rate_limited" });
   });

@@ -7,7 +7,7 @@ import { THROTTLE, throttleRefusal } from "@/lib/auth/throttle";
 import type { ThrottleState } from "@/db/queries/login-attempts";
 import { decryptSecret, encryptSecret } from "@/lib/auth/crypto";
 import { cookiesOf, decodeSignInRefusal, encodeSignInRefusal, hasSessionCookie, readSessionClaims, sessionCookieSecure } from "@/lib/auth/authjs";
-import { tooManyAttemptsMessage } from "@/lib/auth/sign-in";
+import { tooManyAttemptsMessage, type SignInResult } from "@/lib/auth/sign-in";
 import { currentTotp, hashRecoveryCode, matchTotp, newRecoveryCodes, newTotpSecret, RECOVERY_CODE_COUNT, totpEnrollment } from "@/lib/auth/totp";
 import { hashPassword, verifyPassword } from "@/lib/auth/password";
 import { env } from "@/lib/env";
@@ -139,9 +139,17 @@ describe("session cookies", () => {
 describe("sign-in refusals", () => {
   it("travel through Auth.js's error code and back, and anything else reads as wrong credentials", () => {
     const retryAt = new Date("2026-11-29T12:15:00.000Z");
-    for (const refusal of [{ ok: false, reason: "rate_limited", retryAt }, { ok: false, reason: "mfa_required" }, { ok: false, reason: "invalid_code" }, { ok: false, reason: "invalid_credentials" }] as const) {
-      expect(decodeSignInRefusal(encodeSignInRefusal(refusal))).toEqual(refusal);
-    }
+    const refusals: Exclude<SignInResult, { ok: true }>[] = [
+      { ok: false, reason: "rate_limited", retryAt },
+      { ok: false, reason: "mfa_required", factors: ["passkey", "totp"] },
+      { ok: false, reason: "mfa_required", factors: ["totp"] },
+      { ok: false, reason: "mfa_required", factors: ["passkey"] },
+      { ok: false, reason: "invalid_code" },
+      { ok: false, reason: "invalid_passkey" },
+      { ok: false, reason: "address_not_allowed" },
+      { ok: false, reason: "invalid_credentials" },
+    ];
+    for (const refusal of refusals) expect(decodeSignInRefusal(encodeSignInRefusal(refusal))).toEqual(refusal);
     expect(encodeSignInRefusal({ ok: false, reason: "rate_limited", retryAt })).toBe("rate_limited:2026-11-29T12:15:00.000Z");
     expect(decodeSignInRefusal("credentials")).toEqual({ ok: false, reason: "invalid_credentials" });
     expect(decodeSignInRefusal("x_rate_limited:")).toEqual({ ok: false, reason: "invalid_credentials" });

@@ -1,10 +1,12 @@
 "use server";
 
+import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
 import { consoleAction } from "@/lib/auth/actions";
 import { newPasswordSchema } from "@/lib/auth/password";
 import { changeOwnPassword } from "@/lib/auth/password-change";
+import { factorSessionOf, passkeyNameSchema, removePasskey, renameOwnPasskey } from "@/lib/auth/passkeys";
 import { tooManyAttemptsMessage } from "@/lib/auth/sign-in";
 
 const changePasswordSchema = z
@@ -27,4 +29,28 @@ export const changePasswordAction = consoleAction({ role: "viewer", schema: chan
   if (result.reason === "rate_limited") return { error: tooManyAttemptsMessage(result.retryAt) };
   if (result.reason === "weak_password") return { error: "Choose a stronger password.", fields: { new_password: result.problem } };
   return REFUSALS[result.reason];
+});
+
+const passkeyId = z.string().min(1).max(64);
+
+/** Renames one of your own passkeys. */
+export const renamePasskeyAction = consoleAction({ role: "viewer", schema: z.object({ id: passkeyId, name: passkeyNameSchema }) }, async (input, context) => {
+  const renamed = await renameOwnPasskey(factorSessionOf(context), input);
+  if (!renamed) return { error: "That passkey no longer exists." };
+  revalidatePath("/settings/account");
+  return { success: "Passkey renamed." };
+});
+
+const REMOVE_REFUSALS = {
+  not_found: "That passkey no longer exists.",
+  step_up_required: "Sign in with your passkey or authentication code first: a session that proved only the password cannot remove a second factor.",
+  last_factor: "Your organization requires MFA and this is your only second factor. Add another passkey or an authenticator app before removing it.",
+};
+
+/** Removes one of your own passkeys; never the last second factor while MFA is required. */
+export const removePasskeyAction = consoleAction({ role: "viewer", schema: z.object({ id: passkeyId }) }, async (input, context) => {
+  const outcome = await removePasskey(factorSessionOf(context), input);
+  if (!outcome.ok) return { error: REMOVE_REFUSALS[outcome.reason] };
+  revalidatePath("/settings/account");
+  return { success: "Passkey removed." };
 });

@@ -6,6 +6,7 @@ import { PageHeader } from "@/components/page-header";
 import { Badge } from "@/components/ui/badge";
 import { Card, CardHeader } from "@/components/ui/card";
 import { UserCreateForm } from "@/components/user-create-form";
+import { countPasskeysByUser } from "@/db/queries/passkeys";
 import { listUsers } from "@/db/queries/users";
 import { toPublicUser, type PublicUser } from "@/lib/users/serialize";
 import { passwordRulesFor } from "@/lib/auth/password";
@@ -16,7 +17,16 @@ export const metadata: Metadata = { title: "Users · Settings" };
 
 const USER_COLUMNS = columns("Email", "Role", "State", "MFA", "Last sign-in", "Actions");
 
-function UserActions({ target }: { target: PublicUser }) {
+/** A user as the table shows them: with how many passkeys they have. */
+type Member = PublicUser & { passkeys: number };
+
+/** Which second factors a user has, in words. */
+function secondFactors(member: Member): string {
+  const factors = [member.passkeys > 0 && (member.passkeys === 1 ? "1 passkey" : `${member.passkeys} passkeys`), member.totpEnabledAt && "authenticator app"].filter(Boolean);
+  return factors.length > 0 ? factors.join(", ") : "Not enrolled";
+}
+
+function UserActions({ target }: { target: Member }) {
   const promote = target.role !== "admin";
   const disabled = target.disabledAt !== null;
   return (
@@ -54,7 +64,7 @@ function UserActions({ target }: { target: PublicUser }) {
           ),
         }}
       />
-      {target.totpEnabledAt && (
+      {(target.totpEnabledAt || target.passkeys > 0) && (
         <ConfirmActionButton
           label="Reset MFA"
           ariaLabel={`Reset MFA: ${target.email}`}
@@ -65,8 +75,8 @@ function UserActions({ target }: { target: PublicUser }) {
             confirmLabel: "Reset MFA",
             body: (
               <p>
-                Their authenticator and recovery codes stop working and their sessions end. While MFA is required they set up a new authenticator at their
-                next sign-in. Do this only after confirming who is asking, for example when they lost their phone.
+                Their passkeys, authenticator app and recovery codes stop working and their sessions end. While MFA is required they set up a new second
+                factor at their next sign-in. Do this only after confirming who is asking, for example when they lost their phone.
               </p>
             ),
           }}
@@ -79,7 +89,8 @@ function UserActions({ target }: { target: PublicUser }) {
 export default async function UsersPage() {
   const { user } = await requireUser({ role: "admin" });
   // Only the fields that are safe to show: password hashes and TOTP secrets never reach a render.
-  const users = (await listUsers({ orgId: user.orgId })).map(toPublicUser);
+  const passkeyCounts = await countPasskeysByUser({ orgId: user.orgId });
+  const users = (await listUsers({ orgId: user.orgId })).map((member) => ({ ...toPublicUser(member), passkeys: passkeyCounts.get(member.id) ?? 0 }));
 
   return (
     <div className="space-y-8">
@@ -109,7 +120,7 @@ export default async function UsersPage() {
                   <Badge tone={member.role === "admin" ? "indigo" : "neutral"}>{member.role === "admin" ? "Admin" : "Viewer"}</Badge>
                 </td>
                 <td>{member.disabledAt ? <Badge tone="red">Disabled</Badge> : <Badge tone="green">Active</Badge>}</td>
-                <td className="text-slate-700">{member.totpEnabledAt ? "Enrolled" : "Not enrolled"}</td>
+                <td className="text-slate-700">{secondFactors(member)}</td>
                 <td className="whitespace-nowrap text-slate-700 tabular-nums">{formatDateTime(member.lastLoginAt, "Never")}</td>
                 <td className="text-right">
                   {self ? <span className="text-xs text-slate-600">Another admin manages your account</span> : <UserActions target={member} />}
