@@ -10,7 +10,7 @@ import { recordAudit, type Actor } from "@/lib/audit/log";
 import { randomHex } from "@/lib/ids";
 import { MFA_POLICY_ID } from "@/lib/policies/defaults";
 import { hashRecoveryCode, newRecoveryCodes } from "./totp";
-import { challengeExpiry, registrationResponseSchema, verifyRegistration } from "./webauthn";
+import { challengeExpiry, verifyRegistration, type registrationResponseSchema } from "./webauthn";
 import type { MfaState } from "./sign-in";
 
 /** What a user calls a passkey ("Work laptop"). */

@@ -79,7 +79,7 @@ async function verifyCode(user: User, code: string, actor: Actor): Promise<Facto
  * signature counter moves forward in one transaction, so an answer counts once. A counter that goes backwards
  * means a cloned credential: it is refused, and the audit row says so.
  */
-async function usePasskey(passkey: Passkey, response: AuthenticationAnswer): Promise<FactorCheck> {
+async function acceptPasskeyAnswer(passkey: Passkey, response: AuthenticationAnswer): Promise<FactorCheck> {
   const check = await verifyAssertion(response, passkey);
   if (!check.ok && check.reason === "counter_regressed") {
     return {
@@ -111,7 +111,7 @@ async function verifyPasskeyFactor(user: User, text: string): Promise<FactorChec
   const answer = parseCeremonyResponse(authenticationResponseSchema, text);
   const found = answer && (await answeringPasskey(answer));
   if (!answer || !found || found.user.id !== user.id) return { ok: false, reason: "invalid_passkey", details: "Refused: not a passkey of this account" };
-  return usePasskey(found.passkey, answer);
+  return acceptPasskeyAnswer(found.passkey, answer);
 }
 
 /** A started attempt: the throttle's reservation, and who it is about. */
@@ -212,7 +212,7 @@ export async function attemptPasskeySignIn({ passkey, ip, userAgent }: { passkey
     await refuse(open, gate.refusal === "address_not_allowed" ? `Correct passkey; ${gate.details}` : gate.details);
     return { ok: false, reason: gate.refusal };
   }
-  const check = await usePasskey(found.passkey, answer);
+  const check = await acceptPasskeyAnswer(found.passkey, answer);
   if (!check.ok) {
     await refuse(open, check.details);
     return { ok: false, reason: check.reason };

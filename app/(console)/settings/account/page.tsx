@@ -3,6 +3,7 @@ import Link from "next/link";
 import { ConfirmActionButton } from "@/components/confirm-action-button";
 import { columns, DataTable } from "@/components/data-table";
 import { DateTime } from "@/components/date-time";
+import { requestTime } from "@/components/format";
 import { PageHeader } from "@/components/page-header";
 import { PasskeyRegistration } from "@/components/passkey-registration";
 import { PasskeyRenameForm } from "@/components/passkey-rename-form";
@@ -20,7 +21,7 @@ export const metadata: Metadata = { title: "Your account · Settings" };
 export default async function AccountPage() {
   const { user } = await requireUser();
   const passkeys = await listPasskeys({ userId: user.id });
-  const now = Date.now();
+  const now = requestTime();
   return (
     <div className="space-y-8">
       <PageHeader title="Your account" description={`Signed in as ${user.email}.`} />
