@@ -1,7 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { confirmEnrollmentAction } from "@/app/(auth)/mfa/enroll/actions";
 import { CopyButton } from "./copy-button";
 import { PasskeyRegistration } from "./passkey-registration";
@@ -9,7 +9,8 @@ import { RecoveryCodes } from "./recovery-codes";
 import { Alert } from "./ui/alert";
 import { Button, buttonClasses } from "./ui/button";
 import { Field, Input } from "./ui/field";
-import { useConsoleForm } from "./use-console-action";
+import { useConsoleForm, type ConsoleForm } from "./use-console-action";
+import type { FormState } from "@/lib/forms";
 
 /** The TOTP authenticator's setup, from the secret this session is enrolling. */
 export interface TotpSetup {
@@ -23,7 +24,9 @@ export interface TotpSetup {
  */
 export function EnrollForm({ totp, offerPasskey, required }: { totp: TotpSetup | null; offerPasskey: boolean; required: boolean }) {
   // Held here, not in the forms: an enrolment re-renders the page (the session changed) with neither form.
-  const [recoveryCodes, setRecoveryCodes] = useState<string[] | null>(null);
+  const [passkeyRecoveryCodes, setPasskeyRecoveryCodes] = useState<string[] | null>(null);
+  const totpForm = useConsoleForm(confirmEnrollmentAction, { reset: "after-every-answer" });
+  const recoveryCodes = passkeyRecoveryCodes ?? totpForm.state.data;
   if (recoveryCodes) return <RecoveryCodes codes={recoveryCodes} />;
   if (!totp && !offerPasskey) {
     return (
@@ -47,7 +50,7 @@ export function EnrollForm({ totp, offerPasskey, required }: { totp: TotpSetup |
           <h1 className="text-lg font-semibold text-slate-900">Set up an authenticator app</h1>
           <p className="mt-1 text-sm text-slate-600">A fallback for when your passkey is not at hand.</p>
         </div>
-        <TotpForm setup={totp!} onEnrolled={setRecoveryCodes} />
+        <TotpForm setup={totp!} form={totpForm} />
       </div>
     );
   }
@@ -62,13 +65,13 @@ export function EnrollForm({ totp, offerPasskey, required }: { totp: TotpSetup |
           Recommended: a passkey
         </h2>
         <p className="text-sm text-slate-600">Your device or security key signs you in after a fingerprint, face or PIN. Nothing to type, and nothing a phishing site can reuse.</p>
-        <PasskeyRegistration submitLabel="Create a passkey" onEnrolled={setRecoveryCodes} />
+        <PasskeyRegistration submitLabel="Create a passkey" onEnrolled={setPasskeyRecoveryCodes} />
       </section>
       {totp && (
         <details className="rounded-md border border-slate-200 p-4">
           <summary className="cursor-pointer select-none text-sm font-medium text-slate-800">Use an authenticator app instead</summary>
           <div className="mt-4">
-            <TotpForm setup={totp} onEnrolled={setRecoveryCodes} />
+            <TotpForm setup={totp} form={totpForm} />
           </div>
         </details>
       )}
@@ -76,11 +79,8 @@ export function EnrollForm({ totp, offerPasskey, required }: { totp: TotpSetup |
   );
 }
 
-function TotpForm({ setup, onEnrolled }: { setup: TotpSetup; onEnrolled: (recoveryCodes: string[]) => void }) {
-  const { state, pending, formProps } = useConsoleForm(confirmEnrollmentAction, { reset: "after-every-answer" });
-  useEffect(() => {
-    if (state.data) onEnrolled(state.data);
-  }, [state.data, onEnrolled]);
+function TotpForm({ setup, form }: { setup: TotpSetup; form: ConsoleForm<FormState<string[]>> }) {
+  const { state, pending, formProps } = form;
   const { qrDataUrl, secret } = setup;
 
   return (

@@ -1,5 +1,4 @@
 import "server-only";
-import { TransactionRollbackError } from "drizzle-orm";
 import { z } from "zod";
 import { bumpSessionVersion, completeEnrollment, lockSecondFactors, replaceRecoveryCodes } from "@/db/queries/mfa";
 import { deletePasskey, insertPasskey, renamePasskey, spendChallenge } from "@/db/queries/passkeys";
@@ -73,6 +72,9 @@ export async function addPasskey(session: FactorSession, input: { response: z.ou
   });
 }
 
+/** Undoes a removal that took the last second factor while MFA is required. */
+class LastFactorKept extends Error {}
+
 export type RemovePasskeyOutcome = { ok: true } | { ok: false; reason: "not_found" | "step_up_required" | "last_factor" };
 
 /**
@@ -89,7 +91,7 @@ export async function removePasskey(session: FactorSession, { id }: { id: string
     if (!removed) return { ok: false, reason: "not_found" };
     const lastFactor = !factors.totp && factors.passkeys === 1;
     // Undone, not refused up front: whether it is the last factor depends on the passkey being the user's.
-    if (lastFactor && (await getPolicy({ orgId: actor.orgId, id: MFA_POLICY_ID }, tx))?.enabled) tx.rollback();
+    if (lastFactor && (await getPolicy({ orgId: actor.orgId, id: MFA_POLICY_ID }, tx))?.enabled) throw new LastFactorKept();
     if (lastFactor) await replaceRecoveryCodes({ userId, codeHashes: [] }, tx);
     const details = `Removed passkey "${removed.name}"${lastFactor ? "; no second factor is left, and the recovery codes were removed" : ""}`;
     await recordAudit(actor, { action: "passkey_remove", resource: `user:${userId}`, details, success: true }, tx);
@@ -98,7 +100,7 @@ export async function removePasskey(session: FactorSession, { id }: { id: string
   try {
     return await removal;
   } catch (error) {
-    if (error instanceof TransactionRollbackError) return { ok: false, reason: "last_factor" };
+    if (error instanceof LastFactorKept) return { ok: false, reason: "last_factor" };
     throw error;
   }
 }

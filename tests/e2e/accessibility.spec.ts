@@ -52,7 +52,7 @@ test("the main pages have no serious or critical accessibility violations", asyn
   const signedOut = await browser.newContext();
   const login = await signedOut.newPage();
   await login.goto("/login");
-  await expect(login.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  await expect(login.getByRole("heading", { name: "Sign in", exact: true })).toBeVisible();
   expect(await blockingViolations(login), "/login").toEqual([]);
   await signedOut.close();
 });

@@ -17,7 +17,7 @@ test("signing in and out: signing out ends the session, even for a copy of its c
   await context.addCookies(cookiesBeforeSignOut);
   await page.goto("/policies");
   await expect(page).toHaveURL(/\/login/);
-  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Sign in", exact: true })).toBeVisible();
   expect((await page.request.get("/api/policies")).status()).toBe(401);
 
   const logs = await page.request.get("/api/audit-logs?action=logout", { headers: { Authorization: `Bearer ${await createToken(user.email)}` } });

@@ -19,7 +19,7 @@ export async function enterPassword(page: Page, user: E2eUser, password = user.p
   await page.goto("/login");
   await page.getByLabel("Email").fill(user.email);
   await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
 }
 
 /** A 6-digit code that no clock drift the server tolerates makes valid for this secret. */

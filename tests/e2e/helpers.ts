@@ -61,7 +61,7 @@ export async function signInFirstTime(page: Page, user: E2eUser): Promise<{ auth
   await page.goto("/login");
   await page.getByLabel("Email").fill(user.email);
   await page.getByLabel("Password").fill(user.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/\/mfa\/enroll$/);
   const authenticator = new Authenticator((await page.getByTestId("totp-secret").textContent())!.trim());
   // A passkey is offered first; the authenticator app is the fallback.
@@ -81,7 +81,7 @@ export async function signIn(page: Page, user: E2eUser, authenticator?: Authenti
   await page.goto("/login");
   await page.getByLabel("Email").fill(user.email);
   await page.getByLabel("Password").fill(user.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   if (authenticator) {
     await page.getByLabel("Authentication code").fill(await authenticator.code());
     await page.getByRole("button", { name: "Verify" }).click();

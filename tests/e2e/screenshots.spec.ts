@@ -76,5 +76,11 @@ test("screenshots of the main pages at 1280 and 390 pixels wide", async ({ page,
   const login = await signedOut.newPage();
   await login.goto("/login");
   await login.screenshot({ path: `${DIR}/login.png` });
+  // A new user's first sign-in while MFA is required: a passkey first, the authenticator app as the fallback.
+  await login.getByLabel("Email").fill("sam@acme.example");
+  await login.getByLabel("Password").fill("screenshot password 2");
+  await login.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(login.getByRole("heading", { name: "Recommended: a passkey" })).toBeVisible();
+  await login.screenshot({ path: `${DIR}/passkey-enrollment.png`, fullPage: true });
   await signedOut.close();
 });

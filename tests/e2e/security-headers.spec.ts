@@ -86,7 +86,7 @@ test("the console works under the policy: sign-in, MFA enrolment, live updates, 
   await expect(page).toHaveURL(/\/login\?callbackUrl=%2Faudit$/);
   await page.getByLabel("Email").fill(user.email);
   await page.getByLabel("Password").fill("not the password");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByText("Invalid email or password.")).toBeVisible();
 
   // Sign-in, then MFA enrolment, whose QR code is a data: image: a blocked image would be a violation.

@@ -84,7 +84,7 @@ test("after sign-in only paths of this app are followed: a tab-split '//' callba
   await page.goto("/login?callbackUrl=%2F%09%2Fevil.example%2F");
   await page.getByLabel("Email").fill(user.email);
   await page.getByLabel("Password").fill(user.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await page.getByLabel("Authentication code").fill(await authenticator.code());
   await page.getByRole("button", { name: "Verify" }).click();
   await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
