@@ -6,6 +6,7 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
   create_policy: "Policy created",
   update_policy: "Policy updated",
   delete_policy: "Policy deleted",
+  restore_policy: "Policy restored",
   seed_default_policies: "Default policies created",
   export_audit_log: "Audit log exported",
   login: "Signed in",

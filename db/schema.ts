@@ -16,7 +16,8 @@ import {
 import type { AgentRule, AgentRuleOverride } from "@/lib/agent-policy/types";
 import { LOGIN_OUTCOMES } from "@/lib/auth/login-outcomes";
 import type { AgentEventType } from "@/lib/events/event-types";
-import { POLICY_TYPES } from "@/lib/policies/constants";
+import { POLICY_REVISION_CHANGES, POLICY_TYPES } from "@/lib/policies/constants";
+import type { PolicyJson } from "@/lib/policies/serialize";
 import { POLICY_KINDS } from "@/lib/policies/kinds";
 import { ROLES } from "@/lib/users/roles";
 
@@ -271,6 +272,32 @@ export const policies = pgTable(
   ],
 );
 
+/**
+ * Every state a security policy has been in: one immutable row per change (create, edit, toggle, delete, restore),
+ * numbered 1, 2, 3… per policy and written in the change's transaction. A deleted policy keeps its revisions (no
+ * foreign key to the policy), so it can be restored.
+ */
+export const policyRevisions = pgTable(
+  "policy_revisions",
+  {
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    policyId: text("policy_id").notNull(),
+    revision: integer("revision").notNull(),
+    change: text("change", { enum: POLICY_REVISION_CHANGES }).notNull(),
+    // The policy as the change left it (a deletion: as it was when deleted), in the API's wire shape.
+    policy: jsonb("policy").$type<PolicyJson>().notNull(),
+    // The revision a restore brought back.
+    restoredFrom: integer("restored_from"),
+    // Who made the change; null for Palisade itself (the default policies) and the operator's CLI.
+    userId: text("user_id"),
+    userEmail: text("user_email"),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.policyId, t.revision] })],
+);
+
 export const auditLogs = pgTable(
   "audit_logs",
   {
@@ -424,6 +451,7 @@ export type User = typeof users.$inferSelect;
 export type Passkey = typeof passkeys.$inferSelect;
 export type ApiToken = typeof apiTokens.$inferSelect;
 export type Policy = typeof policies.$inferSelect;
+export type PolicyRevision = typeof policyRevisions.$inferSelect;
 export type NewPolicy = typeof policies.$inferInsert;
 export type AuditLog = typeof auditLogs.$inferSelect;
 export type NewAuditLog = typeof auditLogs.$inferInsert;

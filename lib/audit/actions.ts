@@ -4,6 +4,7 @@ export const AUDIT_ACTIONS = [
   "create_policy",
   "update_policy",
   "delete_policy",
+  "restore_policy",
   "seed_default_policies",
   "export_audit_log",
   "login",

@@ -4,3 +4,7 @@ export type PolicyType = (typeof POLICY_TYPES)[number];
 
 /** Agents enforce network and session policies, so a change to one of those reaches their streams. */
 export const AGENT_ENFORCED_TYPES: readonly PolicyType[] = ["network", "session"];
+
+/** What a security policy revision records: the change that made it. */
+export const POLICY_REVISION_CHANGES = ["created", "updated", "toggled", "deleted", "restored"] as const;
+export type PolicyRevisionChange = (typeof POLICY_REVISION_CHANGES)[number];

@@ -117,3 +117,6 @@ export const updatePolicyBody = z
 export const togglePolicyBody = z.strictObject({ enabled: z.boolean().optional() }).optional();
 
 export const deletePolicyQuery = z.object({ confirm: booleanQuery.default(false) });
+
+/** A revision number in a URL. */
+export const revisionParam = z.coerce.number<string>().int().min(1).max(2_147_483_647);

@@ -1,4 +1,4 @@
-import type { Policy } from "@/db/schema";
+import type { Policy, PolicyRevision } from "@/db/schema";
 
 /** The wire shape of a security policy, exactly as the Security Policies API document shows it. */
 export interface PolicyJson {
@@ -32,4 +32,25 @@ export type AgentSecurityPolicy = Pick<Policy, "id" | "name" | "type" | "enabled
 
 export function toAgentSecurityPolicy(policy: Policy): AgentSecurityPolicy {
   return { id: policy.id, name: policy.name, type: policy.type, enabled: policy.enabled, rules: policy.rules };
+}
+
+/** A revision on the wire: its number, the change that made it, who made it, when, and the policy as it left it. */
+export interface PolicyRevisionJson {
+  revision: number;
+  change: PolicyRevision["change"];
+  restored_from?: number;
+  user_email: string | null;
+  created_at: string;
+  policy: PolicyJson;
+}
+
+export function toPolicyRevisionJson(revision: PolicyRevision): PolicyRevisionJson {
+  return {
+    revision: revision.revision,
+    change: revision.change,
+    ...(revision.restoredFrom !== null ? { restored_from: revision.restoredFrom } : {}),
+    user_email: revision.userEmail,
+    created_at: revision.createdAt.toISOString(),
+    policy: revision.policy,
+  };
 }

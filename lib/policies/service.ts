@@ -1,19 +1,20 @@
 import "server-only";
 import { appendAgentEvent } from "@/lib/events/agent-events";
 import { deletePolicyRow, findEnabledPolicyOfKind, getPolicy, insertPolicies, setPolicyEnabled, updatePolicyRow, type PolicyChanges } from "@/db/queries/policies";
+import { appendPolicyRevision, getPolicyRevision } from "@/db/queries/policy-revisions";
 import { getDb, violatedConstraint, type Executor } from "@/db";
 import { ENABLED_KIND_INDEX, type Policy } from "@/db/schema";
 import { recordAudit, recordFailure, type Actor } from "@/lib/audit/log";
 import { ApiError } from "@/lib/errors";
-import { AGENT_ENFORCED_TYPES, type PolicyType } from "./constants";
+import { AGENT_ENFORCED_TYPES, type PolicyRevisionChange, type PolicyType } from "./constants";
 import { DEFAULT_POLICIES, isCriticalPolicy } from "./defaults";
 import { isAddressAllowed, parseSettings, POLICY_KIND_SPECS, type IpAllowlistSettings, type PolicyKind } from "./kinds";
 import { rulesAreGenerated } from "./schemas";
 import { toAgentSecurityPolicy, toPolicyJson } from "./serialize";
 
 /**
- * Security policy changes. Each runs in one transaction with its audit row (before/after snapshots) and, for the
- * types agents enforce, its agent event; a refusal changes nothing and is audited on its own.
+ * Security policy changes. Each runs in one transaction with its revision, its audit row (before/after snapshots)
+ * and, for the types agents enforce, its agent event; a refusal changes nothing and is audited on its own.
  */
 
 const policyResource = (id: string) => `policy:${id}`;
@@ -35,6 +36,11 @@ async function notifyAgents(actor: Actor, change: SecurityPolicyChange, before: 
   );
 }
 
+/** Records the state a change left the policy in (a deletion: the state it deleted) as its next revision. */
+async function recordRevision(actor: Actor, change: PolicyRevisionChange, policy: Policy, tx: Executor, restoredFrom?: number): Promise<number> {
+  return appendPolicyRevision({ orgId: actor.orgId, policyId: policy.id, change, policy: toPolicyJson(policy), restoredFrom, userId: actor.userId, userEmail: actor.email }, tx);
+}
+
 async function notFound(actor: Actor, id: string, action: "toggle_policy" | "update_policy" | "delete_policy"): Promise<never> {
   await recordFailure(actor, { action, resource: policyResource(id), details: "Policy not found" });
   throw ApiError.notFound("Policy not found");
@@ -49,6 +55,7 @@ export async function seedDefaultPolicies(actor: Actor, tx: Executor): Promise<v
     DEFAULT_POLICIES.map((policy) => ({ ...policy, orgId: actor.orgId })),
     tx,
   );
+  for (const policy of rows) await recordRevision(actor, "created", policy, tx);
   await recordAudit(
     actor,
     { action: "seed_default_policies", resource: "policies", details: `Created the ${rows.length} default policies`, success: true, after: rows.map(toPolicyJson) },
@@ -79,7 +86,10 @@ export async function togglePolicy({ actor, id, enabled }: { actor: Actor; id: s
       },
       tx,
     );
-    if (changed) await notifyAgents(actor, "toggled", before, after, tx);
+    if (changed) {
+      await recordRevision(actor, "toggled", after, tx);
+      await notifyAgents(actor, "toggled", before, after, tx);
+    }
     return after;
   });
   return toggled ?? notFound(actor, id, "toggle_policy");
@@ -111,7 +121,7 @@ async function kindConflictMessage(actor: Actor, kind: PolicyKind | null): Promi
  * Runs a change in one transaction. A second enabled policy of a kind (refused by a unique index, so concurrent
  * changes cannot both pass) and a self-lockout are refused with 409, the refusal audited, and nothing written.
  */
-async function guardedChange<T>(actor: Actor, action: "create_policy" | "update_policy" | "toggle_policy", id: string, change: (tx: Executor) => Promise<T>, kind?: PolicyKind | null): Promise<T> {
+async function guardedChange<T>(actor: Actor, action: "create_policy" | "update_policy" | "toggle_policy" | "restore_policy", id: string, change: (tx: Executor) => Promise<T>, kind?: PolicyKind | null): Promise<T> {
   let message: string;
   try {
     return await getDb().transaction((tx) => change(tx));
@@ -146,6 +156,7 @@ export async function createPolicy({ actor, input }: { actor: Actor; input: Poli
       if (!policy) return null;
       refuseSelfLockout(actor, policy);
       await recordAudit(actor, { action: "create_policy", resource: policyResource(policy.id), details: `Created policy "${policy.name}"`, success: true, after: toPolicyJson(policy) }, tx);
+      await recordRevision(actor, "created", policy, tx);
       await notifyAgents(actor, "created", null, policy, tx);
       return policy;
     },
@@ -204,6 +215,7 @@ export async function updatePolicy({ actor, id, update }: { actor: Actor; id: st
       { action: "update_policy", resource: policyResource(id), details: `Updated policy "${after.name}"`, success: true, before: toPolicyJson(before), after: toPolicyJson(after) },
       tx,
     );
+    await recordRevision(actor, "updated", after, tx);
     await notifyAgents(actor, "updated", before, after, tx);
     return after;
   });
@@ -220,6 +232,7 @@ export async function deletePolicy({ actor, id, confirmed }: { actor: Actor; id:
     const deleted = await deletePolicyRow({ orgId: actor.orgId, id }, tx);
     if (!deleted) return { status: "missing" as const };
     await recordAudit(actor, { action: "delete_policy", resource: policyResource(id), details: `Deleted policy "${deleted.name}"`, success: true, before: toPolicyJson(deleted) }, tx);
+    await recordRevision(actor, "deleted", deleted, tx);
     await notifyAgents(actor, "deleted", deleted, null, tx);
     return { status: "deleted" as const, policy: deleted };
   });
@@ -228,4 +241,40 @@ export async function deletePolicy({ actor, id, confirmed }: { actor: Actor; id:
   const message = `"${id}" is a critical default policy; repeat the request with ?confirm=true to delete it`;
   await recordFailure(actor, { action: "delete_policy", resource: policyResource(id), details: message });
   throw ApiError.conflict(message);
+}
+
+/**
+ * Brings a policy back to one of its revisions, as a new revision: an existing policy takes the revision's name,
+ * description, type, rules, state, kind and settings; a deleted one is created again with them. The same guards as
+ * any change apply (one enabled policy per kind, no self-lockout). Audited as `restore_policy`.
+ */
+export async function restorePolicy({ actor, id, revision }: { actor: Actor; id: string; revision: number }): Promise<Policy> {
+  const restored = await guardedChange(actor, "restore_policy", id, async (tx) => {
+    const target = await getPolicyRevision({ orgId: actor.orgId, policyId: id, revision }, tx);
+    if (!target) return null;
+    const { name, description, type, rules, enabled, kind = null, settings = null } = target.policy;
+    const state = { name, description, type, rules, enabled, kind, settings };
+    const before = await getPolicy({ orgId: actor.orgId, id, lock: true }, tx);
+    const after = before ? await updatePolicyRow({ orgId: actor.orgId, id, changes: state }, tx) : (await insertPolicies([{ ...state, id, orgId: actor.orgId }], tx))[0];
+    if (!after) throw new Error("restored policy row missing");
+    refuseSelfLockout(actor, after);
+    await recordAudit(
+      actor,
+      {
+        action: "restore_policy",
+        resource: policyResource(id),
+        details: `Restored revision ${revision} of policy "${after.name}"${before ? "" : " (it had been deleted)"}`,
+        success: true,
+        before: before ? toPolicyJson(before) : undefined,
+        after: toPolicyJson(after),
+      },
+      tx,
+    );
+    await recordRevision(actor, "restored", after, tx, revision);
+    await notifyAgents(actor, before ? "updated" : "created", before, after, tx);
+    return after;
+  }, (await getPolicyRevision({ orgId: actor.orgId, policyId: id, revision }))?.policy.kind ?? null);
+  if (restored) return restored;
+  await recordFailure(actor, { action: "restore_policy", resource: policyResource(id), details: `Refused: policy ${id} has no revision ${revision}` });
+  throw ApiError.notFound("Revision not found");
 }

@@ -1,0 +1,67 @@
+import { and, desc, eq, sql } from "drizzle-orm";
+import { getDb, type Executor } from "@/db";
+import { policies, policyRevisions, type PolicyRevision } from "@/db/schema";
+import type { PolicyRevisionChange } from "@/lib/policies/constants";
+import type { PolicyJson } from "@/lib/policies/serialize";
+
+export interface NewPolicyRevision {
+  orgId: string;
+  policyId: string;
+  change: PolicyRevisionChange;
+  policy: PolicyJson;
+  restoredFrom?: number;
+  userId?: string | null;
+  userEmail?: string | null;
+}
+
+/**
+ * Appends the policy's next revision. Its number is the policy's last plus one: the change that writes it holds the
+ * policy's row lock (or has just inserted the row), so two changes to one policy cannot take the same number.
+ */
+export async function appendPolicyRevision(revision: NewPolicyRevision, executor: Executor): Promise<number> {
+  const { orgId, policyId } = revision;
+  const next = sql<number>`(select coalesce(max(${policyRevisions.revision}), 0) + 1 from ${policyRevisions} where ${policyRevisions.orgId} = ${orgId} and ${policyRevisions.policyId} = ${policyId})`;
+  const [row] = await executor
+    .insert(policyRevisions)
+    .values({ ...revision, revision: next })
+    .returning({ revision: policyRevisions.revision });
+  return row!.revision;
+}
+
+/** A policy's revisions, newest first; empty when the organization never had the policy. */
+export function listPolicyRevisions({ orgId, policyId }: { orgId: string; policyId: string }): Promise<PolicyRevision[]> {
+  return getDb()
+    .select()
+    .from(policyRevisions)
+    .where(and(eq(policyRevisions.orgId, orgId), eq(policyRevisions.policyId, policyId)))
+    .orderBy(desc(policyRevisions.revision));
+}
+
+export async function getPolicyRevision({ orgId, policyId, revision }: { orgId: string; policyId: string; revision: number }, executor: Executor = getDb()): Promise<PolicyRevision | null> {
+  const [row] = await executor
+    .select()
+    .from(policyRevisions)
+    .where(and(eq(policyRevisions.orgId, orgId), eq(policyRevisions.policyId, policyId), eq(policyRevisions.revision, revision)));
+  return row ?? null;
+}
+
+/** The organization's deleted policies: each one's last revision (its deletion), most recently deleted first. */
+export async function listDeletedPolicies({ orgId }: { orgId: string }): Promise<PolicyRevision[]> {
+  const latest = getDb()
+    .selectDistinctOn([policyRevisions.policyId])
+    .from(policyRevisions)
+    .where(eq(policyRevisions.orgId, orgId))
+    .orderBy(policyRevisions.policyId, desc(policyRevisions.revision))
+    .as("latest");
+  const rows = await getDb()
+    .select()
+    .from(latest)
+    .where(
+      and(
+        eq(latest.change, "deleted"),
+        sql`not exists (select 1 from ${policies} where ${policies.orgId} = ${orgId} and ${policies.id} = ${latest.policyId})`,
+      ),
+    )
+    .orderBy(desc(latest.createdAt));
+  return rows as PolicyRevision[];
+}
