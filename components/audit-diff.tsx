@@ -27,14 +27,14 @@ function Value({ value }: { value: unknown }) {
  * labelled. A creation has no "before" and a deletion no "after", so nothing is marked there; anything that
  * is not a single record (the seeding of the default policies) is shown whole.
  */
-export function AuditDiff({ before, after }: { before: unknown; after: unknown }) {
+export function AuditDiff({ before, after, labels = ["Before", "After"] }: { before: unknown; after: unknown; labels?: [string, string] }) {
   const records = [before, after].filter((side) => side !== null && side !== undefined);
   if (!records.every(isSnapshot)) {
     return (
       <div className="grid gap-3 sm:grid-cols-2">
         {[
-          ["Before", before],
-          ["After", after],
+          [labels[0], before],
+          [labels[1], after],
         ].map(([label, value]) => (
           <div key={String(label)}>
             <p className="mb-1 text-xs font-semibold text-slate-700 uppercase">{String(label)}</p>
@@ -50,17 +50,19 @@ export function AuditDiff({ before, after }: { before: unknown; after: unknown }
   const comparing = isSnapshot(before) && isSnapshot(after);
   return (
     <table className="w-full min-w-[28rem] text-left text-xs">
-      <caption className="sr-only">Fields before and after the change; changed fields are marked</caption>
+      <caption className="sr-only">
+        Fields in {labels[0]} and {labels[1]}; changed fields are marked
+      </caption>
       <thead className="text-slate-700">
         <tr>
           <th scope="col" className="py-1 pr-3 font-semibold">
             Field
           </th>
           <th scope="col" className="py-1 pr-3 font-semibold">
-            Before
+            {labels[0]}
           </th>
           <th scope="col" className="py-1 font-semibold">
-            After
+            {labels[1]}
           </th>
         </tr>
       </thead>

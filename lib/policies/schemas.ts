@@ -119,4 +119,4 @@ export const togglePolicyBody = z.strictObject({ enabled: z.boolean().optional()
 export const deletePolicyQuery = z.object({ confirm: booleanQuery.default(false) });
 
 /** A revision number in a URL. */
-export const revisionParam = z.coerce.number<string>().int().min(1).max(2_147_483_647);
+export const revisionParam = z.coerce.number("must be a revision number").int().min(1).max(2_147_483_647);

@@ -3,8 +3,8 @@
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
-import { createPolicyBody, documentedPolicyBody, policyId } from "@/lib/policies/schemas";
-import { createPolicy, deletePolicy, togglePolicy, updatePolicy } from "@/lib/policies/service";
+import { createPolicyBody, documentedPolicyBody, policyId, revisionParam } from "@/lib/policies/schemas";
+import { createPolicy, deletePolicy, restorePolicy, togglePolicy, updatePolicy } from "@/lib/policies/service";
 import { consoleAction } from "@/lib/auth/actions";
 import { generatePolicyId } from "@/lib/policies/ids";
 
@@ -65,5 +65,15 @@ export const deletePolicyAction = consoleAction(
     await deletePolicy({ actor, id, confirmed });
     refreshConsole();
     redirect("/policies");
+  },
+);
+
+/** Restores a revision as the policy's newest (recreating a deleted policy), then opens its page. */
+export const restorePolicyAction = consoleAction(
+  { role: "admin", schema: z.object({ id: policyId, revision: revisionParam }), audit: ({ id }) => ({ action: "restore_policy", resource: `policy:${id}` }) },
+  async ({ id, revision }, { actor }) => {
+    const policy = await restorePolicy({ actor, id, revision });
+    refreshConsole();
+    redirect(policyPage(policy.id));
   },
 );

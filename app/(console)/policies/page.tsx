@@ -7,22 +7,29 @@ import { PolicyCard } from "@/components/policy-card";
 import { POLICY_TYPE_EXAMPLES, POLICY_TYPE_LABELS } from "@/components/policy-labels";
 import { buttonClasses } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
+import { DeletedPolicies } from "@/components/deleted-policies";
 import { listPolicies } from "@/db/queries/policies";
+import { listDeletedPolicies } from "@/db/queries/policy-revisions";
 import { POLICY_TYPES, type PolicyType } from "@/lib/policies/constants";
 import { requireUser } from "@/lib/auth/session";
 
 export const metadata: Metadata = { title: "Security policies" };
 
 // An unknown ?type= shows every policy rather than an error: it can only come from a hand-edited URL.
-const typeFilter = z.enum(POLICY_TYPES).optional().catch(undefined);
+const typeFilter = z.enum([...POLICY_TYPES, "deleted"]).optional().catch(undefined);
 
 export default async function PoliciesPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const { user } = await requireUser();
   const type = typeFilter.parse((await searchParams).type);
   const policies = await listPolicies({ orgId: user.orgId });
+  const deleted = await listDeletedPolicies({ orgId: user.orgId });
   const canEdit = user.role === "admin";
-  const groups: PolicyType[] = type ? [type] : [...POLICY_TYPES];
-  const tabs = [{ type: undefined, label: "All", count: policies.length }, ...POLICY_TYPES.map((each) => ({ type: each, label: POLICY_TYPE_LABELS[each], count: policies.filter((policy) => policy.type === each).length }))];
+  const groups: PolicyType[] = type === "deleted" ? [] : type ? [type] : [...POLICY_TYPES];
+  const tabs = [
+    { type: undefined, label: "All", count: policies.length },
+    ...POLICY_TYPES.map((each) => ({ type: each, label: POLICY_TYPE_LABELS[each], count: policies.filter((policy) => policy.type === each).length })),
+    { type: "deleted" as const, label: "Deleted", count: deleted.length },
+  ];
 
   return (
     <div>
@@ -60,6 +67,7 @@ export default async function PoliciesPage({ searchParams }: { searchParams: Pro
         </ul>
       </nav>
 
+      {type === "deleted" && <DeletedPolicies deleted={deleted} canRestore={canEdit} />}
       <div className="space-y-10">
         {groups.map((group) => {
           const ofType = policies.filter((policy) => policy.type === group);

@@ -13,7 +13,10 @@ import { PolicyToggle } from "@/components/policy-toggle";
 import { Badge } from "@/components/ui/badge";
 import { buttonClasses } from "@/components/ui/button";
 import { Card, CardHeader } from "@/components/ui/card";
+import { PolicyRevisions } from "@/components/policy-revisions";
 import { listAuditLogs } from "@/db/queries/audit-logs";
+import { listPolicyRevisions } from "@/db/queries/policy-revisions";
+import { revisionParam } from "@/lib/policies/schemas";
 import { isCriticalPolicy } from "@/lib/policies/defaults";
 import { POLICY_KIND_SPECS } from "@/lib/policies/kinds";
 import { deletePolicyAction } from "../actions";
@@ -21,15 +24,27 @@ import { loadPolicy } from "./load";
 
 const HISTORY_ROWS = 50;
 
-type Props = { params: Promise<{ id: string }> };
+type Props = { params: Promise<{ id: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> };
+
+/** The two revisions to compare: the ones asked for, else the newest and the one before it. */
+function comparison(revisions: { revision: number }[], query: Record<string, string | string[] | undefined>): { from: number; to: number } | null {
+  const asked = (name: string) => {
+    const parsed = revisionParam.safeParse(query[name]);
+    return parsed.success ? parsed.data : undefined;
+  };
+  const [newest, previous] = revisions;
+  if (!newest || !previous) return null;
+  return { from: asked("from") ?? previous.revision, to: asked("to") ?? newest.revision };
+}
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
   const { policy } = await loadPolicy((await params).id);
   return { title: `${policy.name} · Policies` };
 }
 
-export default async function PolicyPage({ params }: Props) {
+export default async function PolicyPage({ params, searchParams }: Props) {
   const { user, policy } = await loadPolicy((await params).id);
+  const revisions = await listPolicyRevisions({ orgId: user.orgId, policyId: policy.id });
   const canEdit = user.role === "admin";
   const critical = isCriticalPolicy(policy.id);
   const resource = `policy:${policy.id}`;
@@ -116,6 +131,11 @@ export default async function PolicyPage({ params }: Props) {
             <dd className="text-slate-900 tabular-nums">{formatDateTime(policy.updatedAt)}</dd>
           </dl>
         </div>
+      </Card>
+
+      <Card>
+        <CardHeader title="Revisions" description="Every state this policy has been in. Compare any two, or restore one as the newest." />
+        <PolicyRevisions policyId={policy.id} revisions={revisions} compare={comparison(revisions, await searchParams)} canRestore={canEdit} />
       </Card>
 
       <section aria-labelledby="history" className="space-y-3">
