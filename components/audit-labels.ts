@@ -32,6 +32,13 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
   enroll_agent: "Agent enrolled",
   revoke_agent: "Agent revoked",
   agent_hostname_changed: "Agent hostname changed",
+  update_organization_settings: "Organization settings changed",
+  create_change_request: "Change request filed",
+  approve_change_request: "Change request approved",
+  reject_change_request: "Change request rejected",
+  cancel_change_request: "Change request cancelled",
+  expire_change_request: "Change request expired",
+  apply_change_request: "Change request applied",
 };
 
 export function auditActionLabel(action: string): string {

@@ -16,6 +16,7 @@ import {
 import type { AgentRule, AgentRuleOverride } from "@/lib/agent-policy/types";
 import { LOGIN_OUTCOMES } from "@/lib/auth/login-outcomes";
 import type { AgentEventType } from "@/lib/events/event-types";
+import { CHANGE_REQUEST_ACTIONS, CHANGE_REQUEST_STATES } from "@/lib/change-requests/constants";
 import { POLICY_REVISION_CHANGES, POLICY_TYPES } from "@/lib/policies/constants";
 import type { PolicyJson } from "@/lib/policies/serialize";
 import { POLICY_KINDS } from "@/lib/policies/kinds";
@@ -33,6 +34,8 @@ export const organizations = pgTable("organizations", {
   name: text("name").notNull().unique(),
   // Set once, in the transaction that creates the three default policies, so they are seeded exactly once.
   defaultPoliciesSeededAt: nullableTime("default_policies_seeded_at"),
+  // Four-eyes: disabling or deleting a critical policy, or publishing an agent policy version, needs a second admin.
+  fourEyes: boolean("four_eyes").notNull().default(false),
   createdAt: createdAt(),
 });
 
@@ -298,6 +301,39 @@ export const policyRevisions = pgTable(
   (t) => [primaryKey({ columns: [t.orgId, t.policyId, t.revision] })],
 );
 
+/**
+ * A change that four-eyes holds for a second admin: what it would do (`action`, `target`, `payload`), what it was
+ * filed against (`base`: the policy's revision, or the active agent policy version), and where it stands.
+ */
+export const changeRequests = pgTable(
+  "change_requests",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    action: text("action", { enum: CHANGE_REQUEST_ACTIONS }).notNull(),
+    // The policy id, the agent policy, or the organization.
+    target: text("target").notNull(),
+    payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
+    base: integer("base"),
+    // Before and after, as the change would leave its target, for the reviewer.
+    preview: jsonb("preview").$type<{ before: unknown; after: unknown }>().notNull(),
+    state: text("state", { enum: CHANGE_REQUEST_STATES }).notNull().default("pending"),
+    requestedBy: text("requested_by").notNull(),
+    requestedByEmail: text("requested_by_email").notNull(),
+    reason: text("reason").notNull().default(""),
+    decidedBy: text("decided_by"),
+    decidedByEmail: text("decided_by_email"),
+    decisionComment: text("decision_comment"),
+    decidedAt: nullableTime("decided_at"),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [index("change_requests_org_state_idx").on(t.orgId, t.state, t.createdAt)],
+);
+
 export const auditLogs = pgTable(
   "audit_logs",
   {
@@ -452,6 +488,7 @@ export type Passkey = typeof passkeys.$inferSelect;
 export type ApiToken = typeof apiTokens.$inferSelect;
 export type Policy = typeof policies.$inferSelect;
 export type PolicyRevision = typeof policyRevisions.$inferSelect;
+export type ChangeRequest = typeof changeRequests.$inferSelect;
 export type NewPolicy = typeof policies.$inferInsert;
 export type AuditLog = typeof auditLogs.$inferSelect;
 export type NewAuditLog = typeof auditLogs.$inferInsert;

@@ -30,3 +30,14 @@ export async function lockOrganization({ orgId }: { orgId: string }, executor: E
 export function listOrganizations(executor: Executor = getDb()): Promise<Organization[]> {
   return executor.select().from(organizations).orderBy(asc(organizations.createdAt));
 }
+
+/** Whether four-eyes is on, optionally locking the organization's row (a change of the setting takes turns with the changes it gates). */
+export async function isFourEyesOn({ orgId, lock = false }: { orgId: string; lock?: boolean }, executor: Executor = getDb()): Promise<boolean> {
+  const query = executor.select({ fourEyes: organizations.fourEyes }).from(organizations).where(eq(organizations.id, orgId));
+  const [row] = lock ? await query.for("update") : await query;
+  return row?.fourEyes ?? false;
+}
+
+export async function setFourEyesColumn({ orgId, on }: { orgId: string; on: boolean }, executor: Executor): Promise<void> {
+  await executor.update(organizations).set({ fourEyes: on }).where(eq(organizations.id, orgId));
+}

@@ -65,3 +65,12 @@ export async function listDeletedPolicies({ orgId }: { orgId: string }): Promise
     .orderBy(desc(latest.createdAt));
   return rows as PolicyRevision[];
 }
+
+/** The policy's newest revision number, 0 when it has none. */
+export async function latestPolicyRevision({ orgId, policyId }: { orgId: string; policyId: string }, executor: Executor = getDb()): Promise<number> {
+  const [row] = await executor
+    .select({ value: sql<number>`coalesce(max(${policyRevisions.revision}), 0)::int` })
+    .from(policyRevisions)
+    .where(and(eq(policyRevisions.orgId, orgId), eq(policyRevisions.policyId, policyId)));
+  return Number(row?.value ?? 0);
+}

@@ -1,11 +1,13 @@
 import { z } from "zod";
 import { recordFailure, type Actor } from "@/lib/audit/log";
 import { databaseReady } from "@/db";
-import type { User } from "@/db/schema";
+import type { ChangeRequest, User } from "@/db/schema";
 import type { AuditAction } from "@/lib/audit/actions";
 import type { Role } from "@/lib/users/roles";
 import { actorFor, authenticateUser, type AuthenticateOptions } from "@/lib/auth/principal";
 import { ApiError, type ApiFamily } from "@/lib/errors";
+import { ApprovalRequired } from "@/lib/change-requests/gate";
+import { toChangeRequestJson } from "@/lib/change-requests/serialize";
 import { logError } from "@/lib/log";
 import { validateInput } from "./request";
 
@@ -23,6 +25,8 @@ async function respond(family: ApiFamily, request: Request, run: () => Promise<R
     return response;
   } catch (error) {
     if (error instanceof ApiError) return error.toResponse(family);
+    // Four-eyes held the change: not an error, a request filed for a second admin.
+    if (error instanceof ApprovalRequired) return approvalRequiredResponse(family, error.request);
     // The client left before its request was read (`aborted`): nobody is there to answer, and nothing failed here.
     if (request.signal.aborted) return new Response(null, { status: 499 });
     logError(`${request.method} ${new URL(request.url).pathname}`, error);
@@ -75,6 +79,12 @@ export function userRoute<P extends Params = Params>(options: UserRouteOptions<P
 /** A route that authenticates by what it is sent (agent enrolment), with the family's error shape. */
 export function publicRoute(family: ApiFamily, handler: (context: { request: Request }) => Promise<Response>) {
   return (request: Request) => respond(family, request, () => handler({ request }));
+}
+
+/** 202: the change awaits a second admin, in each family's success shape. */
+function approvalRequiredResponse(family: ApiFamily, request: ChangeRequest): Response {
+  const body = { detail: "Approval required", change_request: toChangeRequestJson(request) };
+  return family === "envelope" ? okResponse(body, 202) : Response.json(body, { status: 202 });
 }
 
 /** The Agent Policy API's success envelope. */

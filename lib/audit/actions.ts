@@ -30,5 +30,12 @@ export const AUDIT_ACTIONS = [
   "enroll_agent",
   "revoke_agent",
   "agent_hostname_changed",
+  "update_organization_settings",
+  "create_change_request",
+  "approve_change_request",
+  "reject_change_request",
+  "cancel_change_request",
+  "expire_change_request",
+  "apply_change_request",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -4,6 +4,7 @@ import { recordFailure, type Actor } from "@/lib/audit/log";
 import type { User } from "@/db/schema";
 import type { AuditAction } from "@/lib/audit/actions";
 import type { Role } from "@/lib/users/roles";
+import { ApprovalRequired, describeChange } from "@/lib/change-requests/gate";
 import { ApiError } from "@/lib/errors";
 import { fieldErrors, type FormState } from "@/lib/forms";
 import { logError } from "@/lib/log";
@@ -57,6 +58,7 @@ export function consoleAction<S extends z.ZodType, T = undefined>(
     } catch (error) {
       // redirect() and notFound() work by throwing: they must reach Next.js, not become an error message.
       unstable_rethrow(error);
+      if (error instanceof ApprovalRequired) return { error: `Four-eyes approval is on: a change request to ${describeChange(error.request)} was filed. Another admin must approve it under Changes awaiting approval.` };
       if (error instanceof ApiError && error.fields.length > 0) return { error: "Check the highlighted fields.", fields: formFields(error) };
       if (error instanceof ApiError) return { error: error.message };
       logError("console action", error);

@@ -1,9 +1,10 @@
 import "server-only";
 import { appendAgentEvent } from "@/lib/events/agent-events";
 import { deletePolicyRow, findEnabledPolicyOfKind, getPolicy, insertPolicies, setPolicyEnabled, updatePolicyRow, type PolicyChanges } from "@/db/queries/policies";
-import { appendPolicyRevision, getPolicyRevision } from "@/db/queries/policy-revisions";
+import { appendPolicyRevision, getPolicyRevision, latestPolicyRevision } from "@/db/queries/policy-revisions";
 import { getDb, violatedConstraint, type Executor } from "@/db";
-import { ENABLED_KIND_INDEX, type Policy } from "@/db/schema";
+import { ENABLED_KIND_INDEX, type ChangeRequest, type Policy } from "@/db/schema";
+import { ApprovalRequired, fileChangeRequest, fourEyesHolds } from "@/lib/change-requests/gate";
 import { recordAudit, recordFailure, type Actor } from "@/lib/audit/log";
 import { ApiError } from "@/lib/errors";
 import { AGENT_ENFORCED_TYPES, type PolicyRevisionChange, type PolicyType } from "./constants";
@@ -64,35 +65,70 @@ export async function seedDefaultPolicies(actor: Actor, tx: Executor): Promise<v
 }
 
 /**
- * Flips `enabled`, or sets it when `enabled` is given, under a row lock. Audit details are exactly
- * "Policy enabled" or "Policy disabled", as the Security Policies API document shows.
+ * Sets `enabled` (or flips it) in the caller's transaction, with its revision, audit row and agent event; null when
+ * the organization has no such policy. Audit details are exactly "Policy enabled" or "Policy disabled", as the
+ * Security Policies API document shows. Four-eyes is the caller's business (an approved request applies this).
+ */
+export async function applyToggle(actor: Actor, id: string, enabled: boolean | undefined, tx: Executor): Promise<Policy | null> {
+  const toggled = await setPolicyEnabled({ orgId: actor.orgId, id, enabled }, tx);
+  if (!toggled) return null;
+  const { before, after } = toggled;
+  refuseSelfLockout(actor, after);
+  const changed = before.enabled !== after.enabled;
+  await recordAudit(
+    actor,
+    {
+      action: "toggle_policy",
+      resource: policyResource(id),
+      details: after.enabled ? "Policy enabled" : "Policy disabled",
+      success: true,
+      before: changed ? toPolicyJson(before) : undefined,
+      after: changed ? toPolicyJson(after) : undefined,
+    },
+    tx,
+  );
+  if (changed) {
+    await recordRevision(actor, "toggled", after, tx);
+    await notifyAgents(actor, "toggled", before, after, tx);
+  }
+  return after;
+}
+
+/** Files a request to disable or delete a policy, against its current revision, in the caller's transaction. */
+export async function filePolicyChangeRequest(actor: Actor, action: "disable_policy" | "delete_policy", policy: Policy, tx: Executor, reason?: string): Promise<ChangeRequest> {
+  const before = toPolicyJson(policy);
+  return fileChangeRequest(
+    actor,
+    {
+      action,
+      target: policy.id,
+      payload: {},
+      base: await latestPolicyRevision({ orgId: actor.orgId, policyId: policy.id }, tx),
+      preview: { before, after: action === "delete_policy" ? null : { ...before, enabled: false } },
+      reason,
+    },
+    tx,
+  );
+}
+
+/** What four-eyes holds of a change to a policy: disabling or deleting one of the critical defaults. Null when it may go ahead. */
+async function holdCriticalChange(actor: Actor, action: "disable_policy" | "delete_policy", policy: Policy | null, tx: Executor): Promise<ChangeRequest | null> {
+  if (!policy || !isCriticalPolicy(policy.id) || (action === "disable_policy" && !policy.enabled)) return null;
+  return (await fourEyesHolds(actor, tx)) ? filePolicyChangeRequest(actor, action, policy, tx) : null;
+}
+
+/**
+ * Flips `enabled`, or sets it when `enabled` is given, under a row lock. While four-eyes is on, disabling a
+ * critical policy files a change request instead (ApprovalRequired).
  */
 export async function togglePolicy({ actor, id, enabled }: { actor: Actor; id: string; enabled?: boolean }): Promise<Policy> {
-  const toggled = await guardedChange(actor, "toggle_policy", id, async (tx) => {
-    const toggled = await setPolicyEnabled({ orgId: actor.orgId, id, enabled }, tx);
-    if (!toggled) return null;
-    const { before, after } = toggled;
-    refuseSelfLockout(actor, after);
-    const changed = before.enabled !== after.enabled;
-    await recordAudit(
-      actor,
-      {
-        action: "toggle_policy",
-        resource: policyResource(id),
-        details: after.enabled ? "Policy enabled" : "Policy disabled",
-        success: true,
-        before: changed ? toPolicyJson(before) : undefined,
-        after: changed ? toPolicyJson(after) : undefined,
-      },
-      tx,
-    );
-    if (changed) {
-      await recordRevision(actor, "toggled", after, tx);
-      await notifyAgents(actor, "toggled", before, after, tx);
-    }
-    return after;
+  const outcome = await guardedChange(actor, "toggle_policy", id, async (tx) => {
+    const current = await getPolicy({ orgId: actor.orgId, id, lock: true }, tx);
+    const held = enabled === true ? null : await holdCriticalChange(actor, "disable_policy", current, tx);
+    return held ? { held } : { policy: current && (await applyToggle(actor, id, enabled, tx)) };
   });
-  return toggled ?? notFound(actor, id, "toggle_policy");
+  if (outcome.held) throw new ApprovalRequired(outcome.held);
+  return outcome.policy ?? notFound(actor, id, "toggle_policy");
 }
 
 /** A change refused for what it would do, found after it was written: its transaction is rolled back. */
@@ -222,21 +258,33 @@ export async function updatePolicy({ actor, id, update }: { actor: Actor; id: st
   return updated ?? notFound(actor, id, "update_policy");
 }
 
-/** Deletes a policy. The critical defaults need `confirmed`; without it the request is refused, and the refusal audited. */
+/** Deletes a policy in the caller's transaction, with its revision, audit row and agent event; null when there is none. */
+export async function applyDelete(actor: Actor, id: string, tx: Executor): Promise<Policy | null> {
+  const deleted = await deletePolicyRow({ orgId: actor.orgId, id }, tx);
+  if (!deleted) return null;
+  await recordAudit(actor, { action: "delete_policy", resource: policyResource(id), details: `Deleted policy "${deleted.name}"`, success: true, before: toPolicyJson(deleted) }, tx);
+  await recordRevision(actor, "deleted", deleted, tx);
+  await notifyAgents(actor, "deleted", deleted, null, tx);
+  return deleted;
+}
+
+/**
+ * Deletes a policy. The critical defaults need `confirmed`; without it the request is refused, and the refusal
+ * audited. While four-eyes is on, deleting a critical policy files a change request instead (ApprovalRequired).
+ */
 export async function deletePolicy({ actor, id, confirmed }: { actor: Actor; id: string; confirmed: boolean }): Promise<Policy> {
   const outcome = await getDb().transaction(async (tx) => {
     if (isCriticalPolicy(id) && !confirmed) {
       const existing = await getPolicy({ orgId: actor.orgId, id }, tx);
       return { status: existing ? ("unconfirmed" as const) : ("missing" as const) };
     }
-    const deleted = await deletePolicyRow({ orgId: actor.orgId, id }, tx);
-    if (!deleted) return { status: "missing" as const };
-    await recordAudit(actor, { action: "delete_policy", resource: policyResource(id), details: `Deleted policy "${deleted.name}"`, success: true, before: toPolicyJson(deleted) }, tx);
-    await recordRevision(actor, "deleted", deleted, tx);
-    await notifyAgents(actor, "deleted", deleted, null, tx);
-    return { status: "deleted" as const, policy: deleted };
+    const held = await holdCriticalChange(actor, "delete_policy", await getPolicy({ orgId: actor.orgId, id, lock: true }, tx), tx);
+    if (held) return { status: "held" as const, held };
+    const deleted = await applyDelete(actor, id, tx);
+    return deleted ? { status: "deleted" as const, policy: deleted } : { status: "missing" as const };
   });
   if (outcome.status === "deleted") return outcome.policy;
+  if (outcome.status === "held") throw new ApprovalRequired(outcome.held);
   if (outcome.status === "missing") return notFound(actor, id, "delete_policy");
   const message = `"${id}" is a critical default policy; repeat the request with ?confirm=true to delete it`;
   await recordFailure(actor, { action: "delete_policy", resource: policyResource(id), details: message });

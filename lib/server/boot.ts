@@ -5,6 +5,7 @@ import { pruneVersionReports } from "@/db/queries/convergence";
 import { pruneLoginAttempts } from "@/db/queries/login-attempts";
 import { pruneMfaEnrollments } from "@/db/queries/mfa";
 import { pruneSpentChallenges } from "@/db/queries/passkeys";
+import { expireOverdueRequests } from "@/lib/change-requests/service";
 import { summarizeRefusalRuns, THROTTLE } from "@/lib/auth/throttle";
 import { SESSION_ABSOLUTE_LIFETIME_SECONDS } from "@/lib/auth/authjs";
 import { pruneConsoleSessions } from "@/db/queries/users";
@@ -35,7 +36,7 @@ function tightenEmbeddedData(): void {
 /**
  * Bounded tables stay bounded: the agent event log keeps its newest events, login attempts two days, console
  * session activity the longest a session can live, version reports 50 versions, answered WebAuthn challenges
- * until they expire.
+ * until they expire; change requests past their 72 hours expire.
  */
 async function maintain(): Promise<void> {
   try {
@@ -45,6 +46,7 @@ async function maintain(): Promise<void> {
     await summarizeRefusalRuns();
     await pruneMfaEnrollments({ olderThanMs: MFA_ENROLLMENT_RETENTION_MS });
     await pruneSpentChallenges();
+    await expireOverdueRequests();
     await pruneConsoleSessions({ olderThanMs: SESSION_ABSOLUTE_LIFETIME_SECONDS * 1000 });
     await pruneVersionReports({ keepVersions: VERSION_REPORTS_KEPT });
   } catch (error) {

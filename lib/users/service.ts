@@ -5,6 +5,7 @@ import { findOrganizationByName, insertOrganization, lockOrganization } from "@/
 import { countOtherActiveAdmins, countUsers, getOrgUser, insertUser, updateOrgUser, type UserChanges } from "@/db/queries/users";
 import { getDb, type Executor } from "@/db";
 import type { User } from "@/db/schema";
+import { cancelRequestsOfDisabledUser } from "@/lib/change-requests/service";
 import { recordAudit, recordFailure, type Actor } from "@/lib/audit/log";
 import { ApiError } from "@/lib/errors";
 import { newOrganizationId, newUserId } from "@/lib/ids";
@@ -156,6 +157,8 @@ export function setUserDisabled({ actor, userId, disabled }: { actor: Actor; use
     const refusal = disabled ? await adminRemovalRefusal(tx, actor, before, "disable") : null;
     if (refusal) return { refused: refusal };
     const changes: UserChanges = disabled ? { disabledAt: new Date(), endSessions: true } : { disabledAt: null };
+    // A change request needs an admin behind it: a disabled user's pending ones are cancelled with the change.
+    if (disabled) await cancelRequestsOfDisabledUser(actor, userId, tx);
     return applyUserChange(tx, actor, before, action, changes, (after) => `${disabled ? "Disabled" : "Enabled"} ${after.email}`);
   });
 }

@@ -1,0 +1,3 @@
+import { decideChangeRequest } from "@/lib/api/change-request-decisions";
+
+export const POST = decideChangeRequest("cancel");
