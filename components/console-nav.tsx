@@ -7,6 +7,8 @@ import { cn } from "./ui/cn";
 export interface NavItem {
   href: string;
   label: string;
+  /** A count that needs attention (changes awaiting approval), shown as a badge and read with the label. */
+  count?: number;
 }
 
 function isActive(pathname: string, href: string): boolean {
@@ -30,6 +32,12 @@ export function ConsoleNav({ items }: { items: NavItem[] }) {
               )}
             >
               {item.label}
+              {item.count ? (
+                <span className="ml-2 rounded-full bg-amber-400 px-1.5 text-xs font-semibold text-slate-900">
+                  {item.count}
+                  <span className="sr-only"> awaiting approval</span>
+                </span>
+              ) : null}
             </Link>
           </li>
         );

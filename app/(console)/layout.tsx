@@ -1,6 +1,7 @@
 import type { ReactNode } from "react";
 import { ConsoleNav, type NavItem } from "@/components/console-nav";
 import { SessionTimeoutWatcher } from "@/components/session-timeout-watcher";
+import { countPendingChangeRequests } from "@/db/queries/change-requests";
 import { requireUser } from "@/lib/auth/session";
 import { signOutAction } from "./actions";
 
@@ -12,12 +13,17 @@ const NAV: NavItem[] = [
   { href: "/agent-policy", label: "Agent policy" },
   { href: "/settings/tokens", label: "API tokens" },
 ];
-const ADMIN_NAV: NavItem[] = [{ href: "/settings/users", label: "Users" }];
+const ADMIN_NAV: NavItem[] = [
+  { href: "/settings/users", label: "Users" },
+  { href: "/settings/organization", label: "Organization" },
+];
 const ACCOUNT_NAV: NavItem[] = [{ href: "/settings/account", label: "Your account" }];
 
 export default async function ConsoleLayout({ children }: { children: ReactNode }) {
   const { user, session } = await requireUser();
-  const items = [...NAV, ...(user.role === "admin" ? ADMIN_NAV : []), ...ACCOUNT_NAV];
+  const pending = await countPendingChangeRequests({ orgId: user.orgId });
+  const approvals: NavItem = { href: "/change-requests", label: "Change requests", count: pending };
+  const items = [...NAV, approvals, ...(user.role === "admin" ? ADMIN_NAV : []), ...ACCOUNT_NAV];
   const account = (
     <div className="border-t border-slate-800 px-3 py-4 text-sm">
       <p className="truncate font-medium text-white" title={user.email}>

@@ -12,6 +12,8 @@ import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Card, CardHeader } from "@/components/ui/card";
 import { listAuditLogs } from "@/db/queries/audit-logs";
+import { listChangeRequests } from "@/db/queries/change-requests";
+import { describeChangeRequest } from "@/lib/change-requests/describe";
 import { listPolicies } from "@/db/queries/policies";
 import { type Policy } from "@/db/schema";
 import { POLICY_TYPES } from "@/lib/policies/constants";
@@ -32,15 +34,43 @@ function criticalGaps(policies: Policy[]) {
   });
 }
 
+const PENDING_SHOWN = 5;
+
 export default async function OverviewPage() {
   const { user } = await requireUser();
-  const [policies, recent] = await Promise.all([listPolicies({ orgId: user.orgId }), listAuditLogs({ orgId: user.orgId, limit: RECENT_EVENTS })]);
+  const [policies, recent, pending] = await Promise.all([
+    listPolicies({ orgId: user.orgId }),
+    listAuditLogs({ orgId: user.orgId, limit: RECENT_EVENTS }),
+    listChangeRequests({ orgId: user.orgId, state: "pending", limit: PENDING_SHOWN }),
+  ]);
   const gaps = criticalGaps(policies);
   const enabledCount = policies.filter((policy) => policy.enabled).length;
 
   return (
     <div className="space-y-8">
       <PageHeader title="Overview" description="Your organization's security policies and the latest activity." />
+
+      {pending.length > 0 && (
+        <Card>
+          <CardHeader
+            title={<span id="awaiting-approval">Changes awaiting approval</span>}
+            description="Four-eyes approval holds these until a second admin approves or rejects them."
+            actions={
+              <Link href="/change-requests" className="text-sm font-medium text-indigo-700 underline-offset-2 hover:underline">
+                Review
+              </Link>
+            }
+          />
+          <ul aria-labelledby="awaiting-approval" className="divide-y divide-slate-200">
+            {pending.map((request) => (
+              <li key={request.id} className="flex flex-wrap items-center justify-between gap-2 px-5 py-3 text-sm">
+                <span className="font-medium text-slate-900">{describeChangeRequest(request)}</span>
+                <span className="text-slate-600">requested by {request.requestedByEmail}</span>
+              </li>
+            ))}
+          </ul>
+        </Card>
+      )}
 
       {gaps.length > 0 && (
         <Alert tone="error" title={gaps.length === 1 ? "A critical policy is not enforced" : `${gaps.length} critical policies are not enforced`}>

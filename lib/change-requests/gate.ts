@@ -6,6 +6,7 @@ import type { ChangeRequest } from "@/db/schema";
 import { recordAudit, type Actor } from "@/lib/audit/log";
 import { randomHex } from "@/lib/ids";
 import { CHANGE_REQUEST_LIFETIME_HOURS, type ChangeRequestAction } from "./constants";
+import { describeChangeRequest } from "./describe";
 
 /** A change four-eyes held: the request filed instead, for the caller to answer 202 with. */
 export class ApprovalRequired extends Error {
@@ -34,14 +35,11 @@ export interface HeldChange {
   reason?: string;
 }
 
-const DESCRIPTIONS: Record<ChangeRequestAction, (target: string) => string> = {
-  disable_policy: (target) => `disable the critical policy ${target}`,
-  delete_policy: (target) => `delete the critical policy ${target}`,
-  publish_agent_policy: () => "publish a new agent policy version",
-  disable_four_eyes: () => "turn four-eyes approval off",
+/** What a request would do, to follow "Requested approval to …". */
+export const describeChange = (request: Pick<ChangeRequest, "action" | "target">) => {
+  const title = describeChangeRequest(request);
+  return title.charAt(0).toLowerCase() + title.slice(1);
 };
-
-export const describeChange = (request: Pick<ChangeRequest, "action" | "target">) => DESCRIPTIONS[request.action](request.target);
 
 /** Files a change request in the caller's transaction, audited as `create_change_request`. */
 export async function fileChangeRequest(actor: Actor, change: HeldChange, tx: Executor): Promise<ChangeRequest> {
