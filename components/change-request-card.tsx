@@ -36,7 +36,7 @@ export function ChangeRequestCard({ request, viewerId, canDecide }: { request: C
         {request.reason && <> · “{request.reason}”</>}
       </p>
       <div className="overflow-x-auto">
-        <AuditDiff before={before} after={after} labels={["Now", "After the change"]} />
+        <AuditDiff before={before} after={after} labels={request.state === "pending" ? ["Now", "After the change"] : ["Before", "After"]} />
       </div>
       {request.decidedByEmail && (
         <p className="text-sm text-slate-700">

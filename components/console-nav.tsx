@@ -32,6 +32,7 @@ export function ConsoleNav({ items }: { items: NavItem[] }) {
               )}
             >
               {item.label}
+              {item.count ? " " : null}
               {item.count ? (
                 <span className="ml-2 rounded-full bg-amber-400 px-1.5 text-xs font-semibold text-slate-900">
                   {item.count}

@@ -88,9 +88,9 @@ export function PolicyRevisions({ policyId, revisions, compare, canRestore }: { 
             </Button>
           </Form>
           {from && to && (
-            <div className="overflow-x-auto">
+            <section aria-label={`Revision ${from.revision} compared with revision ${to.revision}`} className="overflow-x-auto">
               <AuditDiff before={from.policy} after={to.policy} labels={[revisionLabel(from.revision), revisionLabel(to.revision)]} />
-            </div>
+            </section>
           )}
         </div>
       )}

@@ -21,7 +21,7 @@ test("four-eyes: disabling MFA Required waits for a second admin, who approves i
   // The overview and the navigation show it; its author can only withdraw it.
   await page.goto("/");
   await expect(page.getByRole("list", { name: "Changes awaiting approval" }).getByRole("listitem")).toHaveCount(1);
-  await expect(page.getByRole("navigation", { name: "Main" }).first().getByRole("link", { name: /Change requests 1 awaiting approval/ })).toBeVisible();
+  await expect(page.getByRole("link", { name: "Change requests 1 awaiting approval" })).toBeVisible();
   await page.goto("/change-requests");
   await expect(page.getByRole("button", { name: "Withdraw" })).toBeVisible();
   await expect(page.getByRole("button", { name: "Approve and apply" })).toHaveCount(0);
@@ -34,10 +34,12 @@ test("four-eyes: disabling MFA Required waits for a second admin, who approves i
   await expect(request.locator("tr[data-changed]")).toContainText("enabled");
   await request.getByLabel("Comment (optional)").fill("Passkey rollout window");
   await request.getByRole("button", { name: "Approve and apply" }).click();
-  await expect(reviewer.getByText("Approved and applied.")).toBeVisible();
+  // Applied at once, it moves to the decided requests, with the comment.
+  await expect(reviewer.getByRole("region", { name: "Recently decided" }).getByText("applied", { exact: true })).toBeVisible();
   await reviewer.goto("/policies");
   await expect(reviewer.getByRole("switch", { name: "MFA Required" })).toHaveAttribute("aria-checked", "false");
   await reviewer.goto("/change-requests");
   await expect(reviewer.getByRole("article", { name: "Disable the critical policy pol-mfa-required" })).toContainText("Passkey rollout window");
+  await expect(reviewer.getByRole("link", { name: /awaiting approval/ })).toHaveCount(0);
   await context.close();
 });

@@ -13,7 +13,7 @@ test("a policy's revisions: compare two, restore one, and bring a deleted policy
   const revisions = page.getByRole("region", { name: "Revisions" });
   await expect(revisions.getByRole("row")).toHaveCount(3);
   // The newest two are compared at first: the edit, field by field.
-  const diff = page.locator("tr[data-changed]");
+  const diff = page.getByRole("region", { name: /compared with revision/ }).locator("tr[data-changed]");
   await expect(diff).toHaveCount(2);
   await expect(diff.first()).toContainText("Block USB");
 
@@ -24,8 +24,8 @@ test("a policy's revisions: compare two, restore one, and bring a deleted policy
   await expect(revisions.getByRole("row").nth(1)).toContainText("from revision 1");
 
   // Compare any two: the first and the restored one are the same policy.
-  await page.getByLabel("From").selectOption("1");
-  await page.getByLabel("To").selectOption("3");
+  await page.getByLabel("From", { exact: true }).selectOption("1");
+  await page.getByLabel("To", { exact: true }).selectOption("3");
   await page.getByRole("button", { name: "Compare" }).click();
   await expect(page).toHaveURL(/from=1&to=3/);
   await expect(diff).toHaveCount(0);
