@@ -111,6 +111,16 @@ export async function filePolicyChangeRequest(actor: Actor, action: "disable_pol
   );
 }
 
+/**
+ * A change other than a toggle (an edit that sends `enabled: false`, a restore of a disabled revision) that would
+ * disable a critical policy while four-eyes holds it is refused: the toggle is the one way to disable, and it files
+ * the change request. Otherwise an edit would be a way around the second admin.
+ */
+async function refuseUnheldDisable(actor: Actor, before: Policy | null, after: Policy, tx: Executor): Promise<void> {
+  if (!before?.enabled || after.enabled || !isCriticalPolicy(after.id) || !(await fourEyesHolds(actor, tx))) return;
+  throw new RefusedChange(`Four-eyes approval is on: disabling the critical policy ${after.id} needs a second admin. Disable it with PATCH /api/policies/${after.id} (or its switch), which files a change request, and send this change without disabling it`);
+}
+
 /** What four-eyes holds of a change to a policy: disabling or deleting one of the critical defaults. Null when it may go ahead. */
 async function holdCriticalChange(actor: Actor, action: "disable_policy" | "delete_policy", policy: Policy | null, tx: Executor): Promise<ChangeRequest | null> {
   if (!policy || !isCriticalPolicy(policy.id) || (action === "disable_policy" && !policy.enabled)) return null;
@@ -246,6 +256,7 @@ export async function updatePolicy({ actor, id, update }: { actor: Actor; id: st
     const after = await updatePolicyRow({ orgId: actor.orgId, id, changes: resolveUpdate(before, update) }, tx);
     if (!after) throw new Error("locked policy row vanished");
     refuseSelfLockout(actor, after);
+    await refuseUnheldDisable(actor, before, after, tx);
     await recordAudit(
       actor,
       { action: "update_policy", resource: policyResource(id), details: `Updated policy "${after.name}"`, success: true, before: toPolicyJson(before), after: toPolicyJson(after) },
@@ -306,6 +317,7 @@ export async function restorePolicy({ actor, id, revision }: { actor: Actor; id:
     const after = before ? await updatePolicyRow({ orgId: actor.orgId, id, changes: state }, tx) : (await insertPolicies([{ ...state, id, orgId: actor.orgId }], tx))[0];
     if (!after) throw new Error("restored policy row missing");
     refuseSelfLockout(actor, after);
+    await refuseUnheldDisable(actor, before, after, tx);
     await recordAudit(
       actor,
       {

@@ -4,6 +4,7 @@ import * as policies from "@/app/api/policies/route";
 import * as policy from "@/app/api/policies/[id]/route";
 import * as publish from "@/app/api/policy/route";
 import * as settings from "@/app/api/organization/settings/route";
+import * as restoreRoute from "@/app/api/policies/[id]/revisions/[revision]/restore/route";
 import * as changeRequests from "@/app/api/change-requests/route";
 import * as approve from "@/app/api/change-requests/[id]/approve/route";
 import * as reject from "@/app/api/change-requests/[id]/reject/route";
@@ -162,6 +163,23 @@ describe("four-eyes approval", () => {
     expect((await decide(approve.POST, "approve", org.second.token, request.id)).status).toBe(200);
     expect(await (await call(settings.GET, "GET", "/api/organization/settings", { token: org.viewer.token })).json()).toEqual({ fourEyes: false });
     expect((await disableMfa(org.admin.token)).status).toBe(200);
+  });
+
+  it("leaves no way around it: an edit or a restore that would disable a critical policy is refused, and audited", async () => {
+    const org = await createTestOrg();
+    const second = await createTestUser("admin", { id: org.orgId });
+    await disableMfa(org.admin.token);
+    await call(policy.PATCH, "PATCH", `/api/policies/${MFA}`, { token: org.admin.token, params: { id: MFA }, body: { enabled: true } });
+    await call(settings.PUT, "PUT", "/api/organization/settings", { token: org.admin.token, body: { fourEyes: true } });
+
+    const edit = await call(policy.PUT, "PUT", `/api/policies/${MFA}`, { token: second.token, params: { id: MFA }, body: { enabled: false } });
+    expect(edit.status).toBe(409);
+    expect(((await edit.json()) as { detail: string }).detail).toMatch(/^Four-eyes approval is on: disabling the critical policy pol-mfa-required needs a second admin/);
+    const restore = await call(restoreRoute.POST, "POST", `/api/policies/${MFA}/revisions/2/restore`, { token: second.token, params: { id: MFA, revision: "2" } });
+    expect(restore.status).toBe(409);
+    expect(await mfaEnabled(org.orgId)).toBe(true);
+    const [refusal] = await listAuditLogs({ orgId: org.orgId, action: "restore_policy", limit: 1 });
+    expect(refusal).toMatchObject({ success: false });
   });
 
   it("files a request explicitly, and refuses bad input with clear errors", async () => {
