@@ -11,9 +11,11 @@ const AUDIT_COLUMNS = columns("Time", "Action", "Result", "Resource", "User", "D
 
 const linkClass = "text-indigo-700 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600";
 
-/** Where a resource is shown: a policy's page, else the audit log filtered to it. */
+/** Where a resource is shown: a policy's page, the change requests, else the audit log filtered to it. */
 function resourceHref(resource: string): string {
-  return resource.startsWith("policy:") ? `/policies/${encodeURIComponent(resource.slice("policy:".length))}` : `/audit?resource=${encodeURIComponent(resource)}`;
+  if (resource.startsWith("policy:")) return `/policies/${encodeURIComponent(resource.slice("policy:".length))}`;
+  if (resource.startsWith("change-request:")) return "/change-requests";
+  return `/audit?resource=${encodeURIComponent(resource)}`;
 }
 
 function Result({ success }: { success: boolean }) {
@@ -83,6 +85,11 @@ export function AuditTable({ entries, label }: { entries: AuditLog[]; label: str
           </td>
           <td className="min-w-56 text-slate-700">
             <p className="[overflow-wrap:anywhere]">{entry.details}</p>
+            {entry.action === "delete_policy" && entry.success && (
+              <Link href="/policies?type=deleted" className={`mt-1 inline-block text-xs font-medium ${linkClass}`}>
+                Restore it from Deleted policies
+              </Link>
+            )}
             {(entry.before !== null || entry.after !== null) && (
               <details className="mt-2">
                 <summary className="cursor-pointer text-xs font-medium text-indigo-700 focus-visible:outline-2 focus-visible:outline-indigo-600">

@@ -30,8 +30,11 @@ test("a policy's revisions: compare two, restore one, and bring a deleted policy
   await expect(page).toHaveURL(/from=1&to=3/);
   await expect(diff).toHaveCount(0);
 
+  // The deletion's audit entry leads to the Deleted tab.
   await page.request.delete(`/api/policies/${id}`, { headers });
-  await page.goto("/policies?type=deleted");
+  await page.goto("/audit");
+  await page.getByRole("link", { name: "Restore it from Deleted policies" }).first().click();
+  await expect(page).toHaveURL(/\/policies\?type=deleted$/);
   const deleted = page.getByRole("region", { name: "Deleted policies" });
   await expect(deleted.getByRole("row", { name: /Block USB/ })).toBeVisible();
   await page.getByRole("button", { name: "Restore Block USB" }).click();

@@ -68,6 +68,12 @@ test("screenshots of the main pages at 1280 and 390 pixels wide", async ({ page,
   await shoot("/agents", "agents");
   await shoot("/", "overview");
 
+  // Four-eyes: disabling MFA Required through the API waits for a second admin.
+  await page.request.put("/api/organization/settings", { headers, data: { fourEyes: true } });
+  const held = await page.request.patch("/api/policies/pol-mfa-required", { headers, data: { enabled: false } });
+  expect(held.status()).toBe(202);
+  await shoot("/change-requests", "change-requests");
+
   await page.setViewportSize({ width: 390, height: 844 });
   await shoot("/", "overview-390");
   await shoot("/policies", "policies-390");
