@@ -31,6 +31,7 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
   revoke_enrollment_key: "Enrollment key revoked",
   enroll_agent: "Agent enrolled",
   revoke_agent: "Agent revoked",
+  relabel_agent: "Agent relabelled",
   agent_hostname_changed: "Agent hostname changed",
   update_organization_settings: "Organization settings changed",
   create_change_request: "Change request filed",

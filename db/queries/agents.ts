@@ -75,11 +75,14 @@ export async function listAgents(filter: AgentListFilter): Promise<{ agents: Age
   return { agents: rows, total: totals?.value ?? 0 };
 }
 
-/** Replaces a live agent's overrides. Null when the organization has no such live agent. */
-export async function updateAgentOverrides({ orgId, id, overrides }: { orgId: string; id: string; overrides: AgentRuleOverride[] }, executor: Executor = getDb()): Promise<Agent | null> {
+/** Replaces a live agent's overrides or labels. Null when the organization has no such live agent. */
+export async function updateLiveAgent(
+  { orgId, id, changes }: { orgId: string; id: string; changes: { overrides: AgentRuleOverride[] } | { labels: Record<string, string> } },
+  executor: Executor = getDb(),
+): Promise<Agent | null> {
   const [agent] = await executor
     .update(agents)
-    .set({ overrides })
+    .set(changes)
     .where(and(eq(agents.orgId, orgId), eq(agents.id, id), isNull(agents.revokedAt)))
     .returning();
   return agent ?? null;

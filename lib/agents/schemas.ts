@@ -4,15 +4,19 @@ import { AGENT_STATUSES } from "./status";
 
 const labelKey = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$/, "label names are 1-63 letters, digits, '.', '_', '/' or '-'");
 
+const agentLabels = z
+  .record(labelKey, plainName({ min: 0, max: 255 }))
+  .refine((labels) => Object.keys(labels).length <= 50, "at most 50 labels");
+
 export const enrollBody = z.strictObject({
   enrollmentKey: z.string().min(1).max(200),
   hostname: plainName({ max: 253 }),
   agentVersion: plainName({ max: 64 }).optional(),
-  labels: z
-    .record(labelKey, plainName({ min: 0, max: 255 }))
-    .refine((labels) => Object.keys(labels).length <= 50, "at most 50 labels")
-    .optional(),
+  labels: agentLabels.optional(),
 });
+
+/** An admin's relabelling: the agent's whole label set. */
+export const relabelBody = z.strictObject({ labels: agentLabels });
 
 export const heartbeatBody = z.strictObject({
   policyVersion: z.union([z.string().regex(/^v[1-9][0-9]{0,8}$/, 'must look like "v3"'), z.null()], 'must be a version like "v3", or null'),

@@ -1,6 +1,6 @@
 import "server-only";
 import { appendAgentEvent } from "@/lib/events/agent-events";
-import { getAgent, insertAgent, revokeAgentRow, updateAgentOverrides } from "@/db/queries/agents";
+import { getAgent, insertAgent, revokeAgentRow, updateLiveAgent } from "@/db/queries/agents";
 import { consumeEnrollmentKey } from "@/db/queries/enrollment-keys";
 import { getDb } from "@/db";
 import type { Agent } from "@/db/schema";
@@ -70,7 +70,7 @@ export function setAgentOverrides({ actor, id, overrides }: { actor: Actor; id: 
   return getDb().transaction(async (tx) => {
     const before = await getAgent({ orgId: actor.orgId, id, lock: true }, tx);
     if (!before || before.revokedAt) return null;
-    const after = await updateAgentOverrides({ orgId: actor.orgId, id, overrides }, tx);
+    const after = await updateLiveAgent({ orgId: actor.orgId, id, changes: { overrides } }, tx);
     if (!after) throw new Error("locked agent row vanished");
     await appendAgentEvent({ orgId: actor.orgId, agentId: id, type: "overrides", payload: { overrides } }, tx);
     await recordAudit(
@@ -83,6 +83,25 @@ export function setAgentOverrides({ actor, id, overrides }: { actor: Actor; id: 
         before: { overrides: before.overrides },
         after: { overrides },
       },
+      tx,
+    );
+    return after;
+  });
+}
+
+/**
+ * Replaces an agent's labels (what rollout selectors match), audited with before/after. Null if no such live agent.
+ * Labels an agent enrolled with are its own claims; an admin's relabelling is the organization's.
+ */
+export function relabelAgent({ actor, id, labels }: { actor: Actor; id: string; labels: Record<string, string> }): Promise<Agent | null> {
+  return getDb().transaction(async (tx) => {
+    const before = await getAgent({ orgId: actor.orgId, id, lock: true }, tx);
+    if (!before || before.revokedAt) return null;
+    const after = await updateLiveAgent({ orgId: actor.orgId, id, changes: { labels } }, tx);
+    if (!after) throw new Error("locked agent row vanished");
+    await recordAudit(
+      actor,
+      { action: "relabel_agent", resource: `agent:${id}`, details: `Relabelled ${after.hostname}`, success: true, before: { labels: before.labels }, after: { labels: after.labels } },
       tx,
     );
     return after;

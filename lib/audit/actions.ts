@@ -29,6 +29,7 @@ export const AUDIT_ACTIONS = [
   "revoke_enrollment_key",
   "enroll_agent",
   "revoke_agent",
+  "relabel_agent",
   "agent_hostname_changed",
   "update_organization_settings",
   "create_change_request",
