@@ -18,6 +18,25 @@ export const enrollBody = z.strictObject({
 /** An admin's relabelling: the agent's whole label set. */
 export const relabelBody = z.strictObject({ labels: agentLabels });
 
+/** Labels as the console's form writes them: one `name=value` per line. */
+export const labelLines = z
+  .string()
+  .max(16_000)
+  .transform((text, context) => {
+    const labels: Record<string, string> = {};
+    for (const [index, line] of text.split("\n").entries()) {
+      if (line.trim() === "") continue;
+      const separator = line.indexOf("=");
+      if (separator < 0) {
+        context.addIssue({ code: "custom", message: `Line ${index + 1}: write name=value` });
+        return z.NEVER;
+      }
+      labels[line.slice(0, separator).trim()] = line.slice(separator + 1).trim();
+    }
+    return labels;
+  })
+  .pipe(agentLabels);
+
 export const heartbeatBody = z.strictObject({
   policyVersion: z.union([z.string().regex(/^v[1-9][0-9]{0,8}$/, 'must look like "v3"'), z.null()], 'must be a version like "v3", or null'),
   agentVersion: plainName({ max: 64 }).optional(),

@@ -22,7 +22,7 @@ vi.mock("next/cache", () => ({ refresh: vi.fn() }));
 const { publishPolicyVersionAction, republishPolicyVersionAction } = await import("@/app/(console)/agent-policy/actions");
 // What the browser sends is JSON of any shape; the action's schema is what types it.
 const publishBody = (body: unknown) => body as PublishInput;
-const { revokeAgentAction, setAgentOverridesAction } = await import("@/app/(console)/agents/[id]/actions");
+const { relabelAgentAction, revokeAgentAction, setAgentOverridesAction } = await import("@/app/(console)/agents/[id]/actions");
 const { createEnrollmentKeyAction, revokeEnrollmentKeyAction } = await import("@/app/(console)/agents/enrollment-keys/actions");
 const { getActivePolicyVersion, getPolicyVersion } = await import("@/db/queries/agent-policies");
 const { getAgent } = await import("@/db/queries/agents");
@@ -123,6 +123,14 @@ describe("agent overrides and revocation", () => {
     expect(await revokeAgentAction(undefined, form({ id: agent.agentId }))).toEqual({ success: "Revoked db-1: its token no longer works and its stream is closed." });
     expect((await getAgent({ orgId: org.orgId, id: agent.agentId }))?.revokedAt).toBeInstanceOf(Date);
     expect(await revokeAgentAction(undefined, form({ id: agent.agentId }))).toEqual({ error: "This agent does not exist or is already revoked." });
+  });
+
+  it("relabels an agent from name=value lines, naming a bad line", async () => {
+    const agent = await enrollAgent(org, "web-1");
+    expect(await relabelAgentAction(undefined, form({ id: agent.agentId, labels: "ring = canary\n\nenv=prod\n" }))).toEqual({ success: "Labels saved." });
+    expect((await getAgent({ orgId: org.orgId, id: agent.agentId }))?.labels).toEqual({ ring: "canary", env: "prod" });
+    expect((await relabelAgentAction(undefined, form({ id: agent.agentId, labels: "ring=canary\nno separator" }))).fields).toEqual({ labels: "Line 2: write name=value" });
+    expect((await getAgent({ orgId: org.orgId, id: agent.agentId }))?.labels).toEqual({ ring: "canary", env: "prod" });
   });
 });
 

@@ -3,7 +3,8 @@
 import { refresh } from "next/cache";
 import { z } from "zod";
 import { overridesBody } from "@/lib/agent-policy/schemas";
-import { revokeAgent, setAgentOverrides } from "@/lib/agents/service";
+import { labelLines } from "@/lib/agents/schemas";
+import { relabelAgent, revokeAgent, setAgentOverrides } from "@/lib/agents/service";
 import { consoleAction } from "@/lib/auth/actions";
 
 const agentId = z.string().trim().min(1).max(100);
@@ -25,3 +26,13 @@ export const revokeAgentAction = consoleAction({ role: "admin", schema: z.object
   refresh();
   return { success: `Revoked ${agent.hostname}: its token no longer works and its stream is closed.` };
 });
+
+export const relabelAgentAction = consoleAction(
+  { role: "admin", schema: z.object({ id: agentId, labels: labelLines }), audit: ({ id }) => ({ action: "relabel_agent", resource: `agent:${id}` }) },
+  async ({ id, labels }, { actor }) => {
+    const agent = await relabelAgent({ actor, id, labels });
+    if (!agent) return { error: "This agent does not exist or has been revoked." };
+    refresh();
+    return { success: "Labels saved." };
+  },
+);

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { AgentLabelsForm } from "@/components/agent-labels-form";
 import { notFound } from "next/navigation";
 import { AgentLabels, AgentStatusBadge, AgentVersionBadge } from "@/components/agent-badges";
 import { AgentOverridesEditor } from "@/components/agent-overrides-editor";
@@ -90,6 +91,15 @@ export default async function AgentPage({ params }: { params: Params }) {
           )}
         </div>
       </Card>
+
+      {canEdit && (
+        <Card>
+          <CardHeader title="Labels" description="The labels this agent enrolled with, as an admin sets them. Changes are audited." />
+          <div className="px-5 py-4">
+            <AgentLabelsForm agentId={agent.id} labels={agent.labels} />
+          </div>
+        </Card>
+      )}
 
       {canEdit && (
         <Card>
