@@ -1,5 +1,5 @@
 import { and, count, desc, eq, isNull, max, sql } from "drizzle-orm";
-import { getDb } from "@/db";
+import { getDb, queryRows } from "@/db";
 import { onlineAgent, outdatedAgent } from "@/lib/agents/status-sql";
 import { agentPolicyVersions, agents, agentVersionReports, orgCounters } from "@/db/schema";
 
@@ -86,4 +86,49 @@ export async function pruneVersionReports({ keepVersions }: { keepVersions: numb
   await getDb().execute(sql`
     delete from ${agentVersionReports} using ${orgCounters}
     where ${orgCounters.orgId} = ${agentVersionReports.orgId} and ${agentVersionReports.version} <= ${orgCounters.agentPolicyVersion} - ${keepVersions}`);
+}
+
+/** One version's convergence: agents that had applied it, by seconds since it was published. */
+export interface ConvergenceCurve {
+  version: number;
+  name: string;
+  publishedAt: Date;
+  /** Cumulative: `agents` had first reported this version by `seconds` after its publication. */
+  points: { seconds: number; agents: number }[];
+}
+
+/** Points per curve at most: each version's span is cut into this many steps, so a long tail stays small. */
+const CURVE_STEPS = 60;
+
+/**
+ * For the recent versions, how many agents had applied each one over time since it was published, from the
+ * heartbeat history (each agent's first report of a version). Counted in SQL in at most CURVE_STEPS steps per
+ * version, so a fleet of any size sends a few hundred numbers.
+ */
+export async function convergenceCurves({ orgId, versions = 5 }: { orgId: string; versions?: number }): Promise<ConvergenceCurve[]> {
+  const recent = await getDb()
+    .select({ version: agentPolicyVersions.version, name: agentPolicyVersions.name, publishedAt: agentPolicyVersions.createdAt })
+    .from(agentPolicyVersions)
+    .where(eq(agentPolicyVersions.orgId, orgId))
+    .orderBy(desc(agentPolicyVersions.version))
+    .limit(versions);
+  if (recent.length === 0) return [];
+  const rows = await queryRows<{ version: number; seconds: number; agents: number }>(
+    getDb(),
+    sql`with reports as (
+          select r.version, greatest(extract(epoch from r.first_reported_at - v.created_at), 0) as secs
+          from ${agentVersionReports} r
+          join ${agentPolicyVersions} v on v.org_id = r.org_id and v.version = r.version
+          where r.org_id = ${orgId} and r.version >= ${recent.at(-1)!.version}
+        ), stepped as (
+          select version, secs, greatest(ceil(max(secs) over (partition by version) / ${CURVE_STEPS}), 1) as step from reports
+        )
+        select version, (ceil(secs / step) * step)::int as seconds, count(*)::int as agents
+        from stepped group by version, 2 order by version, 2`,
+  );
+  return recent.map(({ version, name, publishedAt }) => {
+    let total = 0;
+    const points = rows.filter((row) => row.version === version).map((row) => ({ seconds: row.seconds, agents: (total += row.agents) }));
+    return { version, name, publishedAt, points: points.length > 0 ? [{ seconds: 0, agents: 0 }, ...points] : [] };
+  });
 }

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { ConvergenceHistory } from "@/components/convergence-history";
 import { columns, DataTable } from "@/components/data-table";
 import { DateTime } from "@/components/date-time";
 import { PageHeader } from "@/components/page-header";
@@ -65,6 +66,7 @@ export default async function AgentPolicyPage({ searchParams }: { searchParams: 
         </Card>
       )}
 
+      {active && <ConvergenceHistory orgId={user.orgId} />}
       {active && <VersionHistory versions={versions} active={active} isAdmin={isAdmin} />}
     </div>
   );
