@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState, useTransition, type FormEvent } from "react";
 import { setAgentOverridesAction, type OverridesInput } from "@/app/(console)/agents/[id]/actions";
 import type { AgentRule, AgentRuleOverride, AgentRuleType } from "@/lib/agent-policy/types";
-import { jsonEqual } from "@/lib/agent-policy/diff";
+import { jsonEqual } from "@/lib/diff";
 import { effectiveRules } from "@/lib/agent-policy/rules";
 import { toApiPath, toOverrideDrafts, toOverrideInputs, type OverrideDrafts } from "./agent-rule-draft";
 import { RuleField } from "./agent-rule-field";

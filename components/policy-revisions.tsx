@@ -1,7 +1,8 @@
 import Form from "next/form";
 import type { PolicyRevision } from "@/db/schema";
 import { restorePolicyAction } from "@/app/(console)/policies/actions";
-import { AuditDiff } from "./audit-diff";
+import { diffRevisions } from "@/lib/policies/diff";
+import { RuleSetDiff } from "./rule-set-diff";
 import { ConfirmActionButton } from "./confirm-action-button";
 import { columns, DataTable } from "./data-table";
 import { DateTime } from "./date-time";
@@ -88,8 +89,8 @@ export function PolicyRevisions({ policyId, revisions, compare, canRestore }: { 
             </Button>
           </Form>
           {from && to && (
-            <section aria-label={`Revision ${from.revision} compared with revision ${to.revision}`} className="overflow-x-auto">
-              <AuditDiff before={from.policy} after={to.policy} labels={[revisionLabel(from.revision), revisionLabel(to.revision)]} />
+            <section aria-label={`Revision ${from.revision} compared with revision ${to.revision}`}>
+              <RuleSetDiff diff={diffRevisions(from.policy, to.policy)} fromLabel={revisionLabel(from.revision)} toLabel={revisionLabel(to.revision)} describe={(rule) => rule} />
             </section>
           )}
         </div>

@@ -1,26 +1,5 @@
-import type { AgentRule, AgentRuleType } from "@/lib/agent-policy/types";
-
-/** One field that differs between two rules or two versions, by its dotted path ("config.threshold"). */
-export interface FieldChange {
-  path: string;
-  kind: "added" | "removed" | "changed";
-  from?: unknown;
-  to?: unknown;
-}
-
-export type RuleChange =
-  | { kind: "added"; type: AgentRuleType; toIndex: number; rule: AgentRule }
-  | { kind: "removed"; type: AgentRuleType; fromIndex: number; rule: AgentRule }
-  | { kind: "changed"; type: AgentRuleType; fromIndex: number; toIndex: number; from: AgentRule; to: AgentRule; fields: FieldChange[] }
-  | { kind: "unchanged"; type: AgentRuleType; fromIndex: number; toIndex: number; rule: AgentRule };
-
-export interface VersionDiff {
-  /** Name and description. */
-  fields: FieldChange[];
-  /** In the order of the newer rules, each removed rule where it stood. */
-  rules: RuleChange[];
-  counts: Record<RuleChange["kind"], number>;
-}
+import { diffRuleLists, diffRuleSets, type RuleChange, type RuleModel, type RuleSetDiff } from "@/lib/diff";
+import type { AgentRule } from "@/lib/agent-policy/types";
 
 export interface DiffableVersion {
   name: string;
@@ -28,108 +7,18 @@ export interface DiffableVersion {
   rules: AgentRule[];
 }
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
+/** Agent rules match within their type, and differ by their enabled flag and config. */
+const AGENT_RULES: RuleModel<AgentRule> = { group: (rule) => rule.type, fields: (rule) => ({ enabled: rule.enabled, config: rule.config }) };
 
-/** Structural equality of JSON values; object key order does not matter. */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, index) => jsonEqual(item, b[index]));
-  if (isPlainObject(a) && isPlainObject(b)) {
-    const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((key) => key in b && jsonEqual(a[key], b[key]));
-  }
-  return false;
-}
-
-/** Field-level differences; nested objects (a custom rule's params) are walked, arrays compare whole. */
-export function diffFields(from: Record<string, unknown>, to: Record<string, unknown>, prefix = ""): FieldChange[] {
-  const changes: FieldChange[] = [];
-  const keys = [...Object.keys(from), ...Object.keys(to).filter((key) => !(key in from))];
-  for (const key of keys) {
-    const path = prefix + key;
-    const inFrom = key in from && from[key] !== undefined;
-    const inTo = key in to && to[key] !== undefined;
-    if (!inFrom && inTo) changes.push({ path, kind: "added", to: to[key] });
-    else if (inFrom && !inTo) changes.push({ path, kind: "removed", from: from[key] });
-    else if (isPlainObject(from[key]) && isPlainObject(to[key])) changes.push(...diffFields(from[key], to[key], `${path}.`));
-    else if (!jsonEqual(from[key], to[key])) changes.push({ path, kind: "changed", from: from[key], to: to[key] });
-  }
-  return changes;
-}
-
-const ruleFields = (rule: AgentRule) => ({ enabled: rule.enabled, config: rule.config });
-
-/**
- * Rules carry no ids, so they are matched: first identical rules (wherever they moved), then each remaining
- * newer rule with the unmatched older rule of its type it differs from least (the nearest on a tie).
- * What stays unmatched was added or removed.
- */
-export function diffRules(from: AgentRule[], to: AgentRule[]): RuleChange[] {
-  const matchOf = new Map<number, number>(); // to index -> from index
-  const taken = new Set<number>();
-  const claim = (toIndex: number, fromIndex: number) => {
-    matchOf.set(toIndex, fromIndex);
-    taken.add(fromIndex);
-  };
-
-  to.forEach((rule, toIndex) => {
-    const candidates = from.map((_, index) => index).filter((index) => !taken.has(index) && jsonEqual(from[index], rule));
-    const best = candidates.includes(toIndex) ? toIndex : candidates[0];
-    if (best !== undefined) claim(toIndex, best);
-  });
-
-  to.forEach((rule, toIndex) => {
-    if (matchOf.has(toIndex)) return;
-    let best: { index: number; score: number; distance: number } | undefined;
-    from.forEach((candidate, index) => {
-      if (taken.has(index) || candidate.type !== rule.type) return;
-      const score = diffFields(ruleFields(candidate), ruleFields(rule)).length;
-      const distance = Math.abs(index - toIndex);
-      if (!best || score < best.score || (score === best.score && distance < best.distance)) best = { index, score, distance };
-    });
-    if (best) claim(toIndex, best.index);
-  });
-
-  const changes: RuleChange[] = [];
-  const removed = from.map((_, index) => index).filter((index) => !taken.has(index));
-  const flushRemovedBefore = (limit: number) => {
-    while (removed.length > 0 && removed[0]! < limit) {
-      const fromIndex = removed.shift()!;
-      const rule = from[fromIndex]!;
-      changes.push({ kind: "removed", type: rule.type, fromIndex, rule });
-    }
-  };
-
-  to.forEach((rule, toIndex) => {
-    const fromIndex = matchOf.get(toIndex);
-    if (fromIndex === undefined) {
-      // A rule replaced in place reads as removed, then added.
-      flushRemovedBefore(toIndex + 1);
-      changes.push({ kind: "added", type: rule.type, toIndex, rule });
-      return;
-    }
-    flushRemovedBefore(fromIndex);
-    const previous = from[fromIndex]!;
-    const fields = diffFields(ruleFields(previous), ruleFields(rule));
-    changes.push(
-      fields.length === 0
-        ? { kind: "unchanged", type: rule.type, fromIndex, toIndex, rule }
-        : { kind: "changed", type: rule.type, fromIndex, toIndex, from: previous, to: rule, fields },
-    );
-  });
-  flushRemovedBefore(Infinity);
-  return changes;
+export function diffRules(from: AgentRule[], to: AgentRule[]): RuleChange<AgentRule>[] {
+  return diffRuleLists(from, to, AGENT_RULES);
 }
 
 /** What changed from one version to another: its name and description, then rule by rule. */
-export function diffVersions(from: DiffableVersion, to: DiffableVersion): VersionDiff {
-  const rules = diffRules(from.rules, to.rules);
-  const counts = { added: 0, removed: 0, changed: 0, unchanged: 0 };
-  for (const change of rules) counts[change.kind]++;
-  return {
-    fields: diffFields({ name: from.name, description: from.description ?? undefined }, { name: to.name, description: to.description ?? undefined }),
-    rules,
-    counts,
-  };
+export function diffVersions(from: DiffableVersion, to: DiffableVersion): RuleSetDiff<AgentRule> {
+  return diffRuleSets(
+    { from: { name: from.name, description: from.description ?? undefined }, to: { name: to.name, description: to.description ?? undefined } },
+    { from: from.rules, to: to.rules },
+    AGENT_RULES,
+  );
 }

@@ -126,7 +126,7 @@ test.describe("agent policy page", () => {
     await expect(changes.nth(0).getByRole("row", { name: /config\.threshold/ })).toContainText(/50\s*100/);
     await expect(changes.filter({ hasText: "Removed" })).toContainText("Notify telegram, email");
     await expect(changes.filter({ hasText: "Added" })).toContainText("Respond to malware detected with at least 85% confidence by quarantine_file, after approval");
-    await expect(page.getByRole("region", { name: "Version details that changed" }).getByRole("row", { name: /name/ })).toContainText(/Baseline\s*Stricter/);
+    await expect(page.getByRole("region", { name: "Details that changed" }).getByRole("row", { name: /name/ })).toContainText(/Baseline\s*Stricter/);
     await expectNoSeriousViolations(page, testInfo, "diff");
 
     // Either direction, chosen in the form.

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { AgentRule } from "@/lib/agent-policy/types";
-import { diffFields, diffRules, diffVersions, jsonEqual } from "@/lib/agent-policy/diff";
+import { diffRules, diffVersions } from "@/lib/agent-policy/diff";
+import { diffFields, jsonEqual } from "@/lib/diff";
+import { diffRevisions } from "@/lib/policies/diff";
+import type { PolicyJson } from "@/lib/policies/serialize";
 
 const block = (threshold: number, trigger = "brute_force"): AgentRule => ({
   type: "block_ip",
@@ -102,5 +105,38 @@ describe("diffVersions", () => {
       { path: "description", kind: "added", to: "Lower threshold" },
     ]);
     expect(diff.counts).toEqual({ added: 0, removed: 1, changed: 1, unchanged: 0 });
+  });
+});
+
+describe("diffRevisions (a security policy's rule strings)", () => {
+  const policy = (rules: string[], extra: Partial<PolicyJson> = {}): PolicyJson => ({
+    id: "pol-usb",
+    name: "Block USB",
+    description: "",
+    type: "network",
+    rules,
+    enabled: true,
+    created_at: "2026-11-30T00:00:00.000Z",
+    ...extra,
+  });
+
+  it("names the details that changed, then each rule kept, reworded (matched with the nearest unmatched rule) or removed", () => {
+    const diff = diffRevisions(policy(["Deny mass storage", "Log attempts", "Alert"]), policy(["Deny mass storage", "Alert the SOC"], { name: "Block USB storage", enabled: false }));
+    expect(diff.fields).toEqual([
+      { path: "name", kind: "changed", from: "Block USB", to: "Block USB storage" },
+      { path: "enabled", kind: "changed", from: true, to: false },
+    ]);
+    expect(diff.rules.map((change) => [change.kind, "from" in change ? change.from : change.rule])).toEqual([
+      ["unchanged", "Deny mass storage"],
+      ["changed", "Log attempts"],
+      ["removed", "Alert"],
+    ]);
+    expect(diff.counts).toEqual({ added: 0, removed: 1, changed: 1, unchanged: 1 });
+  });
+
+  it("finds nothing between identical states, whatever their creation time", () => {
+    const diff = diffRevisions(policy(["A"]), policy(["A"], { created_at: "2026-12-01T00:00:00.000Z" }));
+    expect(diff.fields).toEqual([]);
+    expect(diff.counts).toEqual({ added: 0, removed: 0, changed: 0, unchanged: 1 });
   });
 });

@@ -2,7 +2,10 @@ import type { Metadata } from "next";
 import { AGENT_POLICY_CRUMB, Breadcrumb } from "@/components/breadcrumb";
 import { PageHeader } from "@/components/page-header";
 import { PolicyVersionCompareForm } from "@/components/policy-version-compare-form";
-import { PolicyVersionDiff } from "@/components/policy-version-diff";
+import { describeRule } from "@/components/agent-rule-summary";
+import { RULE_TYPE_LABELS } from "@/components/agent-rule-types";
+import { RuleSetDiff } from "@/components/rule-set-diff";
+import type { AgentRuleType } from "@/lib/agent-policy/types";
 import { Alert } from "@/components/ui/alert";
 import { Card, CardHeader } from "@/components/ui/card";
 import { getPolicyVersion, listPolicyVersions } from "@/db/queries/agent-policies";
@@ -50,7 +53,15 @@ export default async function CompareVersionsPage({ searchParams }: { searchPara
           <div className="space-y-5 px-5 py-4">
             <PolicyVersionCompareForm versions={choices} from={from?.version ?? fromNumber!} to={to?.version ?? toNumber!} />
             {missing.length > 0 && <Alert tone="error">{`No such version: ${missing.join(", ")}.`}</Alert>}
-            {from && to && <PolicyVersionDiff diff={diffVersions(from, to)} fromLabel={formatVersion(from.version)} toLabel={formatVersion(to.version)} />}
+            {from && to && (
+              <RuleSetDiff
+                diff={diffVersions(from, to)}
+                fromLabel={formatVersion(from.version)}
+                toLabel={formatVersion(to.version)}
+                describe={(rule) => `${describeRule(rule)}${rule.enabled ? "" : " (disabled)"}`}
+                typeLabel={(type) => RULE_TYPE_LABELS[type as AgentRuleType]}
+              />
+            )}
           </div>
         </Card>
       )}

@@ -1,11 +1,9 @@
-import type { FieldChange, RuleChange, VersionDiff } from "@/lib/agent-policy/diff";
-import { describeRule } from "./agent-rule-summary";
-import { RULE_TYPE_LABELS } from "./agent-rule-types";
+import type { FieldChange, RuleChange, RuleSetDiff as Diff } from "@/lib/diff";
 import { columns, DataTable } from "./data-table";
 import { Badge, type BadgeTone } from "./ui/badge";
 import { cn } from "./ui/cn";
 
-const KIND: Record<RuleChange["kind"], { label: string; tone: BadgeTone; border: string }> = {
+const KIND: Record<RuleChange<unknown>["kind"], { label: string; tone: BadgeTone; border: string }> = {
   added: { label: "Added", tone: "green", border: "border-l-emerald-500" },
   removed: { label: "Removed", tone: "red", border: "border-l-red-500" },
   changed: { label: "Changed", tone: "amber", border: "border-l-amber-500" },
@@ -37,7 +35,7 @@ function FieldTable({ changes, fromLabel, toLabel, label }: { changes: FieldChan
   );
 }
 
-function position(change: RuleChange, fromLabel: string, toLabel: string): string {
+function position<R>(change: RuleChange<R>, fromLabel: string, toLabel: string): string {
   switch (change.kind) {
     case "added":
       return `#${change.toIndex + 1} in ${toLabel}`;
@@ -48,18 +46,34 @@ function position(change: RuleChange, fromLabel: string, toLabel: string): strin
   }
 }
 
-/** What changed between two versions: name and description, then each rule added, removed, changed or left alone. */
-export function PolicyVersionDiff({ diff, fromLabel, toLabel }: { diff: VersionDiff; fromLabel: string; toLabel: string }) {
+/**
+ * What changed between two rule sets (two agent policy versions, two revisions of a security policy): their details,
+ * then each rule added, removed, changed or left alone. `describe` says a rule in words; `typeLabel` names a rule's
+ * type, for rule sets whose rules have one.
+ */
+export function RuleSetDiff<R>({
+  diff,
+  fromLabel,
+  toLabel,
+  describe,
+  typeLabel,
+}: {
+  diff: Diff<R>;
+  fromLabel: string;
+  toLabel: string;
+  describe: (rule: R) => string;
+  typeLabel?: (type: string) => string;
+}) {
   const { counts } = diff;
   const identical = diff.fields.length === 0 && counts.added + counts.removed + counts.changed === 0;
   return (
     <div className="space-y-4">
       <p className="text-sm text-slate-700" role="status">
         {identical
-          ? "No differences: both versions have the same name, description and rules."
+          ? "No differences: both have the same details and rules."
           : `${counts.added} added, ${counts.removed} removed, ${counts.changed} changed, ${counts.unchanged} unchanged rules.`}
       </p>
-      {diff.fields.length > 0 && <FieldTable changes={diff.fields} fromLabel={fromLabel} toLabel={toLabel} label="Version details that changed" />}
+      {diff.fields.length > 0 && <FieldTable changes={diff.fields} fromLabel={fromLabel} toLabel={toLabel} label="Details that changed" />}
       <ol aria-label="Rule changes" className="space-y-3">
         {diff.rules.map((change, index) => {
           const kind = KIND[change.kind];
@@ -67,24 +81,21 @@ export function PolicyVersionDiff({ diff, fromLabel, toLabel }: { diff: VersionD
             <li key={index} className={cn("rounded-md border border-l-4 border-slate-200 bg-white p-4", kind.border)}>
               <div className="flex flex-wrap items-center gap-2 text-sm">
                 <Badge tone={kind.tone}>{kind.label}</Badge>
-                <Badge tone="indigo">{RULE_TYPE_LABELS[change.type]}</Badge>
+                {typeLabel && <Badge tone="indigo">{typeLabel(change.type)}</Badge>}
                 <span className="text-slate-600">Rule {position(change, fromLabel, toLabel)}</span>
               </div>
               {change.kind === "changed" ? (
                 <div className="mt-3 space-y-3">
                   <dl className="grid gap-x-3 gap-y-1 text-sm sm:grid-cols-[auto_1fr]">
                     <dt className="font-medium text-slate-600">{fromLabel}</dt>
-                    <dd className="text-slate-800">{describeRule(change.from)}</dd>
+                    <dd className="text-slate-800">{describe(change.from)}</dd>
                     <dt className="font-medium text-slate-600">{toLabel}</dt>
-                    <dd className="text-slate-800">{describeRule(change.to)}</dd>
+                    <dd className="text-slate-800">{describe(change.to)}</dd>
                   </dl>
                   <FieldTable changes={change.fields} fromLabel={fromLabel} toLabel={toLabel} label={`Fields of rule #${change.toIndex + 1} that changed`} />
                 </div>
               ) : (
-                <p className="mt-2 text-sm text-slate-800">
-                  {describeRule(change.rule)}
-                  {!change.rule.enabled && " (disabled)"}
-                </p>
+                <p className="mt-2 text-sm text-slate-800">{describe(change.rule)}</p>
               )}
             </li>
           );
