@@ -6,7 +6,7 @@ import { formatDuration } from "./format";
 
 export interface CurveJson {
   label: string;
-  points: { seconds: number; agents: number }[];
+  points: { seconds: number; upToDate: number }[];
 }
 
 const COLORS = ["#4f46e5", "#059669", "#d97706", "#0284c7", "#e11d48"];
@@ -32,10 +32,10 @@ export function ConvergenceChart({ curves, summary }: { curves: CurveJson[]; sum
             <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
             <XAxis dataKey="seconds" type="number" domain={[0, "dataMax"]} tickFormatter={formatDuration} fontSize={12} stroke="#475569" />
             <YAxis allowDecimals={false} fontSize={12} stroke="#475569" width={40} />
-            <Tooltip labelFormatter={(seconds) => `${formatDuration(Number(seconds))} after publish`} formatter={(agents) => [`${agents} agents`, "Up to date"]} />
+            <Tooltip labelFormatter={(seconds) => `${formatDuration(Number(seconds))} after publish`} formatter={(upToDate) => [`${upToDate} up to date`, "Agents"]} />
             <Legend wrapperStyle={{ fontSize: 12 }} />
             {curves.map((curve, index) => (
-              <Line key={curve.label} data={curve.points} dataKey="agents" name={curve.label} type="stepAfter" dot={false} stroke={COLORS[index % COLORS.length]} strokeWidth={2} isAnimationActive={false} />
+              <Line key={curve.label} data={curve.points} dataKey="upToDate" name={curve.label} type="stepAfter" dot={false} stroke={COLORS[index % COLORS.length]} strokeWidth={2} isAnimationActive={false} />
             ))}
           </LineChart>
         </ResponsiveContainer>

@@ -6,9 +6,9 @@ import { formatDuration } from "./format";
 import { Card, CardHeader } from "./ui/card";
 
 /** When a share of a curve's final count was reached, for the table: the first point at or above it. */
-function timeTo(points: { seconds: number; agents: number }[], share: number): string {
-  const total = points.at(-1)?.agents ?? 0;
-  const reached = points.find((point) => total > 0 && point.agents >= total * share);
+function timeTo(points: { seconds: number; upToDate: number }[], share: number): string {
+  const total = points.at(-1)?.upToDate ?? 0;
+  const reached = points.find((point) => total > 0 && point.upToDate >= total * share);
   return reached ? formatDuration(reached.seconds) : "—";
 }
 
@@ -20,7 +20,7 @@ export async function ConvergenceHistory({ orgId }: { orgId: string }) {
   const curves = (await convergenceCurves({ orgId })).filter((curve) => curve.points.length > 0);
   if (curves.length === 0) return null;
   const labelled = curves.map((curve) => ({ ...curve, label: `${formatVersion(curve.version)} · ${curve.name}` }));
-  const summary = `Agents up to date over time since publish, for ${labelled.map((curve) => `${formatVersion(curve.version)} (${curve.points.at(-1)!.agents} agents)`).join(", ")}. The table below has the figures.`;
+  const summary = `Agents up to date over time since publish, for ${labelled.map((curve) => `${formatVersion(curve.version)} (${curve.points.at(-1)!.upToDate} agents)`).join(", ")}. The table below has the figures.`;
   return (
     <Card>
       <CardHeader title="Convergence over time" description="Agents that had applied each version, by time since it was published (from their heartbeats)." />
@@ -36,7 +36,7 @@ export async function ConvergenceHistory({ orgId }: { orgId: string }) {
                   <th scope="row" className="font-medium text-slate-900">
                     {curve.label}
                   </th>
-                  <td className="tabular-nums">{curve.points.at(-1)!.agents}</td>
+                  <td className="tabular-nums">{curve.points.at(-1)!.upToDate}</td>
                   <td>{timeTo(curve.points, 0.5)}</td>
                   <td>{timeTo(curve.points, 0.9)}</td>
                   <td>{timeTo(curve.points, 1)}</td>

@@ -93,8 +93,8 @@ export interface ConvergenceCurve {
   version: number;
   name: string;
   publishedAt: Date;
-  /** Cumulative: `agents` had first reported this version by `seconds` after its publication. */
-  points: { seconds: number; agents: number }[];
+  /** Cumulative: `upToDate` agents had first reported this version by `seconds` after its publication. */
+  points: { seconds: number; upToDate: number }[];
 }
 
 /** Points per curve at most: each version's span is cut into this many steps, so a long tail stays small. */
@@ -128,7 +128,7 @@ export async function convergenceCurves({ orgId, versions = 5 }: { orgId: string
   );
   return recent.map(({ version, name, publishedAt }) => {
     let total = 0;
-    const points = rows.filter((row) => row.version === version).map((row) => ({ seconds: row.seconds, agents: (total += row.agents) }));
-    return { version, name, publishedAt, points: points.length > 0 ? [{ seconds: 0, agents: 0 }, ...points] : [] };
+    const points = rows.filter((row) => row.version === version).map((row) => ({ seconds: row.seconds, upToDate: (total += row.agents) }));
+    return { version, name, publishedAt, points: points.length > 0 ? [{ seconds: 0, upToDate: 0 }, ...points] : [] };
   });
 }

@@ -24,9 +24,9 @@ describe("convergence curves", () => {
       select org_id, ${agents[0]!.agentId}, 2, created_at + interval '30 seconds' from agent_policy_versions where org_id = ${org.orgId} and version = 2`);
 
     const [second, first] = await convergenceCurves({ orgId: org.orgId });
-    expect(second).toMatchObject({ version: 2, name: "Second", points: [{ seconds: 0, agents: 0 }, { seconds: 30, agents: 1 }] });
+    expect(second).toMatchObject({ version: 2, name: "Second", points: [{ seconds: 0, upToDate: 0 }, { seconds: 30, upToDate: 1 }] });
     // 120 s over 60 steps: 2-second steps.
-    expect(first).toMatchObject({ version: 1, name: "First", points: [{ seconds: 0, agents: 0 }, { seconds: 10, agents: 2 }, { seconds: 120, agents: 3 }] });
+    expect(first).toMatchObject({ version: 1, name: "First", points: [{ seconds: 0, upToDate: 0 }, { seconds: 10, upToDate: 2 }, { seconds: 120, upToDate: 3 }] });
   });
 
   it("is empty before anything is published, and a version nobody applied has no points", async () => {
