@@ -12,8 +12,8 @@ import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Card, CardHeader } from "@/components/ui/card";
 import { listAuditLogs } from "@/db/queries/audit-logs";
-import { listChangeRequests } from "@/db/queries/change-requests";
 import { describeChangeRequest } from "@/lib/change-requests/describe";
+import { currentChangeRequests } from "@/lib/change-requests/service";
 import { listPolicies } from "@/db/queries/policies";
 import { type Policy } from "@/db/schema";
 import { POLICY_TYPES } from "@/lib/policies/constants";
@@ -41,7 +41,7 @@ export default async function OverviewPage() {
   const [policies, recent, pending] = await Promise.all([
     listPolicies({ orgId: user.orgId }),
     listAuditLogs({ orgId: user.orgId, limit: RECENT_EVENTS }),
-    listChangeRequests({ orgId: user.orgId, state: "pending", limit: PENDING_SHOWN }),
+    currentChangeRequests({ orgId: user.orgId, state: "pending", limit: PENDING_SHOWN }),
   ]);
   const gaps = criticalGaps(policies);
   const enabledCount = policies.filter((policy) => policy.enabled).length;

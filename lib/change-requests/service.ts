@@ -1,6 +1,6 @@
 import "server-only";
 import { getActivePolicyVersion } from "@/db/queries/agent-policies";
-import { cancelPendingRequestsOf, expireOverdueChangeRequests, getChangeRequest, transitionChangeRequest } from "@/db/queries/change-requests";
+import { cancelPendingRequestsOf, expireOverdueChangeRequests, getChangeRequest, listChangeRequests, transitionChangeRequest } from "@/db/queries/change-requests";
 import { isFourEyesOn, setFourEyesColumn } from "@/db/queries/organizations";
 import { latestPolicyRevision } from "@/db/queries/policy-revisions";
 import { getDb, type Executor } from "@/db";
@@ -10,6 +10,7 @@ import { applyPublish, type NewPolicyVersion } from "@/lib/agent-policy/service"
 import { ApiError } from "@/lib/errors";
 import { getPolicy } from "@/db/queries/policies";
 import { applyDelete, applyToggle, filePolicyChangeRequest } from "@/lib/policies/service";
+import type { ChangeRequestState } from "./constants";
 import { ApprovalRequired, describeChange, fileChangeRequest, fourEyesHolds } from "./gate";
 
 const resourceOf = (request: Pick<ChangeRequest, "id">) => `change-request:${request.id}`;
@@ -20,6 +21,12 @@ async function expireOverdue(orgId: string | undefined, tx: Executor): Promise<v
     const actor: Actor = { orgId: request.orgId, userId: null, email: null };
     await recordAudit(actor, { action: "expire_change_request", resource: resourceOf(request), details: `Expired without a decision: ${describeChange(request)}`, success: true }, tx);
   }
+}
+
+/** The organization's requests, newest first, those past their 72 hours expired first (so none reads as pending). */
+export async function currentChangeRequests({ orgId, state, limit }: { orgId: string; state?: ChangeRequestState; limit?: number }): Promise<ChangeRequest[]> {
+  await getDb().transaction((tx) => expireOverdue(orgId, tx));
+  return listChangeRequests({ orgId, state, limit });
 }
 
 /** Maintenance: expires every organization's overdue requests. */
@@ -54,7 +61,6 @@ async function perform(actor: Actor, request: ChangeRequest, tx: Executor): Prom
 }
 
 async function decidable(actor: Actor, id: string, tx: Executor): Promise<ChangeRequest> {
-  await expireOverdue(actor.orgId, tx);
   const request = await getChangeRequest({ orgId: actor.orgId, id, lock: true }, tx);
   if (!request) throw ApiError.notFound("Change request not found");
   if (request.state !== "pending") throw ApiError.conflict(`This change request is ${request.state}, not pending`);
@@ -64,8 +70,13 @@ async function decidable(actor: Actor, id: string, tx: Executor): Promise<Change
 type Outcome = { request: ChangeRequest } | { stale: ChangeRequest };
 type Decision = "approve_change_request" | "reject_change_request" | "cancel_change_request";
 
-/** Runs a decision; a refused one (not found, not pending, one's own, stale) is audited like any refused write. */
+/**
+ * Runs a decision, once the organization's overdue requests have expired (in a transaction of their own, so that a
+ * refused decision does not undo an expiry); a refused one (not found, not pending, one's own, stale) is audited
+ * like any refused write.
+ */
 async function audited(actor: Actor, id: string, action: Decision, run: () => Promise<ChangeRequest>): Promise<ChangeRequest> {
+  await getDb().transaction((tx) => expireOverdue(actor.orgId, tx));
   try {
     return await run();
   } catch (error) {

@@ -11,6 +11,7 @@ import * as reject from "@/app/api/change-requests/[id]/reject/route";
 import * as cancel from "@/app/api/change-requests/[id]/cancel/route";
 import { listAuditLogs } from "@/db/queries/audit-logs";
 import { getActivePolicyVersion } from "@/db/queries/agent-policies";
+import { publishPolicyVersion } from "@/lib/agent-policy/service";
 import { getPolicy } from "@/db/queries/policies";
 import { getDb } from "@/db";
 import { actorFor } from "@/lib/auth/principal";
@@ -104,18 +105,33 @@ describe("four-eyes approval", () => {
     expect(latest).toMatchObject({ id: request.id, state: "cancelled" });
   });
 
+  it("refuses a stale publication: the active version changed since it was filed", async () => {
+    const org = await fourEyesOrg();
+    const rules = [{ type: "block_ip", config: { trigger: "brute_force", threshold: 5, duration: "1h", scope: "host" } }];
+    const filed = await call(publish.POST, "POST", "/api/policy", { token: org.admin.token, body: { name: "Proposed", rules } });
+    const { change_request: request } = ((await filed.json()) as { data: { change_request: ChangeRequestJson } }).data;
+    // The operator's CLI is not held: it publishes v1 meanwhile.
+    await publishPolicyVersion({ actor: actorFor(org.admin.user), input: { name: "Operator", description: null, rules: rules as never } });
+    expect((await decide(approve.POST, "approve", org.second.token, request.id)).status).toBe(409);
+    expect(await getActivePolicyVersion({ orgId: org.orgId })).toMatchObject({ version: 1, name: "Operator" });
+  });
+
   it("expires a request left 72 hours, and cancels a disabled user's pending requests", async () => {
     const org = await fourEyesOrg();
     const overdue = await held(await disableMfa(org.admin.token));
     await getDb().execute(sql`update change_requests set expires_at = now() - interval '1 second' where id = ${overdue.id}`);
+    const listed = (await (await call(changeRequests.GET, "GET", "/api/change-requests?state=expired", { token: org.viewer.token })).json()) as ChangeRequestJson[];
+    expect(listed.map((request) => request.id)).toEqual([overdue.id]);
     const answer = await decide(approve.POST, "approve", org.second.token, overdue.id);
     expect(answer.status).toBe(409);
     expect(((await answer.json()) as { detail: string }).detail).toBe("This change request is expired, not pending");
+    expect(await listAuditLogs({ orgId: org.orgId, action: "expire_change_request", limit: 5 })).toMatchObject([{ success: true, resource: `change-request:${overdue.id}` }]);
 
     const pending = await held(await disableMfa(org.second.token));
     await setUserDisabled({ actor: actorFor(org.admin.user), userId: org.second.user.id, disabled: true });
     const requests = (await (await call(changeRequests.GET, "GET", "/api/change-requests?state=cancelled", { token: org.admin.token })).json()) as ChangeRequestJson[];
     expect(requests.map((request) => request.id)).toEqual([pending.id]);
+    expect((await listAuditLogs({ orgId: org.orgId, resource: `change-request:${pending.id}`, limit: 5 }))[0]).toMatchObject({ action: "cancel_change_request", success: true });
     expect(await mfaEnabled(org.orgId)).toBe(true);
   });
 
@@ -127,6 +143,13 @@ describe("four-eyes approval", () => {
     expect(await (await decide(cancel.POST, "cancel", org.admin.token, second.id)).json()).toMatchObject({ state: "cancelled" });
     expect((await decide(approve.POST, "approve", org.second.token, second.id)).status).toBe(409);
     expect(await mfaEnabled(org.orgId)).toBe(true);
+    const decisions = await listAuditLogs({ orgId: org.orgId, action: "reject_change_request", limit: 5 });
+    expect(decisions).toMatchObject([{ success: true, details: "Rejected: disable the critical policy pol-mfa-required (Not during the audit)" }]);
+    expect((await listAuditLogs({ orgId: org.orgId, resource: `change-request:${second.id}`, limit: 5 })).map((row) => `${row.action} ${row.success}`)).toEqual([
+      "approve_change_request false",
+      "cancel_change_request true",
+      "create_change_request true",
+    ]);
   });
 
   it("holds deleting a critical policy and publishing an agent policy version; not enabling a policy or changing a custom one", async () => {
@@ -191,6 +214,15 @@ describe("four-eyes approval", () => {
     expect((await call(changeRequests.POST, "POST", "/api/change-requests", { token: org.admin.token, body: { action: "rename" } })).status).toBe(422);
     expect((await call(changeRequests.POST, "POST", "/api/change-requests", { token: org.viewer.token, body: { action: "disable_four_eyes" } })).status).toBe(403);
     expect((await call(settings.PUT, "PUT", "/api/organization/settings", { token: org.admin.token, body: { fourEyes: "yes" } })).status).toBe(422);
+    // Setting the state it has changes nothing, and writes nothing.
+    expect(await (await call(settings.PUT, "PUT", "/api/organization/settings", { token: org.admin.token, body: { fourEyes: true } })).json()).toEqual({ fourEyes: true });
+    expect(await listAuditLogs({ orgId: org.orgId, action: "update_organization_settings", limit: 5 })).toMatchObject([{ success: true, details: "Four-eyes approval turned on", after: { fourEyes: true } }]);
+    const off = await call(changeRequests.POST, "POST", "/api/change-requests", { token: org.admin.token, body: { action: "disable_four_eyes" } });
+    expect(await off.json()).toMatchObject({ action: "disable_four_eyes", target: "organization", state: "pending" });
+    await getDb().execute(sql`update policies set enabled = false where org_id = ${org.orgId} and id = 'pol-session-recording'`);
+    expect((await call(changeRequests.POST, "POST", "/api/change-requests", { token: org.admin.token, body: { action: "disable_policy", target: "pol-session-recording" } })).status).toBe(409);
+    const other = await createTestOrg();
+    expect((await call(changeRequests.POST, "POST", "/api/change-requests", { token: other.admin.token, body: { action: "disable_four_eyes" } })).status).toBe(409);
     expect((await decide(approve.POST, "approve", org.second.token, "not-an-id")).status).toBe(422);
   });
 });

@@ -7,14 +7,14 @@
 import { describe, expect, it } from "vitest";
 import * as policies from "@/app/api/policies/route";
 import { listAuditLogs } from "@/db/queries/audit-logs";
-import { claimEnrollmentUpgrade } from "@/db/queries/mfa";
+import { claimEnrollmentUpgrade, countUnusedRecoveryCodes } from "@/db/queries/mfa";
 import { countPasskeys, listPasskeys } from "@/db/queries/passkeys";
 import { findSessionUser, findUserById } from "@/db/queries/users";
 import { resetMfa } from "@/lib/auth/mfa";
 import { addPasskey, removePasskey, renameOwnPasskey, type FactorSession } from "@/lib/auth/passkeys";
 import { actorFor } from "@/lib/auth/principal";
 import { attemptPasskeySignIn, attemptSignIn, type MfaState } from "@/lib/auth/sign-in";
-import { authenticationOptions, CHALLENGE_LIFETIME_MS, issueChallenge, registrationOptions, relyingParty } from "@/lib/auth/webauthn";
+import { authenticationOptions, CHALLENGE_LIFETIME_MS, challengeExpiry, issueChallenge, registrationOptions, relyingParty } from "@/lib/auth/webauthn";
 import { MFA_POLICY_ID } from "@/lib/policies/defaults";
 import { createPolicy, togglePolicy } from "@/lib/policies/service";
 import { setUserDisabled } from "@/lib/users/service";
@@ -59,12 +59,26 @@ describe("registering a passkey", () => {
     const org = await createTestOrg();
     const user = org.viewer.user;
     const { outcome } = await register(user, factorSession(user, "enroll", "enrolling"));
-    expect(outcome).toMatchObject({ ok: true, passkey: { name: "Laptop", userId: user.id, orgId: org.orgId } });
+    expect(outcome).toMatchObject({ ok: true, passkey: { name: "Laptop", userId: user.id, orgId: org.orgId, transports: ["internal"], multiDevice: false, backedUp: false, counter: 0 } });
     expect(outcome.ok && outcome.recoveryCodes).toHaveLength(10);
     expect(await findSessionUser({ id: user.id, sessionVersion: user.sessionVersion })).toBeNull();
     expect(await claimEnrollmentUpgrade({ userId: user.id, sessionId: "another" })).toBeNull();
     expect(await claimEnrollmentUpgrade({ userId: user.id, sessionId: "enrolling" })).toBe(user.sessionVersion + 1);
     expect(await auditDetails(org, "passkey_add")).toEqual(['Added passkey "Laptop" as the first second factor, with 10 recovery codes; every other session ended']);
+    expect((await listAuditLogs({ orgId: org.orgId, action: "passkey_add", limit: 1 }))[0]!.success).toBe(true);
+    expect(await countUnusedRecoveryCodes({ userId: user.id })).toBe(10);
+  });
+
+  it("asks the browser for a discoverable credential that verifies the user, and never for one the user has", async () => {
+    const { viewer } = await createTestOrg();
+    const { options } = await register(viewer.user);
+    expect(options.authenticatorSelection).toMatchObject({ residentKey: "required", userVerification: "required" });
+    expect(options.rp).toEqual({ id: "localhost", name: "Palisade" });
+    const again = await registrationOptions({ userId: viewer.user.id, sessionId: "s1", email: viewer.user.email, existing: await listPasskeys({ userId: viewer.user.id }) });
+    expect(again.excludeCredentials).toHaveLength(1);
+    expect(challengeExpiry("too-short", { kind: "sign_in" })).toBeNull();
+    expect(challengeExpiry(again.challenge, { kind: "sign_in" })).toBeNull();
+    expect(challengeExpiry(again.challenge, { kind: "register", userId: viewer.user.id, sessionId: "s1" })!.getTime()).toBeGreaterThan(Date.now());
   });
 
   it("as another factor: adds it without recovery codes or ending sessions, from a session that proved a factor", async () => {
@@ -232,8 +246,11 @@ describe("managing passkeys", () => {
 
     await togglePolicy({ actor: actorFor(org.admin.user), id: MFA_POLICY_ID, enabled: false });
     expect(await removePasskey(factorSession(org.viewer.user, "password"), { id })).toEqual({ ok: false, reason: "step_up_required" });
+    expect(await countUnusedRecoveryCodes({ userId: org.viewer.user.id })).toBe(10);
     expect(await removePasskey(factorSession(org.viewer.user), { id })).toEqual({ ok: true });
     expect(await countPasskeys({ userId: org.viewer.user.id })).toBe(0);
+    expect(await countUnusedRecoveryCodes({ userId: org.viewer.user.id })).toBe(0);
+    expect((await listAuditLogs({ orgId: org.orgId, action: "passkey_remove", limit: 1 }))[0]!.success).toBe(true);
     expect(await auditDetails(org, "passkey_remove")).toEqual(['Removed passkey "Laptop"; no second factor is left, and the recovery codes were removed']);
   });
 
@@ -250,6 +267,8 @@ describe("managing passkeys", () => {
 
     expect(await removePasskey(factorSession(org.viewer.user), { id: first.outcome.ok ? first.outcome.passkey.id : "" })).toEqual({ ok: true });
     expect(await countPasskeys({ userId: org.viewer.user.id })).toBe(1);
+    // A factor is left: so are the recovery codes.
+    expect(await countUnusedRecoveryCodes({ userId: org.viewer.user.id })).toBe(10);
   });
 
   it("renames a passkey, audited", async () => {
@@ -258,6 +277,7 @@ describe("managing passkeys", () => {
     expect(await renameOwnPasskey(factorSession(org.viewer.user), { id: outcome.ok ? outcome.passkey.id : "", name: "Work laptop" })).toBe(true);
     expect(await listPasskeys({ userId: org.viewer.user.id })).toMatchObject([{ name: "Work laptop" }]);
     expect(await auditDetails(org, "passkey_rename")).toEqual(['Renamed a passkey to "Work laptop"']);
+    expect((await listAuditLogs({ orgId: org.orgId, action: "passkey_rename", limit: 1 }))[0]!.success).toBe(true);
   });
 
   it("an admin's MFA reset removes the user's passkeys too, and they no longer sign in", async () => {

@@ -1,11 +1,10 @@
 import type { Metadata } from "next";
 import { ChangeRequestCard } from "@/components/change-request-card";
 import { EmptyState } from "@/components/empty-state";
-import { requestTime } from "@/components/format";
 import { PageHeader } from "@/components/page-header";
-import { listChangeRequests } from "@/db/queries/change-requests";
 import { isFourEyesOn } from "@/db/queries/organizations";
 import { requireUser } from "@/lib/auth/session";
+import { currentChangeRequests } from "@/lib/change-requests/service";
 
 export const metadata: Metadata = { title: "Change requests" };
 
@@ -13,9 +12,8 @@ const RECENT = 20;
 
 export default async function ChangeRequestsPage() {
   const { user } = await requireUser();
-  const [fourEyes, requests] = await Promise.all([isFourEyesOn({ orgId: user.orgId }), listChangeRequests({ orgId: user.orgId, limit: 100 })]);
-  const now = requestTime();
-  const pending = requests.filter((request) => request.state === "pending" && request.expiresAt.getTime() > now);
+  const [fourEyes, requests] = await Promise.all([isFourEyesOn({ orgId: user.orgId }), currentChangeRequests({ orgId: user.orgId, limit: 100 })]);
+  const pending = requests.filter((request) => request.state === "pending");
   const decided = requests.filter((request) => !pending.includes(request)).slice(0, RECENT);
   const canDecide = user.role === "admin";
   return (
