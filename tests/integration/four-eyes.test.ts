@@ -120,6 +120,10 @@ describe("four-eyes approval", () => {
     const org = await fourEyesOrg();
     const overdue = await held(await disableMfa(org.admin.token));
     await getDb().execute(sql`update change_requests set expires_at = now() - interval '1 second' where id = ${overdue.id}`);
+    // Approving it is refused as expired, even before anything listed it.
+    const answerFirst = await decide(approve.POST, "approve", org.second.token, overdue.id);
+    expect(answerFirst.status).toBe(409);
+    expect(await mfaEnabled(org.orgId)).toBe(true);
     const listed = (await (await call(changeRequests.GET, "GET", "/api/change-requests?state=expired", { token: org.viewer.token })).json()) as ChangeRequestJson[];
     expect(listed.map((request) => request.id)).toEqual([overdue.id]);
     const answer = await decide(approve.POST, "approve", org.second.token, overdue.id);
