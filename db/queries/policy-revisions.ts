@@ -15,17 +15,15 @@ export interface NewPolicyRevision {
 }
 
 /**
- * Appends the policy's next revision. Its number is the policy's last plus one: the change that writes it holds the
- * policy's row lock (or has just inserted the row), so two changes to one policy cannot take the same number.
+ * Appends each policy's next revision, in one statement (each policy at most once: every row's number is read
+ * before the statement writes). A number is the policy's last plus one: the change that
+ * writes it holds the policy's row lock (or has just inserted the row), so two changes to one policy cannot take
+ * the same number.
  */
-export async function appendPolicyRevision(revision: NewPolicyRevision, executor: Executor): Promise<number> {
-  const { orgId, policyId } = revision;
-  const next = sql<number>`(select coalesce(max(${policyRevisions.revision}), 0) + 1 from ${policyRevisions} where ${policyRevisions.orgId} = ${orgId} and ${policyRevisions.policyId} = ${policyId})`;
-  const [row] = await executor
-    .insert(policyRevisions)
-    .values({ ...revision, revision: next })
-    .returning({ revision: policyRevisions.revision });
-  return row!.revision;
+export async function appendPolicyRevisions(revisions: NewPolicyRevision[], executor: Executor): Promise<void> {
+  const next = ({ orgId, policyId }: NewPolicyRevision) =>
+    sql<number>`(select coalesce(max(${policyRevisions.revision}), 0) + 1 from ${policyRevisions} where ${policyRevisions.orgId} = ${orgId} and ${policyRevisions.policyId} = ${policyId})`;
+  if (revisions.length > 0) await executor.insert(policyRevisions).values(revisions.map((revision) => ({ ...revision, revision: next(revision) })));
 }
 
 /** A policy's revisions, newest first; empty when the organization never had the policy. */

@@ -1,7 +1,7 @@
 import "server-only";
 import { appendAgentEvent } from "@/lib/events/agent-events";
 import { deletePolicyRow, findEnabledPolicyOfKind, getPolicy, insertPolicies, setPolicyEnabled, updatePolicyRow, type PolicyChanges } from "@/db/queries/policies";
-import { appendPolicyRevision, getPolicyRevision, latestPolicyRevision } from "@/db/queries/policy-revisions";
+import { appendPolicyRevisions, getPolicyRevision, latestPolicyRevision } from "@/db/queries/policy-revisions";
 import { getDb, violatedConstraint, type Executor } from "@/db";
 import { ENABLED_KIND_INDEX, type ChangeRequest, type Policy } from "@/db/schema";
 import { ApprovalRequired, fileChangeRequest, fourEyesHolds } from "@/lib/change-requests/gate";
@@ -37,9 +37,19 @@ async function notifyAgents(actor: Actor, change: SecurityPolicyChange, before: 
   );
 }
 
+const revisionOf = (actor: Actor, change: PolicyRevisionChange, policy: Policy, restoredFrom?: number) => ({
+  orgId: actor.orgId,
+  policyId: policy.id,
+  change,
+  policy: toPolicyJson(policy),
+  restoredFrom,
+  userId: actor.userId,
+  userEmail: actor.email,
+});
+
 /** Records the state a change left the policy in (a deletion: the state it deleted) as its next revision. */
-async function recordRevision(actor: Actor, change: PolicyRevisionChange, policy: Policy, tx: Executor, restoredFrom?: number): Promise<number> {
-  return appendPolicyRevision({ orgId: actor.orgId, policyId: policy.id, change, policy: toPolicyJson(policy), restoredFrom, userId: actor.userId, userEmail: actor.email }, tx);
+async function recordRevision(actor: Actor, change: PolicyRevisionChange, policy: Policy, tx: Executor, restoredFrom?: number): Promise<void> {
+  await appendPolicyRevisions([revisionOf(actor, change, policy, restoredFrom)], tx);
 }
 
 async function notFound(actor: Actor, id: string, action: "toggle_policy" | "update_policy" | "delete_policy"): Promise<never> {
@@ -56,7 +66,10 @@ export async function seedDefaultPolicies(actor: Actor, tx: Executor): Promise<v
     DEFAULT_POLICIES.map((policy) => ({ ...policy, orgId: actor.orgId })),
     tx,
   );
-  for (const policy of rows) await recordRevision(actor, "created", policy, tx);
+  await appendPolicyRevisions(
+    rows.map((policy) => revisionOf(actor, "created", policy)),
+    tx,
+  );
   await recordAudit(
     actor,
     { action: "seed_default_policies", resource: "policies", details: `Created the ${rows.length} default policies`, success: true, after: rows.map(toPolicyJson) },
