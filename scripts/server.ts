@@ -58,7 +58,11 @@ function failed(request: IncomingMessage, response: ServerResponse, error: unkno
   }
 }
 
-const server = createServer(dispatch);
+// Node closes an idle keep-alive connection after 5 s by default. A client or load balancer that keeps it longer
+// can send its next request just as the socket closes, and sees ECONNRESET (or a 502 from the balancer). An idle
+// timeout longer than theirs (60 s for most balancers) leaves the closing to them; headers must be allowed longer.
+const IDLE_KEEP_ALIVE_MS = 65_000;
+const server = createServer({ keepAliveTimeout: IDLE_KEEP_ALIVE_MS, headersTimeout: IDLE_KEEP_ALIVE_MS + 1_000 }, dispatch);
 server.on("error", (error) => {
   console.error("Failed to start server", error);
   process.exit(1);
