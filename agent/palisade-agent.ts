@@ -210,8 +210,12 @@ class Agent {
         this.policy.securityPolicies = new Map((data.securityPolicies as SecurityPolicy[]).map((policy) => [policy.id, policy]));
         this.apply(data, event === "reset" ? "reset to" : "starting with");
         break;
-      case "policy_version": // a new version was published
+      case "policy_version": // the version that applies to this agent changed
         this.apply(data, "applied");
+        break;
+      case "rollout": // a staged rollout started or ended around this agent, which keeps its version
+      case "labels": // an admin relabelled this agent, which keeps its version
+        this.apply(data, "keeping");
         break;
       case "overrides": // an admin changed this agent's overrides
         this.apply(data, "applied overrides on");
@@ -239,7 +243,7 @@ class Agent {
     // A real agent would reprogram its firewall and detectors here.
     const active = this.policy.rules.filter((rule) => rule.enabled).map((rule) => rule.type);
     log(`${verb} ${this.policy.policyVersion ?? "no policy yet"}${this.policy.name ? ` "${this.policy.name}"` : ""}: ${active.length} active rule(s)${active.length ? ` (${active.join(", ")})` : ""}`);
-    if (this.policy.policyVersion !== previous || verb !== "applied") this.scheduleHeartbeat();
+    if (this.policy.policyVersion !== previous || (verb !== "applied" && verb !== "keeping")) this.scheduleHeartbeat();
   }
 
   /** One heartbeat 0–2 s after applying a version: prompt enough for the console, spread out across a fleet. */

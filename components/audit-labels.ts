@@ -26,6 +26,8 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
   create_api_token: "API token created",
   revoke_api_token: "API token revoked",
   create_policy_version: "Agent policy version created",
+  promote_policy_version: "Agent policy rollout promoted",
+  abort_policy_version: "Agent policy rollout aborted",
   set_agent_overrides: "Agent overrides set",
   create_enrollment_key: "Enrollment key created",
   revoke_enrollment_key: "Enrollment key revoked",

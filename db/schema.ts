@@ -13,7 +13,8 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
-import type { AgentRule, AgentRuleOverride } from "@/lib/agent-policy/types";
+import type { AgentRule, AgentRuleOverride, LabelSetCount } from "@/lib/agent-policy/types";
+import { ROLLOUT_STAGES } from "@/lib/agent-policy/types";
 import { LOGIN_OUTCOMES } from "@/lib/auth/login-outcomes";
 import type { AgentEventType } from "@/lib/events/event-types";
 import { CHANGE_REQUEST_ACTIONS, CHANGE_REQUEST_STATES } from "@/lib/change-requests/constants";
@@ -376,10 +377,22 @@ export const agentPolicyVersions = pgTable(
     createdBy: text("created_by"),
     // The version this one republished, when it is a rollback.
     republishedFrom: integer("republished_from"),
+    // A staged rollout's label selector, as written at publish (null: published to the whole fleet).
+    selector: text("selector"),
+    // `fleet` applies to every agent (published so, or promoted); `canary` to the selector's agents only; `aborted` to none.
+    stage: text("stage", { enum: ROLLOUT_STAGES }).notNull().default("fleet"),
+    promotedAt: nullableTime("promoted_at"),
+    abortedAt: nullableTime("aborted_at"),
     convergedAt: nullableTime("converged_at"),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex("agent_policy_versions_org_version_key").on(t.orgId, t.version)],
+  (t) => [
+    uniqueIndex("agent_policy_versions_org_version_key").on(t.orgId, t.version),
+    // One rollout at a time: a second canary would leave an agent matching both without one answer.
+    uniqueIndex("agent_policy_versions_one_canary_key").on(t.orgId).where(sql`${t.stage} = 'canary'`),
+    check("agent_policy_versions_stage_check", sql`${t.stage} in ('fleet', 'canary', 'aborted')`),
+    check("agent_policy_versions_canary_selector_check", sql`${t.stage} <> 'canary' or ${t.selector} is not null`),
+  ],
 );
 
 export const enrollmentKeys = pgTable(
@@ -473,6 +486,8 @@ export const streamPresence = pgTable(
       .notNull()
       .references(() => organizations.id, { onDelete: "cascade" }),
     connections: integer("connections").notNull(),
+    // How many of those agents hold each label set, so a staged rollout's `broadcastedTo` counts its targets everywhere.
+    labelCounts: jsonb("label_counts").$type<LabelSetCount[]>().notNull().default([]),
     updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.instanceId, t.orgId] }), index("stream_presence_org_idx").on(t.orgId)],

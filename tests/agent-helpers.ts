@@ -28,14 +28,14 @@ export interface TestAgent {
   token: string;
 }
 
-export async function enroll(enrollmentKey: string, hostname = "host-1"): Promise<TestAgent> {
-  const response = await call(enrollRoute.POST, "POST", "/api/agents/enroll", { body: { enrollmentKey, hostname } });
+export async function enroll(enrollmentKey: string, hostname = "host-1", labels?: Record<string, string>): Promise<TestAgent> {
+  const response = await call(enrollRoute.POST, "POST", "/api/agents/enroll", { body: { enrollmentKey, hostname, labels } });
   if (response.status !== 201) throw new Error(`enroll: ${response.status} ${await response.text()}`);
   return ((await response.json()) as { data: TestAgent }).data;
 }
 
-export async function enrollAgent(org: TestOrg, hostname?: string): Promise<TestAgent> {
-  return enroll(await createEnrollmentKey(org), hostname);
+export async function enrollAgent(org: TestOrg, hostname?: string, labels?: Record<string, string>): Promise<TestAgent> {
+  return enroll(await createEnrollmentKey(org), hostname, labels);
 }
 
 /** Opens an agent stream through the real route handler. */

@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, sql } from "drizzle-orm";
 import { getDb, type Executor } from "@/db";
 import { agentEvents, agentPolicyVersions, orgCounters, type AgentEvent } from "@/db/schema";
-import type { PolicyVersionEventPayload } from "@/lib/agent-policy/types";
+import type { PolicyState } from "@/lib/agent-policy/types";
 import type { AgentEventType } from "@/lib/events/event-types";
 
 /**
@@ -27,21 +27,22 @@ export async function insertAgentEvent(
 
 /**
  * Where the organization's event log stands, in one statement: its latest event id (0 before the first) and the
- * active agent policy as of that event.
+ * agent policy state as of that event.
  */
-export async function loadLogPosition({ orgId }: { orgId: string }): Promise<{ upTo: number; active: PolicyVersionEventPayload | null }> {
+export async function loadLogPosition({ orgId }: { orgId: string }): Promise<{ upTo: number; state: PolicyState }> {
   const [row] = await getDb()
-    .select({ upTo: orgCounters.agentEventId, active: activeVersionPayload(orgId) })
+    .select({ upTo: orgCounters.agentEventId, state: policyStatePayload(orgId) })
     .from(orgCounters)
     .where(eq(orgCounters.orgId, orgId));
-  return { upTo: row ? Number(row.upTo) : 0, active: row?.active ?? null };
+  return { upTo: row ? Number(row.upTo) : 0, state: row?.state ?? { fleet: null, rollout: null } };
 }
 
-/** The organization's active agent policy version, as its `policy_version` event carries it. */
-export function activeVersionPayload(orgId: string) {
-  return sql<PolicyVersionEventPayload | null>`(
-    select json_build_object('version', v.version, 'policyId', v.id, 'name', v.name, 'rules', v.rules)
-    from ${agentPolicyVersions} v where v.org_id = ${orgId} order by v.version desc limit 1)`;
+/** The organization's agent policy state (the active version, and the one rolling out), as a `policy_version` event carries it. */
+export function policyStatePayload(orgId: string) {
+  const payload = sql`json_build_object('version', v.version, 'policyId', v.id, 'name', v.name, 'rules', v.rules)`;
+  return sql<PolicyState>`json_build_object(
+    'fleet', (select ${payload} from ${agentPolicyVersions} v where v.org_id = ${orgId} and v.stage = 'fleet' order by v.version desc limit 1),
+    'rollout', (select json_build_object('selector', v.selector, 'version', ${payload}) from ${agentPolicyVersions} v where v.org_id = ${orgId} and v.stage = 'canary'))`;
 }
 
 /** The organization's events after `afterId`, oldest first, at most `limit` (the hub reads in batches). */

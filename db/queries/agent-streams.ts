@@ -1,8 +1,8 @@
 import { eq, sql } from "drizzle-orm";
 import { getDb } from "@/db";
 import { agentEvents, agents, orgCounters, policies, type AgentEvent } from "@/db/schema";
-import { activeVersionPayload } from "./agent-events";
-import type { AgentRuleOverride, PolicyVersionEventPayload } from "@/lib/agent-policy/types";
+import { policyStatePayload } from "./agent-events";
+import type { AgentRuleOverride, PolicyState } from "@/lib/agent-policy/types";
 import { AGENT_ENFORCED_TYPES } from "@/lib/policies/constants";
 import type { AgentSecurityPolicy } from "@/lib/policies/serialize";
 
@@ -11,8 +11,9 @@ export interface StreamStartData {
   upTo: number;
   /** The oldest event id still in the log (null when empty). */
   oldestRetained: number | null;
-  active: PolicyVersionEventPayload | null;
+  state: PolicyState;
   overrides: AgentRuleOverride[];
+  labels: Record<string, string>;
   /** Whether the agent is revoked (or gone) in this snapshot: a token lookup may have raced the revocation. */
   revoked: boolean;
   securityPolicies: AgentSecurityPolicy[];
@@ -35,8 +36,9 @@ export async function loadStreamStart({ orgId, agentId, afterId }: { orgId: stri
     .select({
       upTo: orgCounters.agentEventId,
       oldestRetained: sql<number | null>`(select min(${agentEvents.id}) from ${agentEvents} where ${agentEvents.orgId} = ${orgId})`,
-      active: activeVersionPayload(orgId),
+      state: policyStatePayload(orgId),
       overrides: sql<AgentRuleOverride[] | null>`(select ${agents.overrides} from ${agents} where ${agents.id} = ${agentId})`,
+      labels: sql<Record<string, string> | null>`(select ${agents.labels} from ${agents} where ${agents.id} = ${agentId})`,
       live: sql<boolean>`exists (select 1 from ${agents} where ${agents.id} = ${agentId} and ${agents.revokedAt} is null)`,
       securityPolicies: sql<AgentSecurityPolicy[]>`(
         select coalesce(json_agg(json_build_object('id', p.id, 'name', p.name, 'type', p.type, 'enabled', p.enabled, 'rules', p.rules) order by p.created_at, p.id), '[]'::json)
@@ -52,8 +54,9 @@ export async function loadStreamStart({ orgId, agentId, afterId }: { orgId: stri
   return {
     upTo: Number(row.upTo),
     oldestRetained: row.oldestRetained === null ? null : Number(row.oldestRetained),
-    active: row.active,
+    state: row.state,
     overrides: row.overrides ?? [],
+    labels: row.labels ?? {},
     revoked: !row.live,
     securityPolicies: row.securityPolicies,
     events: afterId === null ? null : (row.events ?? []).map((event) => ({ ...event, id: Number(event.id), createdAt: new Date(event.createdAt) })),

@@ -1,9 +1,9 @@
 import { and, asc, count, eq, ilike, inArray, isNull, or, sql, type SQL } from "drizzle-orm";
 import { getDb, queryRows, type Executor } from "@/db";
 import { agents, agentVersionReports, type Agent } from "@/db/schema";
-import type { AgentRuleOverride } from "@/lib/agent-policy/types";
+import type { AgentRuleOverride, VersionTargets } from "@/lib/agent-policy/types";
 import type { AgentStatus } from "@/lib/agents/status";
-import { onlineAgent, outdatedAgent } from "@/lib/agents/status-sql";
+import { matchesSelectorSql, onlineAgent, outdatedAgent } from "@/lib/agents/status-sql";
 
 /** Inserts an agent; null when its random id is taken (the caller draws another). */
 export async function insertAgent(values: typeof agents.$inferInsert, executor: Executor = getDb()): Promise<Agent | null> {
@@ -34,13 +34,14 @@ export interface AgentListFilter {
   status: AgentStatus;
   /** Matches hostname or id. */
   search?: string;
-  latestVersion: number | null;
+  /** Which version applies to which agent, for `outdated`. */
+  targets: Omit<VersionTargets, "highest">;
   offlineAfterSeconds: number;
   limit: number;
   offset: number;
 }
 
-function statusCondition({ status, latestVersion, offlineAfterSeconds }: AgentListFilter): SQL | undefined {
+function statusCondition({ status, targets, offlineAfterSeconds }: AgentListFilter): SQL | undefined {
   const live = isNull(agents.revokedAt);
   switch (status) {
     case "all":
@@ -52,7 +53,7 @@ function statusCondition({ status, latestVersion, offlineAfterSeconds }: AgentLi
     case "offline":
       return and(live, sql`not coalesce(${onlineAgent(offlineAfterSeconds)}, false)`);
     case "outdated":
-      return latestVersion === null ? sql`false` : and(live, outdatedAgent(latestVersion));
+      return and(live, outdatedAgent(targets));
   }
 }
 
@@ -86,6 +87,15 @@ export async function updateLiveAgent(
     .where(and(eq(agents.orgId, orgId), eq(agents.id, id), isNull(agents.revokedAt)))
     .returning();
   return agent ?? null;
+}
+
+/** Live agents of the organization whose labels a stored selector matches. */
+export async function countLiveAgentsMatching({ orgId, selector }: { orgId: string; selector: string }, executor: Executor = getDb()): Promise<number> {
+  const [row] = await executor
+    .select({ value: count() })
+    .from(agents)
+    .where(and(eq(agents.orgId, orgId), isNull(agents.revokedAt), matchesSelectorSql(selector)));
+  return row?.value ?? 0;
 }
 
 /** Revokes a live agent of the organization. Null when there is none. */

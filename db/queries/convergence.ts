@@ -1,12 +1,16 @@
 import { and, count, desc, eq, isNull, max, sql } from "drizzle-orm";
 import { getDb, queryRows } from "@/db";
-import { onlineAgent, outdatedAgent } from "@/lib/agents/status-sql";
+import { matchesSelectorSql, onlineAgent, outdatedAgent, targetVersionSql } from "@/lib/agents/status-sql";
+import type { RolloutStage, VersionTargets } from "@/lib/agent-policy/types";
+import { loadVersionTargets } from "./agent-policies";
 import { agentPolicyVersions, agents, agentVersionReports, orgCounters } from "@/db/schema";
 
 export interface VersionConvergence {
   version: number;
   name: string;
   createdAt: Date;
+  stage: RolloutStage;
+  selector: string | null;
   /** Agents that have reported running this version at some point. */
   applied: number;
   /** When every online agent first ran it; null until then. */
@@ -20,8 +24,9 @@ export interface FleetConvergence {
 }
 
 /**
- * The fleet against the active version: online agents (a heartbeat within `offlineAfterSeconds`) that run
- * it, those that lag behind, and for recent versions how many applied them and when the fleet converged.
+ * The fleet against the versions that apply to it: online agents (a heartbeat within `offlineAfterSeconds`) that
+ * run theirs (the active version, or a rollout's for its agents), those that do not, and for recent versions how
+ * many applied them and when the agents they apply to converged.
  */
 export async function fleetConvergence({ orgId, offlineAfterSeconds, versions = 10 }: { orgId: string; offlineAfterSeconds: number; versions?: number }): Promise<FleetConvergence> {
   const recent = await getDb()
@@ -30,6 +35,8 @@ export async function fleetConvergence({ orgId, offlineAfterSeconds, versions = 
       name: agentPolicyVersions.name,
       createdAt: agentPolicyVersions.createdAt,
       convergedAt: agentPolicyVersions.convergedAt,
+      stage: agentPolicyVersions.stage,
+      selector: agentPolicyVersions.selector,
       applied: count(agentVersionReports.agentId),
     })
     .from(agentPolicyVersions)
@@ -38,35 +45,50 @@ export async function fleetConvergence({ orgId, offlineAfterSeconds, versions = 
     .groupBy(agentPolicyVersions.id)
     .orderBy(desc(agentPolicyVersions.version))
     .limit(versions);
-  const latestVersion = recent[0]?.version ?? null;
+  const targets = await loadVersionTargets({ orgId });
   const online = onlineAgent(offlineAfterSeconds);
   const [counts] = await getDb()
     .select({
       total: sql<number>`count(*)::int`,
       online: sql<number>`count(*) filter (where ${online})::int`,
-      upToDate: sql<number>`count(*) filter (where ${online} and ${agents.reportedVersion} = ${latestVersion ?? -1})::int`,
-      outdated: sql<number>`count(*) filter (where ${online} and ${outdatedAgent(latestVersion ?? 0)})::int`,
+      upToDate: sql<number>`count(*) filter (where ${online} and ${agents.reportedVersion} = ${targetVersionSql(targets)})::int`,
+      outdated: sql<number>`count(*) filter (where ${online} and ${outdatedAgent(targets)})::int`,
     })
     .from(agents)
     .where(and(eq(agents.orgId, orgId), isNull(agents.revokedAt)));
   const { total = 0, online: onlineCount = 0, upToDate = 0, outdated = 0 } = counts ?? {};
   return {
-    latestVersion,
+    latestVersion: targets.fleet,
     agents: { total, online: onlineCount, offline: total - onlineCount, upToDate, outdated },
     versions: recent,
   };
 }
 
-/** Online agents of the organization, and how many of them run an older version than `version`. */
-export async function onlineAgentsBehind({ orgId, version, offlineAfterSeconds }: { orgId: string; version: number; offlineAfterSeconds: number }) {
+/** Online agents that `version` applies to (by `targets`), and how many of them run another. */
+export async function onlineAgentsBehind({ orgId, version, targets, offlineAfterSeconds }: { orgId: string; version: number; targets: Omit<VersionTargets, "highest">; offlineAfterSeconds: number }) {
   const [row] = await getDb()
     .select({
       online: sql<number>`count(*)::int`,
-      outdated: sql<number>`count(*) filter (where ${outdatedAgent(version)})::int`,
+      outdated: sql<number>`count(*) filter (where ${outdatedAgent(targets)})::int`,
     })
     .from(agents)
-    .where(and(eq(agents.orgId, orgId), isNull(agents.revokedAt), onlineAgent(offlineAfterSeconds)));
+    .where(and(eq(agents.orgId, orgId), isNull(agents.revokedAt), onlineAgent(offlineAfterSeconds), sql`${targetVersionSql(targets)} = ${version}`));
   return { online: row?.online ?? 0, outdated: row?.outdated ?? 0 };
+}
+
+/** A rollout's agents, live: how many run its version, run another while online, and are offline. */
+export async function rolloutStageCounts({ orgId, version, selector, offlineAfterSeconds }: { orgId: string; version: number; selector: string; offlineAfterSeconds: number }) {
+  const online = onlineAgent(offlineAfterSeconds);
+  const [row] = await getDb()
+    .select({
+      targeted: sql<number>`count(*)::int`,
+      applied: sql<number>`count(*) filter (where ${agents.reportedVersion} = ${version})::int`,
+      outdated: sql<number>`count(*) filter (where coalesce(${online}, false) and coalesce(${agents.reportedVersion}, 0) <> ${version})::int`,
+      offline: sql<number>`count(*) filter (where not coalesce(${online}, false))::int`,
+    })
+    .from(agents)
+    .where(and(eq(agents.orgId, orgId), isNull(agents.revokedAt), matchesSelectorSql(selector)));
+  return { targeted: row?.targeted ?? 0, applied: row?.applied ?? 0, outdated: row?.outdated ?? 0, offline: row?.offline ?? 0 };
 }
 
 /** When the last agent first reported this version: the moment the fleet converged on it. */

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { agentOverridesSchema, agentRulesSchema } from "@/lib/agent-policy/rules";
+import { labelSelectorSchema } from "@/lib/agent-policy/selector";
 import { plainName, plainText } from "@/lib/validation";
 
 export const createPolicyVersionBody = z.strictObject({
@@ -7,6 +8,7 @@ export const createPolicyVersionBody = z.strictObject({
   description: plainText({ max: 2000 }).optional(),
   rules: agentRulesSchema,
   org_id: z.string().min(1).max(100).optional(),
+  selector: labelSelectorSchema.optional(),
 });
 
 export const overridesBody = z.strictObject({ rules: agentOverridesSchema });

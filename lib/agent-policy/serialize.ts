@@ -13,7 +13,16 @@ export function toPolicyVersionJson(version: AgentPolicyVersion) {
     createdAt: version.createdAt.toISOString(),
     createdBy: version.createdBy,
     republishedFrom: version.republishedFrom === null ? null : formatVersion(version.republishedFrom),
+    stage: version.stage,
+    selector: version.selector,
+    promotedAt: version.promotedAt?.toISOString() ?? null,
+    abortedAt: version.abortedAt?.toISOString() ?? null,
   };
+}
+
+/** A rollout in progress as an agent's view shows it: its version, selector, and whether it applies to this agent. */
+export function toRolloutJson(rollout: AgentPolicyVersion, targeted: boolean) {
+  return { version: formatVersion(rollout.version), selector: rollout.selector, targeted };
 }
 
 export function toConvergenceJson(fleet: FleetConvergence) {
@@ -23,6 +32,8 @@ export function toConvergenceJson(fleet: FleetConvergence) {
     versions: fleet.versions.map((version) => ({
       version: formatVersion(version.version),
       name: version.name,
+      stage: version.stage,
+      selector: version.selector,
       createdAt: version.createdAt.toISOString(),
       applied: version.applied,
       convergedAt: version.convergedAt?.toISOString() ?? null,

@@ -21,3 +21,35 @@ export interface PolicyVersionEventPayload {
   name: string;
   rules: AgentRule[];
 }
+
+/** Where a version applies: the whole fleet, a rollout's canary agents, or (aborted) nowhere. */
+export const ROLLOUT_STAGES = ["fleet", "canary", "aborted"] as const;
+export type RolloutStage = (typeof ROLLOUT_STAGES)[number];
+
+/** A rollout in progress: a version that applies only to the agents its label selector matches. */
+export interface Rollout {
+  selector: string;
+  version: PolicyVersionEventPayload;
+}
+
+/**
+ * Which versions apply: the fleet's, and the one rolling out to some agents, if any. Each `policy_version` event
+ * carries the whole state after it, so an agent's version follows from the event and its own labels alone.
+ */
+export interface PolicyState {
+  fleet: PolicyVersionEventPayload | null;
+  rollout: Rollout | null;
+}
+
+/** How many streaming agents hold one label set. */
+export interface LabelSetCount {
+  labels: Record<string, string>;
+  agents: number;
+}
+
+/** Which version numbers apply: the fleet's, the rollout's (to its selector's agents), and the highest published. */
+export interface VersionTargets {
+  fleet: number | null;
+  rollout: { version: number; selector: string } | null;
+  highest: number;
+}

@@ -1,17 +1,18 @@
 import "server-only";
-import { getActivePolicyVersion } from "@/db/queries/agent-policies";
+import { loadVersionTargets } from "@/db/queries/agent-policies";
 import { hub } from "@/lib/events/hub";
 import { processSingleton } from "@/lib/singleton";
+import type { VersionTargets } from "./types";
 
-// Heartbeats ask for the latest version thousands of times a minute; it changes only on publish.
+// Heartbeats ask which version applies thousands of times a minute; it changes only on publish, promote or abort.
 const TTL_MS = 5000;
 
-type LatestVersions = Map<string, { version: number | null; at: number }>;
+type CachedTargets = Map<string, { targets: VersionTargets; at: number }>;
 
 /** The cache, dropped for an organization on any of its events, and wholly when notifications may have been missed. */
-function latestVersions(): LatestVersions {
-  return processSingleton("latest agent policy versions", () => {
-    const cache: LatestVersions = new Map();
+function cachedTargets(): CachedTargets {
+  return processSingleton("agent policy version targets", () => {
+    const cache: CachedTargets = new Map();
     hub().onAgentEvent(
       (notice) => cache.delete(notice.orgId),
       () => cache.clear(),
@@ -21,14 +22,14 @@ function latestVersions(): LatestVersions {
 }
 
 /**
- * The organization's active version number, cached briefly. `fresh` reads the database, for a caller that must not
- * act on a cache that may lag a publish on another instance.
+ * Which versions apply in the organization (the fleet's, a rollout's, the highest published), cached briefly.
+ * `fresh` reads the database, for a caller that must not act on a cache that may lag a publish on another instance.
  */
-export async function latestVersion(orgId: string, { fresh = false } = {}): Promise<number | null> {
-  const cache = latestVersions();
+export async function versionTargets(orgId: string, { fresh = false } = {}): Promise<VersionTargets> {
+  const cache = cachedTargets();
   const hit = cache.get(orgId);
-  if (!fresh && hit && Date.now() - hit.at < TTL_MS) return hit.version;
-  const version = (await getActivePolicyVersion({ orgId }))?.version ?? null;
-  cache.set(orgId, { version, at: Date.now() });
-  return version;
+  if (!fresh && hit && Date.now() - hit.at < TTL_MS) return hit.targets;
+  const targets = await loadVersionTargets({ orgId });
+  cache.set(orgId, { targets, at: Date.now() });
+  return targets;
 }

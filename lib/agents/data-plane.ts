@@ -2,7 +2,8 @@ import "server-only";
 import { databaseReady } from "@/db";
 import { MAX_BODY_BYTES, parseJsonText } from "@/lib/api/request";
 import { formatVersion, parseVersion } from "@/lib/agent-policy/rules";
-import { latestVersion } from "@/lib/agent-policy/latest-version";
+import { versionTargets } from "@/lib/agent-policy/version-targets";
+import { targetVersion } from "@/lib/agent-policy/state";
 import { authenticateAgent, authenticateUser } from "@/lib/auth/principal";
 import { ApiError } from "@/lib/errors";
 import { env } from "@/lib/env";
@@ -81,19 +82,20 @@ export const agentStreamEndpoint: PlaneEndpoint = endpoint(async (request, openS
 });
 
 /**
- * `POST /api/agents/heartbeat`: records that the agent is alive and which version it runs; answers whether that
- * version is the latest. A version the organization has not published is refused: it would otherwise count as
- * up to date, or as converged before it existed.
+ * `POST /api/agents/heartbeat`: records that the agent is alive and which version it runs; answers which version
+ * applies to it (`latestVersion`: the active one, or a rollout's when its labels match) and whether it runs another.
+ * A version the organization has not published is refused: it would otherwise count as up to date, or as converged
+ * before it existed.
  */
 export const heartbeatEndpoint: PlaneEndpoint = endpoint(async (request) => {
   const { agent } = await authenticateAgent(request);
   const body = parseJsonText(await request.readBody(MAX_BODY_BYTES), heartbeatBody);
   const reported = body.policyVersion === null ? null : parseVersion(body.policyVersion);
-  let latest = await latestVersion(agent.orgId);
+  let targets = await versionTargets(agent.orgId);
   // The cache may lag a publish committed on another instance by a moment: check the database before refusing.
-  if (reported !== null && (latest === null || reported > latest)) latest = await latestVersion(agent.orgId, { fresh: true });
-  if (reported !== null && (latest === null || reported > latest)) {
-    const published = latest === null ? "no version has been published yet" : `the latest is ${formatVersion(latest)}`;
+  if (reported !== null && reported > targets.highest) targets = await versionTargets(agent.orgId, { fresh: true });
+  if (reported !== null && reported > targets.highest) {
+    const published = targets.highest === 0 ? "no version has been published yet" : `the latest is ${formatVersion(targets.highest)}`;
     throw ApiError.validation([{ code: "custom", path: ["policyVersion"], message: `${formatVersion(reported)} has not been published (${published})`, input: undefined }], "body");
   }
   const now = new Date();
@@ -106,9 +108,10 @@ export const heartbeatEndpoint: PlaneEndpoint = endpoint(async (request) => {
     hostname: body.hostname ?? null,
     ip: request.clientAddress,
   });
+  const target = targetVersion(targets, agent.labels);
   return json({
     ok: true,
-    data: { agentId: agent.id, latestVersion: latest === null ? null : formatVersion(latest), outdated: isOutdated(reported, latest), serverTime: now.toISOString() },
+    data: { agentId: agent.id, latestVersion: target === null ? null : formatVersion(target), outdated: isOutdated(reported, target), serverTime: now.toISOString() },
   });
 });
 

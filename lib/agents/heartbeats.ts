@@ -1,4 +1,4 @@
-import { getActivePolicyVersion, markVersionConverged } from "@/db/queries/agent-policies";
+import { getPolicyVersion, loadVersionTargets, markVersionConverged } from "@/db/queries/agent-policies";
 import { insertVersionReports, updateHeartbeats, type HeartbeatRecord } from "@/db/queries/agents";
 import { lastFirstReport, onlineAgentsBehind } from "@/db/queries/convergence";
 import { env } from "@/lib/env";
@@ -105,15 +105,17 @@ class HeartbeatWriter {
   }
 
   /**
-   * Records when the fleet converged on the active version (only while it has not: one count), and wakes the
-   * consoles watching the organization.
+   * Records when the agents a version applies to converged on it, for the active version and a rollout's (only while
+   * it has not: one count each), and wakes the consoles watching the organization.
    */
   private async afterFlush(orgId: string): Promise<void> {
-    const latest = await getActivePolicyVersion({ orgId });
-    if (latest && !latest.convergedAt) {
-      const { online, outdated } = await onlineAgentsBehind({ orgId, version: latest.version, offlineAfterSeconds: env().AGENT_OFFLINE_AFTER_SECONDS });
-      const at = online > 0 && outdated === 0 ? await lastFirstReport({ orgId, version: latest.version }) : null;
-      if (at) await markVersionConverged({ orgId, version: latest.version, at });
+    const targets = await loadVersionTargets({ orgId });
+    for (const number of [targets.fleet, targets.rollout?.version]) {
+      const version = number === null || number === undefined ? null : await getPolicyVersion({ orgId, version: number });
+      if (!version || version.convergedAt) continue;
+      const { online, outdated } = await onlineAgentsBehind({ orgId, version: version.version, targets, offlineAfterSeconds: env().AGENT_OFFLINE_AFTER_SECONDS });
+      const at = online > 0 && outdated === 0 ? await lastFirstReport({ orgId, version: version.version }) : null;
+      if (at) await markVersionConverged({ orgId, version: version.version, at });
     }
     await notifyFleetChange(orgId);
   }

@@ -99,6 +99,8 @@ export function relabelAgent({ actor, id, labels }: { actor: Actor; id: string; 
     if (!before || before.revokedAt) return null;
     const after = await updateLiveAgent({ orgId: actor.orgId, id, changes: { labels } }, tx);
     if (!after) throw new Error("locked agent row vanished");
+    // Its stream learns the new labels: during a rollout they may change which version applies to it.
+    await appendAgentEvent({ orgId: actor.orgId, agentId: id, type: "labels", payload: { labels } }, tx);
     await recordAudit(
       actor,
       { action: "relabel_agent", resource: `agent:${id}`, details: `Relabelled ${after.hostname}`, success: true, before: { labels: before.labels }, after: { labels: after.labels } },

@@ -12,7 +12,10 @@ export function isOnline(agent: Pick<Agent, "lastSeenAt" | "revokedAt">, offline
   return agent.revokedAt === null && agent.lastSeenAt !== null && now - agent.lastSeenAt.getTime() < offlineAfterSeconds * 1000;
 }
 
-/** Runs (or reported) nothing, or a version older than the organization's latest. */
-export function isOutdated(reportedVersion: number | null, latestVersion: number | null): boolean {
-  return latestVersion !== null && (reportedVersion ?? 0) < latestVersion;
+/**
+ * Runs (or reported) another version than the one that applies to it: none, an older one, or a rollout's version
+ * after it was aborted. Nothing is outdated before a version applies.
+ */
+export function isOutdated(reportedVersion: number | null, targetVersion: number | null): boolean {
+  return (reportedVersion ?? 0) !== (targetVersion ?? 0);
 }

@@ -24,6 +24,8 @@ export const AUDIT_ACTIONS = [
   "create_api_token",
   "revoke_api_token",
   "create_policy_version",
+  "promote_policy_version",
+  "abort_policy_version",
   "set_agent_overrides",
   "create_enrollment_key",
   "revoke_enrollment_key",

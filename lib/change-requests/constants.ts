@@ -1,5 +1,5 @@
 /** What four-eyes holds for a second admin. Safe for the browser. */
-export const CHANGE_REQUEST_ACTIONS = ["disable_policy", "delete_policy", "publish_agent_policy", "disable_four_eyes"] as const;
+export const CHANGE_REQUEST_ACTIONS = ["disable_policy", "delete_policy", "publish_agent_policy", "promote_agent_policy", "abort_agent_policy", "disable_four_eyes"] as const;
 export type ChangeRequestAction = (typeof CHANGE_REQUEST_ACTIONS)[number];
 
 /** pending → approved → applied, or rejected, cancelled (by its author, a stale base, or its author disabled) or expired. */

@@ -9,6 +9,10 @@ export function describeChangeRequest(request: Pick<ChangeRequest, "action" | "t
       return `Delete the critical policy ${request.target}`;
     case "publish_agent_policy":
       return "Publish a new agent policy version";
+    case "promote_agent_policy":
+      return `Promote the rollout of agent policy ${request.target.replace("agent-policy:", "")} to the whole fleet`;
+    case "abort_agent_policy":
+      return `Abort the rollout of agent policy ${request.target.replace("agent-policy:", "")}`;
     case "disable_four_eyes":
       return "Turn four-eyes approval off";
   }

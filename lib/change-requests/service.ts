@@ -1,12 +1,12 @@
 import "server-only";
-import { getActivePolicyVersion } from "@/db/queries/agent-policies";
+import { getPolicyVersion, highestPolicyVersion } from "@/db/queries/agent-policies";
 import { cancelPendingRequestsOf, expireOverdueChangeRequests, getChangeRequest, listChangeRequests, transitionChangeRequest } from "@/db/queries/change-requests";
 import { isFourEyesOn, setFourEyesColumn } from "@/db/queries/organizations";
 import { latestPolicyRevision } from "@/db/queries/policy-revisions";
 import { getDb, type Executor } from "@/db";
 import type { ChangeRequest } from "@/db/schema";
 import { recordAudit, recordFailure, type Actor } from "@/lib/audit/log";
-import { applyPublish, type NewPolicyVersion } from "@/lib/agent-policy/service";
+import { applyEndRollout, applyPublish, type NewPolicyVersion } from "@/lib/agent-policy/service";
 import { ApiError } from "@/lib/errors";
 import { getPolicy } from "@/db/queries/policies";
 import { applyDelete, applyToggle, filePolicyChangeRequest } from "@/lib/policies/service";
@@ -39,7 +39,10 @@ async function isStale(request: ChangeRequest, tx: Executor): Promise<boolean> {
   if (request.action === "disable_policy" || request.action === "delete_policy") {
     return (await latestPolicyRevision({ orgId: request.orgId, policyId: request.target }, tx)) !== request.base;
   }
-  if (request.action === "publish_agent_policy") return ((await getActivePolicyVersion({ orgId: request.orgId }, tx))?.version ?? 0) !== request.base;
+  if (request.action === "publish_agent_policy") return (await highestPolicyVersion({ orgId: request.orgId }, tx)) !== request.base;
+  if (request.action === "promote_agent_policy" || request.action === "abort_agent_policy") {
+    return (await getPolicyVersion({ orgId: request.orgId, version: request.base ?? 0 }, tx))?.stage !== "canary";
+  }
   return !(await isFourEyesOn({ orgId: request.orgId }, tx));
 }
 
@@ -54,6 +57,10 @@ async function perform(actor: Actor, request: ChangeRequest, tx: Executor): Prom
       return;
     case "publish_agent_policy":
       await applyPublish(actor, request.payload as unknown as NewPolicyVersion, tx);
+      return;
+    case "promote_agent_policy":
+    case "abort_agent_policy":
+      await applyEndRollout(actor, request.base ?? 0, request.action === "promote_agent_policy" ? "promoted" : "aborted", tx);
       return;
     case "disable_four_eyes":
       await writeFourEyes(actor, false, tx);

@@ -1,12 +1,17 @@
-import type { PolicyVersionEventPayload } from "@/lib/agent-policy/types";
 import type { AgentEvent } from "@/db/schema";
-import type { AgentRule, AgentRuleOverride } from "@/lib/agent-policy/types";
+import type { AgentRule, AgentRuleOverride, PolicyState, PolicyVersionEventPayload } from "@/lib/agent-policy/types";
 import { effectiveRules, formatVersion } from "@/lib/agent-policy/rules";
+import { selects } from "@/lib/agent-policy/selector";
+import { policyStateOf, versionFor } from "@/lib/agent-policy/state";
 import { encodeEvent, retryFrame } from "./sse";
 import type { StreamSink } from "./stream-sink";
 
-/** The active agent policy as a stream knows it: shared by reference between all streams of an organization. */
-export type ActivePolicy = PolicyVersionEventPayload | null;
+/** A rollout in progress as an agent's frames show it, and whether it applies to that agent. */
+export interface RolloutView {
+  version: string;
+  selector: string;
+  targeted: boolean;
+}
 
 /** Everything an agent enforces, as its first event (`policy`) or after a resume that is too old (`reset`). */
 export interface AgentSnapshot {
@@ -16,43 +21,85 @@ export interface AgentSnapshot {
   name: string | null;
   rules: AgentRule[];
   overrides: AgentRuleOverride[];
+  rollout: RolloutView | null;
   securityPolicies: unknown[];
 }
 
-/** How a new stream starts: a snapshot (first connection, or an unusable Last-Event-ID), or a replay of what it missed. */
-export type StreamStart =
-  | { kind: "snapshot"; event: "policy" | "reset"; snapshot: AgentSnapshot; upTo: number; active: ActivePolicy }
-  | { kind: "replay"; events: AgentEvent[]; upTo: number; active: ActivePolicy; overrides: AgentRuleOverride[] };
+/** What a stream needs to know about its agent, read with its start so the two agree. */
+export interface AgentState {
+  overrides: AgentRuleOverride[];
+  labels: Record<string, string>;
+}
 
-/** Frames that are identical for every agent without overrides, rendered once per event. */
-export type SharedFrames = Map<number, Uint8Array>;
+/**
+ * How a new stream starts: a snapshot (first connection, or an unusable Last-Event-ID), or a replay of what it
+ * missed. `state` is the policy state as of `upTo`; `known` says the agent already holds what applies to it there
+ * (it resumed from exactly `upTo`), so the next policy frame can tell whether its version changed.
+ */
+export type StreamStart =
+  | { kind: "snapshot"; event: "policy" | "reset"; snapshot: AgentSnapshot; upTo: number; state: PolicyState; agent: AgentState }
+  | { kind: "replay"; events: AgentEvent[]; upTo: number; state: PolicyState; agent: AgentState; known: boolean };
+
+/** Frames that are identical for every agent in the same situation, rendered once per event and situation. */
+export type SharedFrames = Map<string, Uint8Array>;
+
+/** The rollout as one agent sees it. */
+export function rolloutView(state: PolicyState, labels: Record<string, string>): RolloutView | null {
+  const rollout = state.rollout;
+  return rollout && { version: formatVersion(rollout.version.version), selector: rollout.selector, targeted: selects(rollout.selector, labels) };
+}
+
+/** What an agent enforces under a policy state: the version that applies to it, with its overrides. */
+export function enforcedBy(state: PolicyState, agent: AgentState) {
+  const applied = versionFor(state, agent.labels);
+  return {
+    policyVersion: applied ? formatVersion(applied.version) : null,
+    policyId: applied?.policyId ?? null,
+    name: applied?.name ?? null,
+    rules: applied ? effectiveRules(applied.rules, agent.overrides) : [],
+    rollout: rolloutView(state, agent.labels),
+  };
+}
 
 /**
  * One agent's open stream. It buffers live events until its start (snapshot or replay) is written, then
  * passes each event with a higher id than the last one written: nothing lost, nothing twice.
+ *
+ * Each policy change reaches every agent as one frame: `policy_version` when the version that applies to this agent
+ * changed (or the stream cannot tell, after a replay), else `rollout` (a rollout started, was promoted or aborted
+ * around it) or `labels` (it was relabelled). All three carry the complete state, so an agent applies any of them
+ * as a plain replace, and a client that knows only `policy_version` still follows every change of its version.
  */
 export class AgentStream {
   private lastSentId = 0;
   private pending: AgentEvent[] | null = [];
-  private active: ActivePolicy = null;
+  private state: PolicyState = { fleet: null, rollout: null };
+  /** The version this stream last told its agent applies (undefined: not known). */
+  private told: number | null | undefined = undefined;
 
   constructor(
     readonly agentId: string,
     readonly orgId: string,
-    private overrides: AgentRuleOverride[],
+    private agent: AgentState,
     readonly sink: StreamSink,
   ) {}
 
+  /** The labels the stream matches rollouts with, for counting its organization's streams by label set. */
+  get labels(): Record<string, string> {
+    return this.agent.labels;
+  }
+
   /** Writes the start, then whatever arrived meanwhile, and goes live. */
   begin(start: StreamStart): void {
-    this.active = start.active;
+    this.state = start.state;
+    this.agent = start.agent;
     this.sink.write(retryFrame());
     if (start.kind === "snapshot") {
-      this.overrides = start.snapshot.overrides;
+      this.told = this.applied()?.version ?? null;
       this.sink.write(encodeEvent(start.event, start.snapshot, start.upTo));
       this.lastSentId = start.upTo;
     } else {
-      this.overrides = start.overrides;
+      this.told = start.known ? (this.applied()?.version ?? null) : undefined;
       for (const event of start.events) this.deliver(event);
       this.lastSentId = Math.max(this.lastSentId, start.upTo);
     }
@@ -75,38 +122,47 @@ export class AgentStream {
     if (event.type === "revoked") this.sink.close();
   }
 
+  private applied(): PolicyVersionEventPayload | null {
+    return versionFor(this.state, this.agent.labels);
+  }
+
   private render(event: AgentEvent, shared?: SharedFrames): Uint8Array {
     switch (event.type) {
-      case "policy_version": {
-        this.active = event.payload as PolicyVersionEventPayload;
-        const personal = this.overrides.length > 0;
-        const cached = personal ? undefined : shared?.get(event.id);
-        if (cached) return cached;
-        const frame = encodeEvent("policy_version", this.policyData(), event.id);
-        if (!personal) shared?.set(event.id, frame);
-        return frame;
-      }
+      case "policy_version":
+        this.state = policyStateOf(event.payload);
+        return this.policyFrame("rollout", event.id, shared);
+      case "labels":
+        this.agent = { ...this.agent, labels: (event.payload as { labels: Record<string, string> }).labels };
+        return this.policyFrame("labels", event.id);
       case "overrides":
-        this.overrides = (event.payload as { overrides: AgentRuleOverride[] }).overrides;
-        return encodeEvent("overrides", { ...this.policyData(), overrides: this.overrides }, event.id);
+        this.agent = { ...this.agent, overrides: (event.payload as { overrides: AgentRuleOverride[] }).overrides };
+        return encodeEvent("overrides", { ...enforcedBy(this.state, this.agent), overrides: this.agent.overrides }, event.id);
       case "security_policy":
       case "revoked": {
-        const cached = shared?.get(event.id);
+        const cached = shared?.get(String(event.id));
         if (cached) return cached;
         const frame = encodeEvent(event.type, event.payload, event.id);
-        shared?.set(event.id, frame);
+        shared?.set(String(event.id), frame);
         return frame;
       }
     }
   }
 
-  private policyData() {
-    const active = this.active;
-    return {
-      policyVersion: active ? formatVersion(active.version) : null,
-      policyId: active?.policyId ?? null,
-      name: active?.name ?? null,
-      rules: active ? effectiveRules(active.rules, this.overrides) : [],
-    };
+  /**
+   * `policy_version` when the version that applies changed (or is not known to the agent), else `unchanged`. Agents
+   * without overrides in the same situation (same version before and after, same side of the rollout) share a frame.
+   */
+  private policyFrame(unchanged: "rollout" | "labels", id: number, shared?: SharedFrames): Uint8Array {
+    const applied = this.applied();
+    const version = applied?.version ?? null;
+    const name = version === this.told ? unchanged : "policy_version";
+    const data = unchanged === "labels" && name === unchanged ? { ...enforcedBy(this.state, this.agent), labels: this.agent.labels } : enforcedBy(this.state, this.agent);
+    const key = this.agent.overrides.length === 0 && shared ? `${id}:${name}:${this.told}:${version}:${data.rollout?.targeted}` : null;
+    this.told = version;
+    const cached = key === null ? undefined : shared?.get(key);
+    if (cached) return cached;
+    const frame = encodeEvent(name, data, id);
+    if (key !== null) shared?.set(key, frame);
+    return frame;
   }
 }

@@ -2,11 +2,13 @@ import "server-only";
 import { randomBytes } from "node:crypto";
 import { listAgentEventsAfter, loadLogPosition } from "@/db/queries/agent-events";
 import type { AgentEvent } from "@/db/schema";
-import type { PolicyVersionEventPayload } from "@/lib/agent-policy/types";
+import { selects } from "@/lib/agent-policy/selector";
+import { NO_POLICY, policyStateOf } from "@/lib/agent-policy/state";
+import type { LabelSetCount, PolicyState } from "@/lib/agent-policy/types";
 import { env } from "@/lib/env";
 import { logError } from "@/lib/log";
 import { processSingleton } from "@/lib/singleton";
-import type { ActivePolicy, AgentStream, SharedFrames } from "./agent-stream";
+import type { AgentStream, SharedFrames } from "./agent-stream";
 import { listenToNotifications, type AgentEventNotice } from "./notifications";
 import { createPresenceReporter, type PresenceReporter } from "./presence";
 import { KEEPALIVE_FRAME, REPLACED_FRAME } from "./sse";
@@ -23,8 +25,8 @@ class OrgChannel {
   readonly byAgent = new Map<string, Set<AgentStream>>();
   readonly others = new Set<StreamSink>();
   deliveredUpTo = 0;
-  /** The active policy as of `deliveredUpTo`: what a stream resuming from there starts with. */
-  active: ActivePolicy = null;
+  /** The policy state as of `deliveredUpTo`: what a stream resuming from there starts with. */
+  state: PolicyState = NO_POLICY;
   isReady = false;
   ready: Promise<void>;
   private draining: Promise<void> | null = null;
@@ -34,9 +36,9 @@ class OrgChannel {
     readonly orgId: string,
     private readonly dispatch: (channel: OrgChannel, event: AgentEvent) => void,
   ) {
-    this.ready = loadLogPosition({ orgId }).then(({ upTo, active }) => {
+    this.ready = loadLogPosition({ orgId }).then(({ upTo, state }) => {
       this.deliveredUpTo = upTo;
-      this.active = active;
+      this.state = state;
       this.isReady = true;
     });
   }
@@ -57,7 +59,7 @@ class OrgChannel {
         this.drainAgain = false;
         const events = await listAgentEventsAfter({ orgId: this.orgId, afterId: this.deliveredUpTo, limit: DRAIN_BATCH });
         for (const event of events) {
-          if (event.type === "policy_version") this.active = event.payload as PolicyVersionEventPayload;
+          if (event.type === "policy_version") this.state = policyStateOf(event.payload);
           this.dispatch(this, event);
           this.deliveredUpTo = event.id;
         }
@@ -85,6 +87,7 @@ export class Hub {
   private readonly reconnectListeners = new Set<() => void>();
   private readonly presence: PresenceReporter = createPresenceReporter(this.instanceId, {
     count: (orgId) => this.localAgentStreams(orgId),
+    labelCounts: (orgId) => this.localLabelCounts(orgId),
     organizations: () => this.channels.keys(),
   });
   private listening: Promise<void> | null = null;
@@ -146,13 +149,13 @@ export class Hub {
   }
 
   /**
-   * Where this instance has delivered the organization's log up to, and the active policy as of there, once its
+   * Where this instance has delivered the organization's log up to, and the policy state as of there, once its
    * channel is ready; null without one. A stream that joined the channel and resumes from exactly there has
    * missed nothing, and gets everything after it live.
    */
-  deliveredPosition(orgId: string): { upTo: number; active: ActivePolicy } | null {
+  deliveredPosition(orgId: string): { upTo: number; state: PolicyState } | null {
     const channel = this.channels.get(orgId);
-    return channel?.isReady ? { upTo: channel.deliveredUpTo, active: channel.active } : null;
+    return channel?.isReady ? { upTo: channel.deliveredUpTo, state: channel.state } : null;
   }
 
   /** Agents of the organization with a stream open on this instance. */
@@ -160,9 +163,25 @@ export class Hub {
     return this.channels.get(orgId)?.byAgent.size ?? 0;
   }
 
-  /** Agents of the organization with a stream open, on every instance. */
-  async connectedAgents(orgId: string): Promise<number> {
-    return this.localAgentStreams(orgId) + (await this.presence.remoteAgents(orgId));
+  /** How many of the organization's agents streaming here hold each label set. */
+  localLabelCounts(orgId: string): LabelSetCount[] {
+    const counts = new Map<string, LabelSetCount>();
+    for (const streams of this.channels.get(orgId)?.byAgent.values() ?? []) {
+      const [stream] = streams;
+      if (!stream) continue;
+      const key = JSON.stringify(Object.entries(stream.labels).sort(([a], [b]) => (a < b ? -1 : 1)));
+      const entry = counts.get(key);
+      if (entry) entry.agents++;
+      else counts.set(key, { labels: stream.labels, agents: 1 });
+    }
+    return [...counts.values()];
+  }
+
+  /** Agents of the organization with a stream open, on every instance; with a selector, only those it matches. */
+  async connectedAgents(orgId: string, selector?: string): Promise<number> {
+    if (selector === undefined) return this.localAgentStreams(orgId) + (await this.presence.remoteAgents(orgId));
+    const matching = (counts: LabelSetCount[]) => counts.reduce((sum, { labels, agents }) => sum + (selects(selector, labels) ? agents : 0), 0);
+    return matching(this.localLabelCounts(orgId)) + matching(await this.presence.remoteLabelCounts(orgId));
   }
 
   /** Runs for each heartbeat flush of an organization, on any instance. */
@@ -210,6 +229,8 @@ export class Hub {
     const targets = event.agentId ? channel.byAgent.get(event.agentId) : channel.agents;
     // Iterating a Set while a stream removes itself from it (a revoked or cut-off client) is safe.
     targets?.forEach((stream) => stream.receive(event, shared));
+    // The agent's label set changed: the counts peers read for a rollout's `broadcastedTo` must follow.
+    if (type === "labels") this.changed(orgId);
   }
 
   private changed(orgId: string): void {

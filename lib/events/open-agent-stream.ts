@@ -1,8 +1,7 @@
 import { loadStreamStart } from "@/db/queries/agent-streams";
 import type { Agent } from "@/db/schema";
-import { effectiveRules, formatVersion } from "@/lib/agent-policy/rules";
 import { ApiError } from "@/lib/errors";
-import { AgentStream, type StreamStart } from "./agent-stream";
+import { AgentStream, enforcedBy, type StreamStart } from "./agent-stream";
 import { hub } from "./hub";
 import { closeWhenClientLeaves, refuseWhenShuttingDown } from "./sse";
 import type { SinkFactory, StreamSink } from "./stream-sink";
@@ -20,24 +19,20 @@ async function loadStart(agent: Agent, lastEventIdHeader: string | null): Promis
   const resumeFrom = parseLastEventId(lastEventIdHeader);
   const start = await loadStreamStart({ orgId: agent.orgId, agentId: agent.id, afterId: resumeFrom });
   if (start.revoked) throw ApiError.unauthenticated();
-  const { upTo, active, overrides } = start;
+  const { upTo, state } = start;
+  const agentState = { overrides: start.overrides, labels: start.labels };
   const replayable =
     resumeFrom !== null && resumeFrom <= upTo && (resumeFrom === upTo || (start.oldestRetained !== null && start.oldestRetained <= resumeFrom + 1));
-  if (replayable && start.events) return { kind: "replay", events: start.events, upTo, active, overrides };
+  // Resuming from the latest event, the agent holds what applies to it now; otherwise the state it holds is not known.
+  if (replayable && start.events) return { kind: "replay", events: start.events, upTo, state, agent: agentState, known: resumeFrom === upTo };
+  const { rollout, ...enforced } = enforcedBy(state, agentState);
   return {
     kind: "snapshot",
     event: lastEventIdHeader === null ? "policy" : "reset",
     upTo,
-    active,
-    snapshot: {
-      agentId: agent.id,
-      policyVersion: active ? formatVersion(active.version) : null,
-      policyId: active?.policyId ?? null,
-      name: active?.name ?? null,
-      rules: active ? effectiveRules(active.rules, overrides) : [],
-      overrides,
-      securityPolicies: start.securityPolicies,
-    },
+    state,
+    agent: agentState,
+    snapshot: { agentId: agent.id, ...enforced, overrides: start.overrides, rollout, securityPolicies: start.securityPolicies },
   };
 }
 
@@ -58,7 +53,7 @@ function startFromMemory(agent: Agent, request: StreamRequest): StreamStart | nu
   const resumeFrom = parseLastEventId(request.lastEventId);
   const position = resumeFrom === null ? null : hub().deliveredPosition(agent.orgId);
   if (!position || position.upTo !== resumeFrom || !request.isCurrent()) return null;
-  return { kind: "replay", events: [], upTo: position.upTo, active: position.active, overrides: agent.overrides };
+  return { kind: "replay", events: [], upTo: position.upTo, state: position.state, agent: { overrides: agent.overrides, labels: agent.labels }, known: true };
 }
 
 /**
@@ -70,7 +65,7 @@ export async function openAgentStream(agent: Agent, request: StreamRequest, open
   refuseWhenShuttingDown();
   const events = hub();
   const sink = openSink(() => events.removeAgent(stream));
-  const stream: AgentStream = new AgentStream(agent.id, agent.orgId, agent.overrides, sink);
+  const stream: AgentStream = new AgentStream(agent.id, agent.orgId, { overrides: agent.overrides, labels: agent.labels }, sink);
   closeWhenClientLeaves(request.signal, sink);
   try {
     await events.addAgent(stream);

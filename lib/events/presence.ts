@@ -1,5 +1,6 @@
 import "server-only";
-import { clearPresence, remoteStreamCount, savePresence } from "@/db/queries/stream-presence";
+import { clearPresence, remoteLabelCounts, remoteStreamCount, savePresence } from "@/db/queries/stream-presence";
+import type { LabelSetCount } from "@/lib/agent-policy/types";
 import { engineCapabilities } from "@/db";
 import { logError } from "@/lib/log";
 
@@ -12,6 +13,8 @@ export interface PresenceReporter {
   changed(orgId: string): void;
   /** Agents of the organization connected to the other live instances. */
   remoteAgents(orgId: string): Promise<number>;
+  /** Those agents by label set, so a rollout's selector can be counted against them. */
+  remoteLabelCounts(orgId: string): Promise<LabelSetCount[]>;
   /** Removes this instance's presence, on shutdown, so peers stop counting it at once. */
   stop(): Promise<void>;
 }
@@ -20,6 +23,7 @@ export interface PresenceReporter {
 const alone: PresenceReporter = {
   changed: () => {},
   remoteAgents: async () => 0,
+  remoteLabelCounts: async () => [],
   stop: async () => {},
 };
 
@@ -35,7 +39,7 @@ class SharedPresence implements PresenceReporter {
 
   constructor(
     private readonly instanceId: string,
-    private readonly local: { count: (orgId: string) => number; organizations: () => Iterable<string> },
+    private readonly local: LocalStreams,
   ) {}
 
   changed(orgId: string): void {
@@ -45,6 +49,10 @@ class SharedPresence implements PresenceReporter {
 
   remoteAgents(orgId: string): Promise<number> {
     return remoteStreamCount({ instanceId: this.instanceId, orgId });
+  }
+
+  remoteLabelCounts(orgId: string): Promise<LabelSetCount[]> {
+    return remoteLabelCounts({ instanceId: this.instanceId, orgId });
   }
 
   async stop(): Promise<void> {
@@ -58,7 +66,7 @@ class SharedPresence implements PresenceReporter {
     const orgs = new Set(refresh ? [...this.local.organizations(), ...this.dirty] : this.dirty);
     this.dirty.clear();
     if (orgs.size === 0) return;
-    const counts = new Map([...orgs].map((orgId) => [orgId, this.local.count(orgId)]));
+    const counts = new Map([...orgs].map((orgId) => [orgId, { connections: this.local.count(orgId), labelCounts: this.local.labelCounts(orgId) }]));
     try {
       await savePresence({ instanceId: this.instanceId, counts });
       if (refresh) this.refreshedAt = Date.now();
@@ -69,6 +77,13 @@ class SharedPresence implements PresenceReporter {
   }
 }
 
-export function createPresenceReporter(instanceId: string, local: { count: (orgId: string) => number; organizations: () => Iterable<string> }): PresenceReporter {
+/** What the hub tells the reporter about the streams it holds. */
+interface LocalStreams {
+  count: (orgId: string) => number;
+  labelCounts: (orgId: string) => LabelSetCount[];
+  organizations: () => Iterable<string>;
+}
+
+export function createPresenceReporter(instanceId: string, local: LocalStreams): PresenceReporter {
   return engineCapabilities().sharedAcrossProcesses ? new SharedPresence(instanceId, local) : alone;
 }

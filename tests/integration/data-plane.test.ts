@@ -165,6 +165,7 @@ describe.each(adapters)("the agent data plane over $name", (adapter) => {
           name: "first",
           rules: [BLOCK_RULE],
           overrides: [],
+          rollout: null,
           securityPolicies: expect.any(Array),
         },
       });
@@ -174,7 +175,7 @@ describe.each(adapters)("the agent data plane over $name", (adapter) => {
       for (const [rules, name, version] of [[[ALERT_RULE], "second", "v2"], [[BLOCK_RULE, ALERT_RULE], "third", "v3"]] as const) {
         expect((await publish(org, [...rules], name)).broadcastedTo).toBe(1);
         const event = await stream.next(EVENT_MS);
-        expect(event).toEqual({ id: expect.any(String), event: "policy_version", data: { policyVersion: version, policyId: expect.any(String), name, rules } });
+        expect(event).toEqual({ id: expect.any(String), event: "policy_version", data: { policyVersion: version, policyId: expect.any(String), name, rules, rollout: null } });
         expect(Number(event!.id)).toBeGreaterThan(lastId);
         lastId = Number(event!.id);
       }

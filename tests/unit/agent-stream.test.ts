@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import type { AgentEvent } from "@/db/schema";
-import type { AgentRuleOverride, PolicyVersionEventPayload } from "@/lib/agent-policy/types";
+import type { AgentRuleOverride, PolicyState, PolicyVersionEventPayload } from "@/lib/agent-policy/types";
+import { NO_POLICY } from "@/lib/agent-policy/state";
 import { AgentStream, type SharedFrames, type StreamStart } from "@/lib/events/agent-stream";
 import { BLOCK_RULE } from "../agent-helpers";
 import { recordingSink, type Frame } from "../recording-sink";
@@ -15,12 +16,20 @@ function event(id: number, type: AgentEvent["type"] = "policy_version", payload:
   return { orgId: "org", id, agentId: null, type, payload, createdAt: new Date() };
 }
 
-const replay = (events: AgentEvent[], upTo: number): Extract<StreamStart, { kind: "replay" }> => ({ kind: "replay", events, upTo, active: null, overrides: [] });
+const NO_LABELS = { overrides: [], labels: {} };
+const replay = (events: AgentEvent[], upTo: number, state: PolicyState = NO_POLICY, labels: Record<string, string> = {}): Extract<StreamStart, { kind: "replay" }> => ({
+  kind: "replay",
+  events,
+  upTo,
+  state,
+  agent: { overrides: [], labels },
+  known: events.length === 0,
+});
 
 describe("AgentStream", () => {
   it("holds live events until its start is written, then sends only those after it, each once", () => {
     const sink = recordingSink();
-    const stream = new AgentStream("agent", "org", [], sink);
+    const stream = new AgentStream("agent", "org", NO_LABELS, sink);
     const shared: SharedFrames = new Map();
     // Committed while the start loaded: 6 is also in the replay, 7 is not.
     stream.receive(event(6), shared);
@@ -35,15 +44,16 @@ describe("AgentStream", () => {
 
   it("after a snapshot up to a position, drops the held events it already covers", () => {
     const sink = recordingSink();
-    const stream = new AgentStream("agent", "org", [], sink);
+    const stream = new AgentStream("agent", "org", NO_LABELS, sink);
     stream.receive(event(9), new Map());
     stream.receive(event(11), new Map());
     stream.begin({
       kind: "snapshot",
       event: "reset",
       upTo: 10,
-      active: policy(10),
-      snapshot: { agentId: "agent", policyVersion: "v10", policyId: "agent-policy", name: "v10", rules: [BLOCK_RULE], overrides: [], securityPolicies: [] },
+      state: { fleet: policy(10), rollout: null },
+      agent: NO_LABELS,
+      snapshot: { agentId: "agent", policyVersion: "v10", policyId: "agent-policy", name: "v10", rules: [BLOCK_RULE], overrides: [], rollout: null, securityPolicies: [] },
     });
     expect(sink.frames.map((frame) => [frame.event, frame.id])).toEqual([
       ["reset", 10],
@@ -53,7 +63,7 @@ describe("AgentStream", () => {
 
   it("after an empty replay up to a position, sends nothing at or before it", () => {
     const sink = recordingSink();
-    const stream = new AgentStream("agent", "org", [], sink);
+    const stream = new AgentStream("agent", "org", NO_LABELS, sink);
     stream.receive(event(4), new Map());
     stream.begin(replay([], 4));
     stream.receive(event(4), new Map());
@@ -71,8 +81,8 @@ describe("AgentStream", () => {
         const threshold = thresholds[name];
         const overrides: AgentRuleOverride[] = threshold === undefined ? [] : [{ type: "block_ip", config: { threshold } }];
         const sink = recordingSink();
-        const stream = new AgentStream(name, "org", overrides, sink);
-        stream.begin({ ...replay([], 1), overrides });
+        const stream = new AgentStream(name, "org", { overrides, labels: {} }, sink);
+        stream.begin({ ...replay([], 1), agent: { overrides, labels: {} } });
         stream.receive(event(2), shared);
         received.set(name, sink.frames);
       }
@@ -83,9 +93,81 @@ describe("AgentStream", () => {
 
   it("answers an overrides change without an active policy with no version and no rules", () => {
     const sink = recordingSink();
-    const stream = new AgentStream("agent", "org", [], sink);
+    const stream = new AgentStream("agent", "org", NO_LABELS, sink);
     stream.begin(replay([], 1));
     stream.receive(event(2, "overrides", { overrides: [{ type: "block_ip", enabled: false }] }), new Map());
     expect(sink.frames[0]).toMatchObject({ event: "overrides", id: 2, data: { policyVersion: null, policyId: null, name: null, rules: [] } });
+  });
+
+  describe("during a staged rollout", () => {
+    const fleet = policy(1);
+    const staged: PolicyState = { fleet, rollout: { selector: "ring=canary", version: policy(2) } };
+    const canary = { ring: "canary" };
+    const stateEvent = (id: number, state: PolicyState) => event(id, "policy_version", state);
+
+    /** Agents on version 1, one in the canary ring and one not, each told where the log stands at 1. */
+    function twoAgents() {
+      const shared: SharedFrames = new Map();
+      const agents = [canary, { ring: "stable" }].map((labels) => {
+        const sink = recordingSink();
+        const stream = new AgentStream("agent", "org", { overrides: [], labels }, sink);
+        stream.begin(replay([], 1, { fleet, rollout: null }, labels));
+        return { stream, sink };
+      });
+      const send = (received: AgentEvent) => {
+        agents.forEach(({ stream }) => stream.receive(received, shared));
+        return agents.map(({ sink }) => sink.frames.at(-1)!);
+      };
+      return { send, shared };
+    }
+
+    it("sends the version to the agents the selector matches, and tells the others they keep theirs", () => {
+      const { send } = twoAgents();
+      const [toCanary, toStable] = send(stateEvent(2, staged));
+      expect(toCanary).toMatchObject({ event: "policy_version", id: 2, data: { policyVersion: "v2", rollout: { version: "v2", selector: "ring=canary", targeted: true } } });
+      expect(toStable).toMatchObject({ event: "rollout", id: 2, data: { policyVersion: "v1", rules: [BLOCK_RULE], rollout: { version: "v2", targeted: false } } });
+    });
+
+    it("on promotion sends the version to the rest of the fleet only", () => {
+      const { send } = twoAgents();
+      send(stateEvent(2, staged));
+      const [toCanary, toStable] = send(stateEvent(3, { fleet: policy(2), rollout: null }));
+      expect(toCanary).toMatchObject({ event: "rollout", id: 3, data: { policyVersion: "v2", rollout: null } });
+      expect(toStable).toMatchObject({ event: "policy_version", id: 3, data: { policyVersion: "v2", rollout: null } });
+    });
+
+    it("on abort returns the canary agents to the active version", () => {
+      const { send } = twoAgents();
+      send(stateEvent(2, staged));
+      const [toCanary, toStable] = send(stateEvent(3, { fleet, rollout: null }));
+      expect(toCanary).toMatchObject({ event: "policy_version", id: 3, data: { policyVersion: "v1", rollout: null } });
+      expect(toStable).toMatchObject({ event: "rollout", id: 3, data: { policyVersion: "v1" } });
+    });
+
+    it("moves a relabelled agent into the rollout, or only tells it its labels when its version stays", () => {
+      const sink = recordingSink();
+      const stream = new AgentStream("agent", "org", { overrides: [], labels: {} }, sink);
+      stream.begin(replay([], 2, staged));
+      stream.receive({ ...event(3, "labels", { labels: { ring: "canary" } }), agentId: "agent" }, new Map());
+      stream.receive({ ...event(4, "labels", { labels: { ring: "canary", zone: "eu" } }), agentId: "agent" }, new Map());
+      expect(sink.frames.map((frame) => [frame.event, frame.data?.policyVersion])).toEqual([
+        ["policy_version", "v2"],
+        ["labels", "v2"],
+      ]);
+      expect(sink.frames[1]!.data!.labels).toEqual({ ring: "canary", zone: "eu" });
+    });
+
+    it("after a replay, whose starting version it cannot know, sends the first change as a new version", () => {
+      const sink = recordingSink();
+      const stream = new AgentStream("agent", "org", NO_LABELS, sink);
+      stream.begin(replay([stateEvent(2, staged)], 2, staged));
+      expect(sink.frames[0]).toMatchObject({ event: "policy_version", id: 2, data: { policyVersion: "v1" } });
+    });
+
+    it("shares a frame between agents in the same situation, never across the rollout's sides", () => {
+      const { send, shared } = twoAgents();
+      send(stateEvent(2, staged));
+      expect(shared.size).toBe(2);
+    });
   });
 });

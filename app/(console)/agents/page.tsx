@@ -12,13 +12,14 @@ import { Button, buttonClasses } from "@/components/ui/button";
 import { Card, CardHeader } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
 import { Input } from "@/components/ui/field";
-import { getActivePolicyVersion } from "@/db/queries/agent-policies";
 import { listAgents } from "@/db/queries/agents";
 import { AGENT_STATUSES, type AgentStatus } from "@/lib/agents/status";
 import { heartbeats } from "@/lib/agents/heartbeats";
 import { toAgentJson } from "@/lib/agents/serialize";
 import { requireUser } from "@/lib/auth/session";
 import { env } from "@/lib/env";
+import { formatVersion } from "@/lib/agent-policy/rules";
+import { versionTargets } from "@/lib/agent-policy/version-targets";
 
 export const metadata: Metadata = { title: "Agents" };
 
@@ -50,18 +51,19 @@ export default async function AgentsPage({ searchParams }: { searchParams: Promi
   const query = querySchema.parse(await searchParams);
   const offlineAfterSeconds = env().AGENT_OFFLINE_AFTER_SECONDS;
   await heartbeats().written(user.orgId);
-  const active = await getActivePolicyVersion({ orgId: user.orgId });
-  const latest = active?.version ?? null;
+  const targets = await versionTargets(user.orgId, { fresh: true });
   const { agents, total } = await listAgents({
     orgId: user.orgId,
     status: query.status,
     search: query.q || undefined,
-    latestVersion: latest,
+    targets,
     offlineAfterSeconds,
     limit: PAGE_SIZE,
     offset: (query.page - 1) * PAGE_SIZE,
   });
-  const rows = agents.map((agent) => toAgentJson(agent, latest, offlineAfterSeconds));
+  const rows = agents.map((agent) => toAgentJson(agent, targets, offlineAfterSeconds));
+  // The agents a staged rollout targets are those whose version is the rollout's.
+  const rolloutVersion = targets.rollout && formatVersion(targets.rollout.version);
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
   const filtered = query.status !== "all" || query.q !== "";
   const now = requestTime();
@@ -160,7 +162,7 @@ export default async function AgentsPage({ searchParams }: { searchParams: Promi
                   <AgentStatusBadge agent={agent} />
                 </td>
                 <td>
-                  <AgentVersionBadge agent={agent} />
+                  <AgentVersionBadge agent={agent} showTarget inRollout={agent.targetVersion !== null && agent.targetVersion === rolloutVersion} />
                 </td>
                 <td className="text-slate-700">
                   <DateTime value={agent.lastSeenAt} now={now} />

@@ -3,7 +3,7 @@ import { parseQuery } from "@/lib/api/request";
 import { okResponse, userRoute } from "@/lib/api/route";
 import { toAgentJson } from "@/lib/agents/serialize";
 import { env } from "@/lib/env";
-import { latestVersion } from "@/lib/agent-policy/latest-version";
+import { versionTargets } from "@/lib/agent-policy/version-targets";
 import { heartbeats } from "@/lib/agents/heartbeats";
 import { listAgentsQuery } from "@/lib/agents/schemas";
 
@@ -11,8 +11,8 @@ import { listAgentsQuery } from "@/lib/agents/schemas";
 export const GET = userRoute({ family: "envelope", role: "viewer" }, async ({ request, actor }) => {
   const query = parseQuery(request, listAgentsQuery);
   await heartbeats().written(actor.orgId);
-  const latest = await latestVersion(actor.orgId);
+  const targets = await versionTargets(actor.orgId);
   const offlineAfterSeconds = env().AGENT_OFFLINE_AFTER_SECONDS;
-  const page = await listAgents({ orgId: actor.orgId, ...query, latestVersion: latest, offlineAfterSeconds });
-  return okResponse({ total: page.total, agents: page.agents.map((agent) => toAgentJson(agent, latest, offlineAfterSeconds)) });
+  const page = await listAgents({ orgId: actor.orgId, ...query, targets, offlineAfterSeconds });
+  return okResponse({ total: page.total, agents: page.agents.map((agent) => toAgentJson(agent, targets, offlineAfterSeconds)) });
 });

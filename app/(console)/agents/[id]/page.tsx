@@ -11,7 +11,6 @@ import { DateTime } from "@/components/date-time";
 import { requestTime } from "@/components/format";
 import { PageHeader } from "@/components/page-header";
 import { Card, CardHeader } from "@/components/ui/card";
-import { getActivePolicyVersion } from "@/db/queries/agent-policies";
 import { firstReportedAt, getAgent } from "@/db/queries/agents";
 import type { AgentRuleOverride } from "@/lib/agent-policy/types";
 import { effectiveRules, formatVersion } from "@/lib/agent-policy/rules";
@@ -19,6 +18,7 @@ import { heartbeats } from "@/lib/agents/heartbeats";
 import { toAgentJson } from "@/lib/agents/serialize";
 import { requireUser } from "@/lib/auth/session";
 import { env } from "@/lib/env";
+import { versionForAgent } from "@/lib/agent-policy/lookup";
 import { revokeAgentAction } from "./actions";
 
 type Params = Promise<{ id: string }>;
@@ -31,10 +31,12 @@ export default async function AgentPage({ params }: { params: Params }) {
   const { user } = await requireUser();
   const id = (await params).id;
   await heartbeats().written(user.orgId);
-  const [agent, active] = await Promise.all([getAgent({ orgId: user.orgId, id }), getActivePolicyVersion({ orgId: user.orgId })]);
+  const agent = await getAgent({ orgId: user.orgId, id });
   if (!agent) notFound();
+  const { version: active, rollout, targets } = await versionForAgent(agent);
   const appliedAt = active ? await firstReportedAt({ agentId: agent.id, version: active.version }) : null;
-  const view = toAgentJson(agent, active?.version ?? null, env().AGENT_OFFLINE_AFTER_SECONDS);
+  const view = toAgentJson(agent, targets, env().AGENT_OFFLINE_AFTER_SECONDS);
+  const inRollout = active !== null && active.id === rollout?.id;
   const canEdit = user.role === "admin" && agent.revokedAt === null;
   const now = requestTime();
 
@@ -43,8 +45,8 @@ export default async function AgentPage({ params }: { params: Params }) {
     ["Status", <AgentStatusBadge key="status" agent={view} />],
     ["Labels", <AgentLabels key="labels" labels={agent.labels} />],
     ["Reported version", <AgentVersionBadge key="version" agent={view} />],
-    ["Active version", active ? formatVersion(active.version) : "none published"],
-    ["Applied the active version", <DateTime key="applied" value={appliedAt} fallback="not yet" />],
+    ["Version that applies", active ? `${formatVersion(active.version)}${inRollout ? ` (rolling out to ${rollout.selector})` : ""}` : "none published"],
+    ["Applied it", <DateTime key="applied" value={appliedAt} fallback="not yet" />],
     ["Last heartbeat", <DateTime key="seen" value={agent.lastSeenAt} now={now} />],
     ["Agent software", agent.agentVersion ?? "unknown"],
     ["Enrolled", <DateTime key="enrolled" value={agent.createdAt} />],
@@ -70,7 +72,11 @@ export default async function AgentPage({ params }: { params: Params }) {
       <Card>
         <CardHeader
           title="Effective rules"
-          description={active ? `The active version, ${formatVersion(active.version)}, with this agent's overrides applied.` : "No version is published yet."}
+          description={
+            active
+              ? `${inRollout ? "The rollout's version" : "The active version"}, ${formatVersion(active.version)}, with this agent's overrides applied.`
+              : "No version is published yet."
+          }
         />
         <div className="px-5 py-2">
           {active ? (

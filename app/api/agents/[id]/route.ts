@@ -4,13 +4,13 @@ import { toAgentJson } from "@/lib/agents/serialize";
 import { revokeAgent } from "@/lib/agents/service";
 import { env } from "@/lib/env";
 import { ApiError } from "@/lib/errors";
-import { latestVersion } from "@/lib/agent-policy/latest-version";
+import { versionTargets } from "@/lib/agent-policy/version-targets";
 
 type Params = { id: string };
 
 export const GET = userRoute<Params>({ family: "envelope", role: "viewer" }, async ({ params, actor }) => {
   const agent = await requireAgent(actor.orgId, params.id);
-  return okResponse(toAgentJson(agent, await latestVersion(actor.orgId), env().AGENT_OFFLINE_AFTER_SECONDS));
+  return okResponse(toAgentJson(agent, await versionTargets(actor.orgId), env().AGENT_OFFLINE_AFTER_SECONDS));
 });
 
 /** Revokes the agent: its token stops working at once and its open streams close within a second. */

@@ -3,7 +3,7 @@ import { okResponse, userRoute } from "@/lib/api/route";
 import { relabelBody } from "@/lib/agents/schemas";
 import { toAgentJson } from "@/lib/agents/serialize";
 import { relabelAgent } from "@/lib/agents/service";
-import { latestVersion } from "@/lib/agent-policy/latest-version";
+import { versionTargets } from "@/lib/agent-policy/version-targets";
 import { env } from "@/lib/env";
 import { ApiError } from "@/lib/errors";
 
@@ -12,5 +12,5 @@ export const PUT = userRoute<{ id: string }>({ family: "envelope", role: "admin"
   const { labels } = await parseJsonBody(request, relabelBody);
   const agent = await relabelAgent({ actor, id: params.id, labels });
   if (!agent) throw ApiError.notFound("Agent not found");
-  return okResponse(toAgentJson(agent, await latestVersion(actor.orgId), env().AGENT_OFFLINE_AFTER_SECONDS));
+  return okResponse(toAgentJson(agent, await versionTargets(actor.orgId), env().AGENT_OFFLINE_AFTER_SECONDS));
 });

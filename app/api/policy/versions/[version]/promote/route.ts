@@ -1,0 +1,3 @@
+import { endRolloutRoute } from "@/lib/api/rollout-endings";
+
+export const POST = endRolloutRoute("promoted");
