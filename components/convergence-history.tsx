@@ -1,4 +1,4 @@
-import { convergenceCurves } from "@/db/queries/convergence";
+import { convergenceCurves, type ConvergenceCurve } from "@/db/queries/convergence";
 import { formatVersion } from "@/lib/agent-policy/rules";
 import { ConvergenceChart } from "./convergence-chart";
 import { columns, DataTable } from "./data-table";
@@ -12,6 +12,9 @@ function timeTo(points: { seconds: number; upToDate: number }[], share: number):
   return reached ? formatDuration(reached.seconds) : "—";
 }
 
+/** A staged version's curves: its canary agents, then the fleet from promotion. */
+const stageLabel = ({ stage, selector }: ConvergenceCurve) => (selector === null ? "" : stage === "canary" ? ` · canary (${selector})` : " · promoted to the fleet");
+
 /**
  * How the recent versions spread through the fleet: agents up to date over time since each was published, from the
  * heartbeat history, as a line chart and, for screen readers and small screens, as a table.
@@ -19,11 +22,14 @@ function timeTo(points: { seconds: number; upToDate: number }[], share: number):
 export async function ConvergenceHistory({ orgId }: { orgId: string }) {
   const curves = (await convergenceCurves({ orgId })).filter((curve) => curve.points.length > 0);
   if (curves.length === 0) return null;
-  const labelled = curves.map((curve) => ({ ...curve, label: `${formatVersion(curve.version)} · ${curve.name}` }));
+  const labelled = curves.map((curve) => ({ ...curve, label: `${formatVersion(curve.version)} · ${curve.name}${stageLabel(curve)}` }));
   const summary = `Agents up to date over time since publish, for ${labelled.map((curve) => `${formatVersion(curve.version)} (${curve.points.at(-1)!.upToDate} agents)`).join(", ")}. The table below has the figures.`;
   return (
     <Card>
-      <CardHeader title="Convergence over time" description="Agents that had applied each version, by time since it was published (from their heartbeats)." />
+      <CardHeader
+        title="Convergence over time"
+        description="Agents that had applied each version, by time since it was published, or for a staged rollout since each stage began (from their heartbeats)."
+      />
       <figure className="space-y-4 p-5">
         <ConvergenceChart curves={labelled.map(({ label, points }) => ({ label, points }))} summary={summary} />
         <figcaption className="sr-only">{summary}</figcaption>
@@ -32,7 +38,7 @@ export async function ConvergenceHistory({ orgId }: { orgId: string }) {
           <div className="mt-3">
             <DataTable label="Convergence figures" layout="inset" columns={columns("Version", "Agents applied", "Half of them by", "90% by", "All by")} minWidth="min-w-[32rem]">
               {labelled.map((curve) => (
-                <tr key={curve.version}>
+                <tr key={`${curve.version}-${curve.stage}`}>
                   <th scope="row" className="font-medium text-slate-900">
                     {curve.label}
                   </th>

@@ -110,47 +110,67 @@ export async function pruneVersionReports({ keepVersions }: { keepVersions: numb
     where ${orgCounters.orgId} = ${agentVersionReports.orgId} and ${agentVersionReports.version} <= ${orgCounters.agentPolicyVersion} - ${keepVersions}`);
 }
 
-/** One version's convergence: agents that had applied it, by seconds since it was published. */
+/**
+ * One version's convergence, or one stage's of a staged version: agents that had applied it, by seconds since the
+ * stage began. A version rolled out to a selector has a `canary` stage from its publication; once promoted, a
+ * `fleet` stage from its promotion, which starts from the canary agents already up to date.
+ */
 export interface ConvergenceCurve {
   version: number;
   name: string;
-  publishedAt: Date;
-  /** Cumulative: `upToDate` agents had first reported this version by `seconds` after its publication. */
+  stage: "canary" | "fleet";
+  selector: string | null;
+  /** When the stage began: the version's publication, or its promotion. */
+  startedAt: Date;
+  /** Cumulative: `upToDate` agents had first reported this version by `seconds` after the stage began. */
   points: { seconds: number; upToDate: number }[];
 }
 
-/** Points per curve at most: each version's span is cut into this many steps, so a long tail stays small. */
+/** Points per curve at most: each stage's span is cut into this many steps, so a long tail stays small. */
 const CURVE_STEPS = 60;
 
 /**
- * For the recent versions, how many agents had applied each one over time since it was published, from the
- * heartbeat history (each agent's first report of a version). Counted in SQL in at most CURVE_STEPS steps per
- * version, so a fleet of any size sends a few hundred numbers.
+ * For the recent versions, how many agents had applied each one over time since it was published (and, for a
+ * promoted rollout, since its promotion), from the heartbeat history (each agent's first report of a version).
+ * Counted in SQL in at most CURVE_STEPS steps per stage, so a fleet of any size sends a few hundred numbers.
  */
 export async function convergenceCurves({ orgId, versions = 5 }: { orgId: string; versions?: number }): Promise<ConvergenceCurve[]> {
   const recent = await getDb()
-    .select({ version: agentPolicyVersions.version, name: agentPolicyVersions.name, publishedAt: agentPolicyVersions.createdAt })
+    .select({
+      version: agentPolicyVersions.version,
+      name: agentPolicyVersions.name,
+      selector: agentPolicyVersions.selector,
+      publishedAt: agentPolicyVersions.createdAt,
+      promotedAt: agentPolicyVersions.promotedAt,
+    })
     .from(agentPolicyVersions)
     .where(eq(agentPolicyVersions.orgId, orgId))
     .orderBy(desc(agentPolicyVersions.version))
     .limit(versions);
   if (recent.length === 0) return [];
-  const rows = await queryRows<{ version: number; seconds: number; agents: number }>(
+  const rows = await queryRows<{ version: number; promoted: boolean; seconds: number; agents: number }>(
     getDb(),
     sql`with reports as (
-          select r.version, greatest(extract(epoch from r.first_reported_at - v.created_at), 0) as secs
+          select r.version, (v.promoted_at is not null and r.first_reported_at >= v.promoted_at) as promoted,
+                 greatest(extract(epoch from r.first_reported_at - case when r.first_reported_at >= v.promoted_at then v.promoted_at else v.created_at end), 0) as secs
           from ${agentVersionReports} r
           join ${agentPolicyVersions} v on v.org_id = r.org_id and v.version = r.version
           where r.org_id = ${orgId} and r.version >= ${recent.at(-1)!.version}
         ), stepped as (
-          select version, secs, greatest(ceil(max(secs) over (partition by version) / ${CURVE_STEPS}), 1) as step from reports
+          select version, promoted, secs, greatest(ceil(max(secs) over (partition by version, promoted) / ${CURVE_STEPS}), 1) as step from reports
         )
-        select version, (ceil(secs / step) * step)::int as seconds, count(*)::int as agents
-        from stepped group by version, 2 order by version, 2`,
+        select version, promoted, (ceil(secs / step) * step)::int as seconds, count(*)::int as agents
+        from stepped group by version, promoted, 3 order by version, promoted, 3`,
   );
-  return recent.map(({ version, name, publishedAt }) => {
-    let total = 0;
-    const points = rows.filter((row) => row.version === version).map((row) => ({ seconds: row.seconds, upToDate: (total += row.agents) }));
-    return { version, name, publishedAt, points: points.length > 0 ? [{ seconds: 0, upToDate: 0 }, ...points] : [] };
+  const curve = (version: number, promoted: boolean, from: number) => {
+    let total = from;
+    const points = rows.filter((row) => row.version === version && row.promoted === promoted).map((row) => ({ seconds: row.seconds, upToDate: (total += row.agents) }));
+    return points.length > 0 ? [{ seconds: 0, upToDate: from }, ...points] : [];
+  };
+  return recent.flatMap(({ version, name, selector, publishedAt, promotedAt }) => {
+    const first: ConvergenceCurve = { version, name, stage: selector ? "canary" : "fleet", selector, startedAt: publishedAt, points: curve(version, false, 0) };
+    if (!promotedAt) return [first];
+    const promoted: ConvergenceCurve = { version, name, stage: "fleet", selector, startedAt: promotedAt, points: curve(version, true, first.points.at(-1)?.upToDate ?? 0) };
+    return [promoted, first];
   });
 }
