@@ -7,12 +7,19 @@ export function AgentStatusBadge({ agent }: { agent: Pick<AgentJson, "revokedAt"
   return agent.online ? <Badge tone="green">Online</Badge> : <Badge>Offline</Badge>;
 }
 
-/** The version an agent reports, marked when it lags behind the active one. */
-export function AgentVersionBadge({ agent }: { agent: Pick<AgentJson, "policyVersion" | "outdated" | "revokedAt"> }) {
+/**
+ * The version an agent reports, marked when it is not the one that applies to it (the active version, or a staged
+ * rollout's for the agents its selector matches). `showTarget` also names the version that applies when they differ,
+ * and `inRollout` marks an agent the rollout in progress targets.
+ */
+export function AgentVersionBadge({ agent, showTarget = false, inRollout = false }: { agent: Pick<AgentJson, "policyVersion" | "outdated" | "revokedAt" | "targetVersion">; showTarget?: boolean; inRollout?: boolean }) {
+  const outdated = agent.outdated && agent.revokedAt === null;
   return (
     <span className="flex flex-wrap items-center gap-1.5">
       <span className="font-mono text-slate-900">{agent.policyVersion ?? "none"}</span>
-      {agent.outdated && agent.revokedAt === null && <Badge tone="amber">Outdated</Badge>}
+      {outdated && <Badge tone="amber">Outdated</Badge>}
+      {inRollout && agent.revokedAt === null && <Badge tone="blue">canary</Badge>}
+      {outdated && showTarget && <span className="text-xs text-slate-600">{agent.targetVersion ? `${agent.targetVersion} applies` : "no version applies"}</span>}
     </span>
   );
 }

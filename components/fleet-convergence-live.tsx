@@ -64,8 +64,14 @@ function Stat({ label, value, tone }: { label: string; value: number; tone?: str
   );
 }
 
-function convergenceText(version: ConvergenceJson["versions"][number], isLatest: boolean): string {
-  if (version.convergenceSeconds !== null) return `converged in ${formatDuration(version.convergenceSeconds)}`;
+type VersionJson = ConvergenceJson["versions"][number];
+
+/** Where a version's agents stand: a rollout's version counts only the agents its selector matches. */
+function convergenceText(version: VersionJson, isLatest: boolean): string {
+  if (version.stage === "aborted") return "rollout aborted";
+  const within = version.stage === "canary" ? ` on ${version.selector}` : "";
+  if (version.convergenceSeconds !== null) return `converged${within} in ${formatDuration(version.convergenceSeconds)}`;
+  if (version.stage === "canary") return `rolling out to ${version.selector}`;
   return isLatest ? "converging" : "superseded before converging";
 }
 
@@ -74,6 +80,8 @@ export function FleetConvergenceLive({ initial }: { initial: ConvergenceJson }) 
   const { data, stream } = useConvergence(initial);
   const titleId = useId();
   const { agents, versions, latestVersion } = data;
+  // A staged rollout in progress: its agents are up to date on its version, the others on the active one.
+  const rollout = versions.find((version) => version.stage === "canary");
   const badge = STREAM_BADGE[stream];
   const percent = agents.online === 0 ? 0 : Math.round((agents.upToDate / agents.online) * 100);
 
@@ -82,7 +90,11 @@ export function FleetConvergenceLive({ initial }: { initial: ConvergenceJson }) 
       <Card>
         <CardHeader
           title={<span id={titleId}>Fleet convergence</span>}
-          description="Online agents against the active version, updated as agents report."
+          description={
+            rollout
+              ? "Online agents against the version that applies to each: the rollout's for the agents it targets, the active one for the rest. Updated as agents report."
+              : "Online agents against the active version, updated as agents report."
+          }
           actions={
             <span role="status" aria-label={`Live updates: ${badge.text}`}>
               <Badge tone={badge.tone}>{badge.text}</Badge>
@@ -97,12 +109,12 @@ export function FleetConvergenceLive({ initial }: { initial: ConvergenceJson }) 
             <Stat label="Up to date" value={agents.upToDate} tone="text-lg font-semibold text-emerald-700" />
             <Stat label="Outdated" value={agents.outdated} tone={agents.outdated > 0 ? "text-lg font-semibold text-amber-700" : undefined} />
           </dl>
-          {latestVersion === null ? (
+          {latestVersion === null && !rollout ? (
             <p className="text-sm text-slate-600">No version published yet.</p>
           ) : (
             <div className="space-y-1.5">
               <p className="text-sm text-slate-800" id={`${titleId}-progress`}>
-                {latestVersion}: {agents.upToDate} of {agents.online} online agents up to date
+                {rollout ? `${latestVersion ?? "no version"} for the fleet, ${rollout.version} for ${rollout.selector}` : latestVersion}: {agents.upToDate} of {agents.online} online agents up to date
               </p>
               {/* A <progress> element rather than a styled width: the Content-Security-Policy allows no inline styles. */}
               <progress
@@ -122,6 +134,8 @@ export function FleetConvergenceLive({ initial }: { initial: ConvergenceJson }) 
             >
               {versions.map((version) => {
                 const isLatest = version.version === latestVersion;
+                // While a rollout is in progress the outdated agents lag behind either version: the total above says how many.
+                const showOutdated = isLatest && !rollout;
                 return (
                   <tr key={version.version}>
                     <th scope="row" className="font-medium text-slate-900">
@@ -131,7 +145,7 @@ export function FleetConvergenceLive({ initial }: { initial: ConvergenceJson }) 
                       <DateTime value={version.createdAt} />
                     </td>
                     <td className="text-right tabular-nums text-slate-900">{version.applied}</td>
-                    <td className="text-right tabular-nums text-slate-900">{isLatest ? agents.outdated : <><span aria-hidden="true">—</span><span className="sr-only">not applicable</span></>}</td>
+                    <td className="text-right tabular-nums text-slate-900">{showOutdated ? agents.outdated : <><span aria-hidden="true">—</span><span className="sr-only">not applicable</span></>}</td>
                     <td className="text-slate-700">{convergenceText(version, isLatest)}</td>
                   </tr>
                 );

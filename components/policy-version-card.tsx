@@ -3,6 +3,7 @@ import type { AgentPolicyVersion } from "@/db/schema";
 import { formatVersion } from "@/lib/agent-policy/rules";
 import { AgentRuleList } from "./agent-rule-summary";
 import { DateTime } from "./date-time";
+import { PolicyVersionStageBadge, PolicyVersionStageText } from "./policy-version-stage";
 import { Badge } from "./ui/badge";
 import { Card, CardHeader } from "./ui/card";
 
@@ -17,6 +18,7 @@ export function PolicyVersionCard({ version, active, title, actions }: { version
             {title}
             <Badge tone="indigo">{label}</Badge>
             {active && <Badge tone="green">Active</Badge>}
+            <PolicyVersionStageBadge version={version} />
           </span>
         }
         description={version.name}
@@ -29,6 +31,14 @@ export function PolicyVersionCard({ version, active, title, actions }: { version
             <DateTime value={version.createdAt} />
             {version.createdBy && ` by ${version.createdBy}`}
           </dd>
+          {version.selector !== null && (
+            <>
+              <dt className="font-medium text-slate-600">Rollout</dt>
+              <dd className="text-slate-900">
+                <PolicyVersionStageText version={version} />
+              </dd>
+            </>
+          )}
           {version.republishedFrom !== null && (
             <>
               <dt className="font-medium text-slate-600">Rollback</dt>

@@ -27,6 +27,8 @@ interface Outcome {
 
 const fieldId = (key: string, name: string) => `${key}-${name}`;
 const RULE_LEVEL = ["", ".type", ".enabled", ".config"];
+/** The fields outside the rules, each an input with the id policy-<path>. */
+const TOP_FIELDS = ["name", "description", "selector"];
 
 /**
  * The publish form: name, description and rules, edited one rule at a time or as JSON. The two views share one
@@ -39,6 +41,7 @@ export function PolicyVersionEditor({ initial, nextVersion }: PolicyVersionEdito
   const nextKey = () => `rule-${keyCounter.current++}`;
   const [name, setName] = useState(initial.name);
   const [description, setDescription] = useState(initial.description);
+  const [selector, setSelector] = useState("");
   const [drafts, setDrafts] = useState<RuleDraft[]>(() => toDrafts(initial.rules, (index) => `rule-${index}`));
   const [mode, setMode] = useState<"form" | "json">("form");
   const [json, setJson] = useState("");
@@ -125,7 +128,7 @@ export function PolicyVersionEditor({ initial, nextVersion }: PolicyVersionEdito
     }
     const keys = drafts.map((draft) => draft.key);
     startTransition(async () => {
-      const result = await run({ name, description, rules: rules as PublishInput["rules"] });
+      const result = await run({ name, description, selector, rules: rules as PublishInput["rules"] });
       if (result.data) {
         router.push(`/agent-policy?published=${result.data.version}&pushed=${result.data.pushed}`);
         return;
@@ -136,9 +139,10 @@ export function PolicyVersionEditor({ initial, nextVersion }: PolicyVersionEdito
   };
 
   const errorEntries = Object.entries(outcome.errors);
+  const staged = selector.trim() !== "";
   const linkFor = (path: string): string | null => {
-    if (mode !== "form") return path === "name" || path === "description" ? `#policy-${path}` : "#rules-json";
-    if (path === "name" || path === "description") return `#policy-${path}`;
+    if (TOP_FIELDS.includes(path)) return `#policy-${path}`;
+    if (mode !== "form") return "#rules-json";
     const match = /^rules\[(\d+)\](?:\.config\.(\w+))?/.exec(path);
     const key = match ? outcome.keys[Number(match[1])] : undefined;
     if (!key || !drafts.some((draft) => draft.key === key)) return null;
@@ -200,6 +204,25 @@ export function PolicyVersionEditor({ initial, nextVersion }: PolicyVersionEdito
           />
         </Field>
       </div>
+
+      <Field
+        id="policy-selector"
+        label="Roll out first to agents matching (optional)"
+        hint="A label selector: key=value, key!=value, key in (a,b) or key notin (a,b), joined by commas, all of which must hold. For example ring=canary. Leave it empty to publish to the whole fleet."
+        error={errorAt("selector")}
+      >
+        <Input
+          id="policy-selector"
+          value={selector}
+          onChange={(event) => setSelector(event.target.value)}
+          spellCheck={false}
+          autoComplete="off"
+          aria-invalid={errorAt("selector") ? true : undefined}
+          aria-describedby={errorAt("selector") ? "policy-selector-error" : "policy-selector-hint"}
+          maxLength={1000}
+          className="font-mono sm:max-w-md"
+        />
+      </Field>
 
       <section aria-labelledby="rules-heading" className="space-y-4">
         <div className="flex flex-wrap items-center justify-between gap-3">
@@ -351,7 +374,11 @@ export function PolicyVersionEditor({ initial, nextVersion }: PolicyVersionEdito
         <Button type="submit" disabled={pending}>
           {pending ? "Publishing…" : `Publish ${nextVersion}`}
         </Button>
-        <p className="text-sm text-slate-600">It becomes active at once and is pushed to every connected agent.</p>
+        <p className="text-sm text-slate-600">
+          {staged
+            ? "It applies only to the agents the selector matches, and is pushed to those connected, until you promote it to the whole fleet or abort it."
+            : "It becomes active at once and is pushed to every connected agent."}
+        </p>
       </div>
     </form>
   );

@@ -2,10 +2,10 @@ import { republishPolicyVersionAction } from "@/app/(console)/agent-policy/actio
 import { formatVersion } from "@/lib/agent-policy/rules";
 import { ConfirmActionButton } from "./confirm-action-button";
 
-/** Rollback, confirmed first: an old version published again as the next one. */
-export function PolicyVersionRepublishButton({ version, activeVersion }: { version: number; activeVersion: number }) {
+/** Rollback, confirmed first: an old version published again as the next one (`highestVersion` + 1), to the whole fleet. */
+export function PolicyVersionRepublishButton({ version, highestVersion }: { version: number; highestVersion: number }) {
   const label = formatVersion(version);
-  const next = formatVersion(activeVersion + 1);
+  const next = formatVersion(highestVersion + 1);
   return (
     <ConfirmActionButton
       label="Republish"

@@ -6,8 +6,8 @@ import { cli, createToken, signInFirstTime } from "./helpers";
 const DIR = process.env.SCREENSHOT_DIR ?? "test-results/screenshots";
 
 // The pictures in the README. One organization with a little history, so the pages show what they are
-// for: a custom policy, an edit, a disabled critical policy, tokens, two users, two agent policy versions
-// and a small fleet with one agent behind.
+// for: a custom policy, an edit, a disabled critical policy, tokens, two users, two agent policy versions,
+// a small fleet with one agent behind, then a third version rolling out to two of its agents.
 test("screenshots of the main pages at 1280 and 390 pixels wide", async ({ page, browser }) => {
   test.slow();
   mkdirSync(DIR, { recursive: true });
@@ -54,12 +54,14 @@ test("screenshots of the main pages at 1280 and 390 pixels wide", async ({ page,
     headers,
     data: { name: "Block brute force, alert the SOC", rules: [...rules, { type: "alert_threshold", config: { severity: "critical", countPerHour: 5, notifyChannels: ["email"] } }] },
   });
+  const fleet: Record<string, { agentId: string; token: string }> = {};
   for (const [hostname, version] of [["web-1", "v2"], ["web-2", "v2"], ["db-1", "v1"]] as const) {
     const key = await page.request.post("/api/agents/enrollment-keys", { headers, data: { uses: 1 } });
     const enrollmentKey = ((await key.json()) as { data: { key: string } }).data.key;
     const enrolled = await page.request.post("/api/agents/enroll", { data: { enrollmentKey, hostname, labels: { env: "prod" } } });
-    const agentToken = ((await enrolled.json()) as { data: { token: string } }).data.token;
-    await page.request.post("/api/agents/heartbeat", { headers: { Authorization: `Bearer ${agentToken}` }, data: { policyVersion: version } });
+    const agent = ((await enrolled.json()) as { data: { agentId: string; token: string } }).data;
+    fleet[hostname] = agent;
+    await page.request.post("/api/agents/heartbeat", { headers: { Authorization: `Bearer ${agent.token}` }, data: { policyVersion: version } });
   }
   await expect.poll(async () => ((await (await page.request.get("/api/agents?status=online", { headers })).json()) as { data: { total: number } }).data.total).toBe(3);
   await shoot("/agent-policy", "agent-policy");
@@ -67,6 +69,19 @@ test("screenshots of the main pages at 1280 and 390 pixels wide", async ({ page,
   await shoot("/agent-policy/diff?from=v1&to=v2", "agent-policy-diff");
   await shoot("/agents", "agents");
   await shoot("/", "overview");
+
+  // A staged rollout: the web servers become the canary ring, v3 rolls out to them first, and one has applied it.
+  for (const hostname of ["web-1", "web-2"]) {
+    await page.request.put(`/api/agents/${fleet[hostname]!.agentId}/labels`, { headers, data: { labels: { env: "prod", ring: "canary" } } });
+  }
+  const staged = await page.request.post("/api/policy", {
+    headers,
+    data: { name: "Block brute force faster", selector: "ring=canary", rules: [{ type: "block_ip", config: { ...rules[0]!.config, threshold: 20 } }] },
+  });
+  expect(staged.status()).toBe(201);
+  await page.request.post("/api/agents/heartbeat", { headers: { Authorization: `Bearer ${fleet["web-1"]!.token}` }, data: { policyVersion: "v3" } });
+  await expect.poll(async () => ((await (await page.request.get("/api/agents?search=web-1", { headers })).json()) as { data: { agents: { policyVersion: string }[] } }).data.agents[0]?.policyVersion).toBe("v3");
+  await shoot("/agent-policy", "agent-policy-rollout");
 
   // Four-eyes: disabling MFA Required through the API waits for a second admin.
   await page.request.put("/api/organization/settings", { headers, data: { fourEyes: true } });
@@ -77,6 +92,7 @@ test("screenshots of the main pages at 1280 and 390 pixels wide", async ({ page,
   await page.setViewportSize({ width: 390, height: 844 });
   await shoot("/", "overview-390");
   await shoot("/policies", "policies-390");
+  await shoot("/agent-policy", "agent-policy-rollout-390");
 
   const signedOut = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   const login = await signedOut.newPage();

@@ -22,7 +22,7 @@ export default async function ChangeRequestsPage() {
         title="Change requests"
         description={
           fourEyes
-            ? "Four-eyes approval is on: disabling or deleting a critical policy, publishing an agent policy version, and turning four-eyes off wait here for a second admin."
+            ? "Four-eyes approval is on: disabling or deleting a critical policy, publishing an agent policy version, promoting or aborting its staged rollout, and turning four-eyes off wait here for a second admin."
             : "Four-eyes approval is off: changes apply at once. An admin can turn it on under Organization."
         }
       />

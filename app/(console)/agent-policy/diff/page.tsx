@@ -8,7 +8,7 @@ import { RuleSetDiff } from "@/components/rule-set-diff";
 import type { AgentRuleType } from "@/lib/agent-policy/types";
 import { Alert } from "@/components/ui/alert";
 import { Card, CardHeader } from "@/components/ui/card";
-import { getPolicyVersion, listPolicyVersions } from "@/db/queries/agent-policies";
+import { getActivePolicyVersion, getPolicyVersion, getRolloutVersion, listPolicyVersions } from "@/db/queries/agent-policies";
 import { diffVersions } from "@/lib/agent-policy/diff";
 import { formatVersion, parseVersion } from "@/lib/agent-policy/rules";
 import { requireUser } from "@/lib/auth/session";
@@ -22,10 +22,15 @@ const versionParam = (value: string | string[] | undefined) => (typeof value ===
 export default async function CompareVersionsPage({ searchParams }: { searchParams: SearchParams }) {
   const { user } = await requireUser();
   const params = await searchParams;
-  const recent = await listPolicyVersions({ orgId: user.orgId, limit: 100 });
-  // Without a choice: the active version against the one before it.
-  const fromNumber = versionParam(params.from) ?? recent[1]?.version ?? recent[0]?.version;
-  const toNumber = versionParam(params.to) ?? recent[0]?.version;
+  const [recent, active, rollout] = await Promise.all([
+    listPolicyVersions({ orgId: user.orgId, limit: 100 }),
+    getActivePolicyVersion({ orgId: user.orgId }),
+    getRolloutVersion({ orgId: user.orgId }),
+  ]);
+  // Without a choice: what agents are being moved to (a rollout's version, else the active one) against the version before it.
+  const target = rollout?.version ?? active?.version ?? recent[0]?.version;
+  const fromNumber = versionParam(params.from) ?? recent.find((version) => target !== undefined && version.version < target)?.version ?? target;
+  const toNumber = versionParam(params.to) ?? target;
   const [from, to] = await Promise.all([
     fromNumber === undefined ? null : getPolicyVersion({ orgId: user.orgId, version: fromNumber }),
     toNumber === undefined ? null : getPolicyVersion({ orgId: user.orgId, version: toNumber }),

@@ -17,7 +17,7 @@ export default async function OrganizationSettingsPage() {
       <Card>
         <CardHeader
           title="Four-eyes approval"
-          description="Require a second admin to approve disabling or deleting a critical policy, or publishing an agent policy version. While it is on, turning it off needs approval too."
+          description="Require a second admin to approve disabling or deleting a critical policy, publishing an agent policy version, or promoting or aborting its staged rollout. While it is on, turning it off needs approval too."
           actions={<Badge tone={on ? "green" : "neutral"}>{on ? "On" : "Off"}</Badge>}
         />
         <div className="p-5">
