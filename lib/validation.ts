@@ -2,8 +2,10 @@ import { z } from "zod";
 
 // One wording for a missing field everywhere (API 422s and console forms), instead of zod's
 // "Invalid input: expected string, received undefined". Imported by every parsing entry point.
+// In the browser, no compiled parsers: zod would probe for `new Function`, which the console's CSP refuses (and reports).
 z.config({
   customError: (issue) => (issue.code === "invalid_type" && issue.input === undefined ? "is required" : undefined),
+  jitless: typeof window !== "undefined",
 });
 
 /** The deepest nesting any request body may have. Free-form fields have tighter limits of their own. */

@@ -5,7 +5,8 @@ import { endRollout, getActivePolicyVersion, getPolicyVersion, getRolloutVersion
 import { getDb, type Executor } from "@/db";
 import { ApprovalRequired, fileChangeRequest, fourEyesHolds, type HeldChange } from "@/lib/change-requests/gate";
 import type { AgentPolicyVersion } from "@/db/schema";
-import { recordAudit, type Actor } from "@/lib/audit/log";
+import type { AuditAction } from "@/lib/audit/actions";
+import { recordAudit, recordFailure, type Actor } from "@/lib/audit/log";
 import { ApiError } from "@/lib/errors";
 import { newAgentPolicyId } from "@/lib/ids";
 import { formatVersion } from "./rules";
@@ -132,14 +133,27 @@ export async function applyEndRollout(actor: Actor, version: number, outcome: Ro
 /** A version as a change request previews it. */
 const previewOf = (version: Pick<AgentPolicyVersion, "name" | "description" | "rules"> | null) => version && { name: version.name, description: version.description, rules: version.rules };
 
-/** Applies the change, or (while four-eyes holds it) files the request `held` describes and answers ApprovalRequired. */
-async function unlessHeld<T>(actor: Actor, held: (tx: Executor) => Promise<HeldChange>, apply: (tx: Executor) => Promise<T>): Promise<T> {
-  const outcome = await getDb().transaction(async (tx) => {
-    if (!(await fourEyesHolds(actor, tx))) return { held: false as const, applied: await apply(tx) };
-    return { held: true as const, request: await fileChangeRequest(actor, await held(tx), tx) };
-  });
-  if (outcome.held) throw new ApprovalRequired(outcome.request);
-  return outcome.applied;
+/**
+ * Applies the change, or (while four-eyes holds it) files the request `held` describes and answers ApprovalRequired.
+ * A refusal (no such version, a rollout in progress or over, a selector matching nobody) is audited as a failure.
+ */
+async function unlessHeld<T>(
+  actor: Actor,
+  audit: { action: AuditAction; resource: string },
+  held: (tx: Executor) => Promise<HeldChange>,
+  apply: (tx: Executor) => Promise<T>,
+): Promise<T> {
+  try {
+    const outcome = await getDb().transaction(async (tx) => {
+      if (!(await fourEyesHolds(actor, tx))) return { held: false as const, applied: await apply(tx) };
+      return { held: true as const, request: await fileChangeRequest(actor, await held(tx), tx) };
+    });
+    if (outcome.held) throw new ApprovalRequired(outcome.request);
+    return outcome.applied;
+  } catch (error) {
+    if (error instanceof ApiError) await recordFailure(actor, { ...audit, details: `Refused: ${error.fields[0]?.msg ?? error.message}` });
+    throw error;
+  }
 }
 
 /**
@@ -149,6 +163,7 @@ async function unlessHeld<T>(actor: Actor, held: (tx: Executor) => Promise<HeldC
 export function publishPolicyVersion({ actor, input }: { actor: Actor; input: NewPolicyVersion }): Promise<AgentPolicyVersion> {
   return unlessHeld(
     actor,
+    { action: "create_policy_version", resource: "agent-policy" },
     async (tx) => {
       await refuseDuringRollout(actor.orgId, tx);
       const active = await getActivePolicyVersion({ orgId: actor.orgId }, tx);
@@ -162,6 +177,7 @@ export function publishPolicyVersion({ actor, input }: { actor: Actor; input: Ne
 export function endPolicyRollout({ actor, version, outcome }: { actor: Actor; version: number; outcome: RolloutOutcome }): Promise<AgentPolicyVersion> {
   return unlessHeld(
     actor,
+    { action: outcome === "promoted" ? "promote_policy_version" : "abort_policy_version", resource: `agent-policy:${formatVersion(version)}` },
     async (tx) => {
       const rollout = await requireRollout(actor.orgId, version, tx);
       const active = await getActivePolicyVersion({ orgId: actor.orgId }, tx);

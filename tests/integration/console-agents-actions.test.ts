@@ -19,12 +19,12 @@ vi.mock("@/lib/auth/session", () => ({
 }));
 vi.mock("next/cache", () => ({ refresh: vi.fn() }));
 
-const { publishPolicyVersionAction, republishPolicyVersionAction } = await import("@/app/(console)/agent-policy/actions");
+const { abortPolicyVersionAction, promotePolicyVersionAction, publishPolicyVersionAction, republishPolicyVersionAction } = await import("@/app/(console)/agent-policy/actions");
 // What the browser sends is JSON of any shape; the action's schema is what types it.
 const publishBody = (body: unknown) => body as PublishInput;
 const { relabelAgentAction, revokeAgentAction, setAgentOverridesAction } = await import("@/app/(console)/agents/[id]/actions");
 const { createEnrollmentKeyAction, revokeEnrollmentKeyAction } = await import("@/app/(console)/agents/enrollment-keys/actions");
-const { getActivePolicyVersion, getPolicyVersion } = await import("@/db/queries/agent-policies");
+const { getActivePolicyVersion, getPolicyVersion, getRolloutVersion } = await import("@/db/queries/agent-policies");
 const { getAgent } = await import("@/db/queries/agents");
 const { listEnrollmentKeys } = await import("@/db/queries/enrollment-keys");
 
@@ -38,7 +38,7 @@ const form = (fields: Record<string, string>) => {
   return data;
 };
 const auditOf = async (action: string) =>
-  (await (await call(auditLogs.GET, "GET", `/api/audit-logs?action=${action}`, { token: org.admin.token })).json()) as { details: string; user_email: string }[];
+  (await (await call(auditLogs.GET, "GET", `/api/audit-logs?action=${action}`, { token: org.admin.token })).json()) as { details: string; user_email: string; success: boolean }[];
 
 beforeEach(async () => {
   org = await createTestOrg();
@@ -89,6 +89,49 @@ describe("republishing (rollback)", () => {
     signedInAs(org.viewer);
     expect(await republishPolicyVersionAction(undefined, form({ version: "1" }))).toEqual({ error: "Not authorized: only admins can do this." });
     expect((await getActivePolicyVersion({ orgId: org.orgId }))?.version).toBe(1);
+  });
+});
+
+describe("staged rollouts from the console", () => {
+  beforeEach(async () => {
+    await enrollAgent(org, "canary-1", { ring: "canary" });
+    await publish(org, [BLOCK_RULE], "Baseline");
+  });
+
+  it("publishes to a selector, written in any spacing, and an empty one to the whole fleet", async () => {
+    const staged = await publishPolicyVersionAction(undefined, publishBody({ name: "Canary", rules: [ALERT_RULE], selector: " ring = canary " }));
+    expect(staged).toEqual({ success: "Published v2, rolling out to ring=canary.", data: { version: "v2", pushed: 0 } });
+    expect(await getRolloutVersion({ orgId: org.orgId })).toMatchObject({ version: 2, selector: "ring=canary", stage: "canary" });
+    expect((await getActivePolicyVersion({ orgId: org.orgId }))?.version).toBe(1);
+
+    expect(await promotePolicyVersionAction(undefined, form({ version: "2" }))).toEqual({ success: "Promoted v2 to the whole fleet." });
+    const fleet = await publishPolicyVersionAction(undefined, publishBody({ name: "Everyone", rules: [BLOCK_RULE], selector: "  " }));
+    expect(fleet).toMatchObject({ success: "Published v3." });
+    expect((await getActivePolicyVersion({ orgId: org.orgId }))?.version).toBe(3);
+  });
+
+  it("names a bad selector at its field, and one that matches no agent", async () => {
+    const garbage = await publishPolicyVersionAction(undefined, publishBody({ name: "Canary", rules: [ALERT_RULE], selector: "ring~canary" }));
+    expect(garbage.fields?.selector).toContain('"ring~canary" (requirement 1) is not key=value');
+    const nobody = await publishPolicyVersionAction(undefined, publishBody({ name: "Canary", rules: [ALERT_RULE], selector: "ring=nightly" }));
+    expect(nobody.fields?.selector).toBe("ring=nightly matches no enrolled agent: relabel agents first, or publish to the whole fleet");
+    expect(await getRolloutVersion({ orgId: org.orgId })).toBeNull();
+  });
+
+  it("aborts a rollout once, then says it is not rolling out; a viewer can do neither", async () => {
+    await publishPolicyVersionAction(undefined, publishBody({ name: "Canary", rules: [ALERT_RULE], selector: "ring=canary" }));
+    signedInAs(org.viewer);
+    expect(await abortPolicyVersionAction(undefined, form({ version: "2" }))).toEqual({ error: "Not authorized: only admins can do this." });
+    expect(await promotePolicyVersionAction(undefined, form({ version: "2" }))).toEqual({ error: "Not authorized: only admins can do this." });
+    signedInAs(org.admin);
+    expect(await abortPolicyVersionAction(undefined, form({ version: "2" }))).toEqual({ success: "Aborted the rollout of v2: its agents return to the active version." });
+    expect(await abortPolicyVersionAction(undefined, form({ version: "2" }))).toEqual({ error: "v2 is not rolling out: its rollout was aborted" });
+    // Newest first: the refused second abort, the abort, the viewer's refusal; each audited.
+    expect((await auditOf("abort_policy_version")).map(({ user_email, success, details }) => [user_email, success, details])).toEqual([
+      [org.admin.user.email, false, "Refused: v2 is not rolling out: its rollout was aborted"],
+      [org.admin.user.email, true, 'Aborted the rollout of v2 "Canary" to ring=canary: its agents return to v1'],
+      [org.viewer.user.email, false, "Refused: the viewer role cannot do this"],
+    ]);
   });
 });
 
