@@ -42,12 +42,12 @@ function parseRequirement(part: string): LabelRequirement | null {
   }
   const equality = EQUALITY_FORM.exec(part);
   if (!equality) return null;
-  return { key: equality[1]!, operator: equality[2] === "!=" ? "!=" : "=", values: [equality[3]!.trim()] };
+  return { key: equality[1]!, operator: equality[2] === "!=" ? "!=" : "=", values: [equality[3]!] };
 }
 
 /** The selector's requirements, or why it is not one. */
 export function parseSelector(text: string): { requirements: LabelRequirement[] } | { error: string } {
-  const parts = splitRequirements(text.trim());
+  const parts = splitRequirements(text);
   if (parts.length > MAX_REQUIREMENTS) return { error: `at most ${MAX_REQUIREMENTS} requirements` };
   const requirements: LabelRequirement[] = [];
   for (const [index, part] of parts.entries()) {

@@ -18,6 +18,8 @@ import * as settings from "@/app/api/organization/settings/route";
 import * as approve from "@/app/api/change-requests/[id]/approve/route";
 import { listAuditLogs } from "@/db/queries/audit-logs";
 import { fleetConvergence } from "@/db/queries/convergence";
+import { countLiveAgentsMatching } from "@/db/queries/agents";
+import { matchesSelector, parseSelector } from "@/lib/agent-policy/selector";
 import { heartbeats } from "@/lib/agents/heartbeats";
 import { ALERT_RULE, BLOCK_RULE, enrollAgent, openStream, publish, type TestAgent } from "../agent-helpers";
 import { call, createTestOrg, createTestUser, type TestOrg } from "../helpers";
@@ -167,6 +169,8 @@ describe("promoting a rollout", () => {
       resource: "agent-policy:v2",
       details: 'Promoted v2 "Canary rules" from ring=canary to the whole fleet',
       success: true,
+      before: { version: "v2", stage: "canary", selector: "ring=canary" },
+      after: { version: "v2", stage: "fleet", selector: "ring=canary" },
     });
     expect(entries.find((entry) => entry.action === "create_policy_version")?.details).toBe('Published v2 "Canary rules" with 1 rules to ring=canary (1 agent)');
   });
@@ -245,11 +249,50 @@ describe("with four-eyes on", () => {
     const held = await endRollout(promoteRoute, "v2");
     expect(held.status).toBe(202);
     const { change_request: request } = (await dataOf(held)) as { change_request: { id: string; action: string; target: string } };
-    expect(request).toMatchObject({ action: "promote_agent_policy", target: "agent-policy:v2" });
+    // The request shows what the fleet runs now and what it would run.
+    expect(request).toMatchObject({
+      action: "promote_agent_policy",
+      target: "agent-policy:v2",
+      preview: { before: { name: "Baseline", rules: [BLOCK_RULE] }, after: { name: "Canary rules", rules: [ALERT_RULE] } },
+    });
+    const abortHeld = (await dataOf(await endRollout(abortRoute, "v2"))) as { change_request: unknown };
+    expect(abortHeld.change_request).toMatchObject({ action: "abort_agent_policy", preview: { before: { name: "Canary rules" }, after: { name: "Baseline" } } });
     expect((await agentPolicy(stable)).targetVersion).toBe("v1");
 
     const approved = await call(approve.POST, "POST", `/api/change-requests/${request.id}/approve`, { token: second.token, params: { id: request.id }, body: {} });
     expect(approved.status).toBe(200);
     expect((await agentPolicy(stable)).targetVersion).toBe("v2");
+  });
+});
+
+describe("the selector in SQL", () => {
+  it("matches exactly the agents the in-memory rule does, for every operator, a missing label included", async () => {
+    const fleet = [{ ring: "canary", env: "prod" }, { ring: "canary", env: "dev" }, { ring: "beta" }, { env: "prod" }, {}];
+    const other = await createTestOrg();
+    for (const [index, labels] of fleet.entries()) await enrollAgent(other, `host-${index}`, labels);
+    for (const selector of ["ring=canary", "ring!=canary", "ring in (canary,beta)", "ring notin (canary)", "ring=canary,env=prod", "env!=prod,ring notin (beta)"]) {
+      const parsed = parseSelector(selector);
+      if ("error" in parsed) throw new Error(parsed.error);
+      const expected = fleet.filter((labels) => matchesSelector(parsed.requirements, labels)).length;
+      expect(await countLiveAgentsMatching({ orgId: other.orgId, selector }), selector).toBe(expected);
+    }
+  });
+});
+
+describe("a first version published to a selector", () => {
+  it("applies to its agents only: the others, and GET /api/policy/active, have no version yet", async () => {
+    const fresh = await createTestOrg();
+    const [first, second] = [await enrollAgent(fresh, "c", { ring: "canary" }), await enrollAgent(fresh, "s")];
+    const toSecond = await openStream(second.token);
+    expect((await toSecond.next())?.data).toMatchObject({ policyVersion: null, rollout: null });
+    expect((await publishStaged("ring=canary", fresh)).status).toBe(201);
+    expect(await toSecond.next()).toMatchObject({ event: "rollout", data: { policyVersion: null, rules: [], rollout: { version: "v1", targeted: false } } });
+    await toSecond.close();
+    const active = await call(activeRoute.GET, "GET", "/api/policy/active", { token: fresh.viewer.token });
+    expect(active.status).toBe(404);
+    expect(JSON.stringify(await active.json())).toContain("No agent policy has been published to the whole fleet yet");
+    const beatOf = async (agent: TestAgent) => dataOf(await call(heartbeatRoute.POST, "POST", "/api/agents/heartbeat", { token: agent.token, body: { policyVersion: null } }));
+    expect(await beatOf(first)).toMatchObject({ latestVersion: "v1", outdated: true });
+    expect(await beatOf(second)).toMatchObject({ latestVersion: null, outdated: false });
   });
 });

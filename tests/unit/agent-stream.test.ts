@@ -7,7 +7,7 @@ import type { AgentEvent } from "@/db/schema";
 import type { AgentRuleOverride, PolicyState, PolicyVersionEventPayload } from "@/lib/agent-policy/types";
 import { NO_POLICY } from "@/lib/agent-policy/state";
 import { AgentStream, type SharedFrames, type StreamStart } from "@/lib/events/agent-stream";
-import { BLOCK_RULE } from "../agent-helpers";
+import { ALERT_RULE, BLOCK_RULE } from "../agent-helpers";
 import { recordingSink, type Frame } from "../recording-sink";
 
 const policy = (version: number): PolicyVersionEventPayload => ({ version, policyId: "agent-policy", name: `v${version}`, rules: [BLOCK_RULE] });
@@ -164,10 +164,29 @@ describe("AgentStream", () => {
       expect(sink.frames[0]).toMatchObject({ event: "policy_version", id: 2, data: { policyVersion: "v1" } });
     });
 
-    it("shares a frame between agents in the same situation, never across the rollout's sides", () => {
-      const { send, shared } = twoAgents();
-      send(stateEvent(2, staged));
+    it("renders a frame once per situation: agents alike share its bytes, an agent with overrides gets its own", () => {
+      const shared: SharedFrames = new Map();
+      const agents = [
+        { labels: canary, overrides: [] },
+        { labels: canary, overrides: [] },
+        { labels: { ring: "stable" }, overrides: [] },
+        { labels: canary, overrides: [{ type: "alert_threshold", config: { countPerHour: 20 } }] as AgentRuleOverride[] },
+      ].map((agent) => {
+        const sink = recordingSink();
+        const chunks: Uint8Array[] = [];
+        const write = sink.write.bind(sink);
+        sink.write = (chunk: Uint8Array) => (chunks.push(chunk), write(chunk));
+        const stream = new AgentStream("agent", "org", agent, sink);
+        stream.begin({ ...replay([], 1, { fleet, rollout: null }, agent.labels), agent });
+        return { stream, sink, chunks };
+      });
+      const staging = { ...stateEvent(2, { fleet, rollout: { selector: "ring=canary", version: { ...policy(2), rules: [ALERT_RULE] } } }) };
+      agents.forEach(({ stream }) => stream.receive(staging, shared));
+      const [first, second, other, overridden] = agents;
+      expect(first!.chunks.at(-1)).toBe(second!.chunks.at(-1));
+      expect(other!.sink.frames.at(-1)?.event).toBe("rollout");
       expect(shared.size).toBe(2);
+      expect((overridden!.sink.frames.at(-1)?.data?.rules as { config: { countPerHour: number } }[])[0]!.config.countPerHour).toBe(20);
     });
   });
 });

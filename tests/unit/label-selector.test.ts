@@ -20,6 +20,9 @@ describe("label selectors", () => {
     expect(matches("env notin (prod)", { env: "dev" })).toBe(true);
     expect(matches("ring=canary, env in (prod,staging)", { ring: "canary", env: "prod" })).toBe(true);
     expect(matches("ring=canary,env in (prod,staging)", { ring: "canary", env: "dev" })).toBe(false);
+    // A set's commas are not the separator: what follows the set is a requirement of its own.
+    expect(matches("env in (prod,staging),ring=canary", { ring: "stable", env: "prod" })).toBe(false);
+    expect(matches("env notin (prod,staging), ring=canary", { ring: "canary", env: "dev" })).toBe(true);
   });
 
   it("treat a missing label as not equal, as Kubernetes does: != and notin match it, = and in do not", () => {
@@ -52,6 +55,8 @@ describe("label selectors", () => {
       expect(result.success, text).toBe(false);
       expect(result.error?.issues[0]?.message, text).toContain(message);
     }
-    expect(labelSelectorSchema.safeParse(Array.from({ length: 21 }, (_, index) => `k${index}=v`).join(",")).error?.issues[0]?.message).toBe("at most 20 requirements");
+    const requirements = (count: number) => Array.from({ length: count }, (_, index) => `k${index}=v`).join(",");
+    expect(labelSelectorSchema.safeParse(requirements(20)).success).toBe(true);
+    expect(labelSelectorSchema.safeParse(requirements(21)).error?.issues[0]?.message).toBe("at most 20 requirements");
   });
 });
