@@ -267,7 +267,7 @@ describe("with four-eyes on", () => {
 
 describe("the selector in SQL", () => {
   it("matches exactly the agents the in-memory rule does, for every operator, a missing label included", async () => {
-    const fleet = [{ ring: "canary", env: "prod" }, { ring: "canary", env: "dev" }, { ring: "beta" }, { env: "prod" }, {}];
+    const fleet: Record<string, string>[] = [{ ring: "canary", env: "prod" }, { ring: "canary", env: "dev" }, { ring: "beta" }, { env: "prod" }, {}];
     const other = await createTestOrg();
     for (const [index, labels] of fleet.entries()) await enrollAgent(other, `host-${index}`, labels);
     for (const selector of ["ring=canary", "ring!=canary", "ring in (canary,beta)", "ring notin (canary)", "ring=canary,env=prod", "env!=prod,ring notin (beta)"]) {
