@@ -131,12 +131,13 @@ test("an admin stages a version to ring=canary, watches it apply, promotes it, t
   await expect(page.getByText("v2 is rolling out to ring=canary")).toBeVisible();
   await expect(page.getByRole("button", { name: /^Publish v/ })).toHaveCount(0);
 
-  // The canary applies v2, the other agent keeps v1: both are where they should be.
+  // The canary applies v2, the other agent keeps v1: both are where they should be, on the page as it stands.
+  await page.goto("/agent-policy");
+  await expect(figure(card, "Applied")).toHaveText("0");
   await heartbeat(page.request, canary.token, "v2");
   await heartbeat(page.request, stable.token, "v1");
   await reported(page.request, token, canary.agentId, "v2");
-  await page.goto("/agent-policy");
-  await expect(figure(card, "Applied")).toHaveText("1");
+  await expect(figure(card, "Applied")).toHaveText("1", { timeout: 15_000 });
   await expect(figure(card, "Outdated")).toHaveText("0");
   await expect(card).toContainText("1 of 1 targeted agent applied v2");
   await page.goto("/agents");

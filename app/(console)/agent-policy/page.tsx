@@ -5,6 +5,7 @@ import { columns, DataTable } from "@/components/data-table";
 import { DateTime } from "@/components/date-time";
 import { PageHeader } from "@/components/page-header";
 import { PolicyRolloutCard } from "@/components/policy-rollout-card";
+import { RefreshOnFleetChange } from "@/components/refresh-on-fleet-change";
 import { PolicyVersionCard } from "@/components/policy-version-card";
 import { PolicyVersionCompareForm } from "@/components/policy-version-compare-form";
 import { PolicyVersionRepublishButton } from "@/components/policy-version-republish-button";
@@ -78,6 +79,8 @@ export default async function AgentPolicyPage({ searchParams }: { searchParams: 
       />
       {notice && <Alert tone="success">{notice}</Alert>}
 
+      {/* The rollout's figures follow its agents live. */}
+      {rollout && <RefreshOnFleetChange />}
       {rollout && counts && (
         <PolicyRolloutCard
           rollout={rollout}
