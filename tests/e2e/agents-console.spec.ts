@@ -1,15 +1,11 @@
-import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type APIRequestContext, type Page, type TestInfo } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
+import { ALERT_RULE, bearer, BLOCK_RULE, enrollByApi, expectNoSeriousViolations, heartbeat, publishByApi, seen } from "./fleet-helpers";
 import { createToken, createUser, signInFirstTime, type E2eUser } from "./helpers";
 
 // The agent console: publishing, diff and rollback, the agents list, overrides, revocation, enrollment keys
 // and live convergence. Agents are played by API calls, exactly as a real agent makes them.
 
-const BLOCK_RULE = { type: "block_ip", config: { trigger: "brute_force", threshold: 50, duration: "24h", scope: "host" }, enabled: true };
-const ALERT_RULE = { type: "alert_threshold", config: { severity: "critical", countPerHour: 5, notifyChannels: ["telegram", "email"] }, enabled: true };
 const RESPOND_RULE = { type: "auto_respond", config: { trigger: "malware", action: "quarantine_file", minConfidence: 0.85, requireApproval: true }, enabled: true };
-
-const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 /** A new organization whose admin is signed in, with an API token to act as the fleet around the browser. */
 async function adminSession(page: Page): Promise<{ user: E2eUser; token: string }> {
@@ -17,41 +13,6 @@ async function adminSession(page: Page): Promise<{ user: E2eUser; token: string 
   const token = await createToken(user.email);
   await signInFirstTime(page, user);
   return { user, token };
-}
-
-async function publishByApi(request: APIRequestContext, token: string, name: string, rules: unknown[]): Promise<void> {
-  const response = await request.post("/api/policy", { headers: bearer(token), data: { name, rules } });
-  expect(response.status()).toBe(201);
-}
-
-async function enrollByApi(request: APIRequestContext, token: string, hostname: string, labels: Record<string, string> = {}): Promise<{ agentId: string; token: string }> {
-  const keyResponse = await request.post("/api/agents/enrollment-keys", { headers: bearer(token), data: { uses: 1 } });
-  expect(keyResponse.status()).toBe(201);
-  const { key } = ((await keyResponse.json()) as { data: { key: string } }).data;
-  const enrolled = await request.post("/api/agents/enroll", { data: { enrollmentKey: key, hostname, labels } });
-  expect(enrolled.status()).toBe(201);
-  return ((await enrolled.json()) as { data: { agentId: string; token: string } }).data;
-}
-
-function heartbeat(request: APIRequestContext, agentToken: string, policyVersion: string | null) {
-  return request.post("/api/agents/heartbeat", { headers: bearer(agentToken), data: { policyVersion } });
-}
-
-/** Heartbeats are written in batches: waits until the API shows the agent seen. */
-async function seen(request: APIRequestContext, token: string, agentId: string): Promise<void> {
-  await expect
-    .poll(async () => {
-      const response = await request.get(`/api/agents?search=${agentId}`, { headers: bearer(token) });
-      return ((await response.json()) as { data: { agents: { lastSeenAt: string | null }[] } }).data.agents[0]?.lastSeenAt ?? null;
-    })
-    .not.toBeNull();
-}
-
-async function expectNoSeriousViolations(page: Page, testInfo: TestInfo, name: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-  const serious = results.violations.filter((violation) => violation.impact === "serious" || violation.impact === "critical");
-  await testInfo.attach(`axe-${name}.json`, { body: JSON.stringify(results.violations, null, 2), contentType: "application/json" });
-  expect(serious.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).join(", ")}`)).toEqual([]);
 }
 
 test.describe("agent policy page", () => {
@@ -110,8 +71,8 @@ test.describe("agent policy page", () => {
 
   test("compares any two versions and republishes an old one as a rollback", async ({ page }, testInfo) => {
     const { token } = await adminSession(page);
-    await publishByApi(page.request, token, "Baseline", [BLOCK_RULE, ALERT_RULE]);
-    await publishByApi(page.request, token, "Stricter", [{ ...BLOCK_RULE, config: { ...BLOCK_RULE.config, threshold: 100 } }, RESPOND_RULE]);
+    await publishByApi(page.request, token, { name: "Baseline", rules: [BLOCK_RULE, ALERT_RULE] });
+    await publishByApi(page.request, token, { name: "Stricter", rules: [{ ...BLOCK_RULE, config: { ...BLOCK_RULE.config, threshold: 100 } }, RESPOND_RULE] });
 
     await page.goto("/agent-policy");
     const history = page.getByRole("region", { name: "Version history table" });
@@ -151,8 +112,8 @@ test.describe("agent policy page", () => {
   test("a viewer sees the policy but no write controls", async ({ page }) => {
     const admin = await createUser("admin");
     const token = await createToken(admin.email);
-    await publishByApi(page.request, token, "Baseline", [BLOCK_RULE]);
-    await publishByApi(page.request, token, "Second", [ALERT_RULE]);
+    await publishByApi(page.request, token, { name: "Baseline", rules: [BLOCK_RULE] });
+    await publishByApi(page.request, token, { name: "Second", rules: [ALERT_RULE] });
 
     await signInFirstTime(page, await createUser("viewer", admin.org));
     await page.goto("/agent-policy");
@@ -167,7 +128,7 @@ test.describe("agent policy page", () => {
 test.describe("agents page", () => {
   test("lists enrolled agents, filters the outdated ones, sets an override and revokes an agent", async ({ page }, testInfo) => {
     const { token } = await adminSession(page);
-    await publishByApi(page.request, token, "Baseline", [BLOCK_RULE, ALERT_RULE]);
+    await publishByApi(page.request, token, { name: "Baseline", rules: [BLOCK_RULE, ALERT_RULE] });
     const web = await enrollByApi(page.request, token, "web-1", { env: "prod" });
     const db = await enrollByApi(page.request, token, "db-1");
     expect((await heartbeat(page.request, web.token, "v1")).status()).toBe(200);
@@ -223,7 +184,7 @@ test.describe("agents page", () => {
 
   test("the convergence panel follows heartbeats live, without a reload", async ({ page }) => {
     const { token } = await adminSession(page);
-    await publishByApi(page.request, token, "Baseline", [BLOCK_RULE]);
+    await publishByApi(page.request, token, { name: "Baseline", rules: [BLOCK_RULE] });
     const agent = await enrollByApi(page.request, token, "edge-1");
 
     await page.goto("/agents");
@@ -273,8 +234,8 @@ test.describe("layouts", () => {
   for (const width of [390, 1280]) {
     test(`the agent pages fit ${width}px wide`, async ({ page }, testInfo) => {
       const { token } = await adminSession(page);
-      await publishByApi(page.request, token, "Baseline", [BLOCK_RULE, ALERT_RULE, RESPOND_RULE]);
-      await publishByApi(page.request, token, "Second", [BLOCK_RULE]);
+      await publishByApi(page.request, token, { name: "Baseline", rules: [BLOCK_RULE, ALERT_RULE, RESPOND_RULE] });
+      await publishByApi(page.request, token, { name: "Second", rules: [BLOCK_RULE] });
       const agent = await enrollByApi(page.request, token, "laptop-with-a-rather-long-hostname.example.internal", { team: "platform", env: "prod" });
       await heartbeat(page.request, agent.token, "v1");
       await page.setViewportSize({ width, height: 900 });

@@ -1,45 +1,11 @@
-import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type APIRequestContext, type Locator, type Page, type TestInfo } from "@playwright/test";
+import { expect, test, type APIRequestContext, type Locator, type Page } from "@playwright/test";
+import { ALERT_RULE, bearer, BLOCK_RULE, enrollByApi, expectNoSeriousViolations, heartbeat, publishByApi, reported } from "./fleet-helpers";
 import { auditRows } from "./console-helpers";
 import { createToken, createUser, signInFirstTime, watchForViolations, type E2eUser } from "./helpers";
 
 // Staged rollouts in the console: a version published to the agents a label selector matches first, its progress
 // on the agent policy page, then promoted to the whole fleet or aborted. Agents are played by API calls, exactly as
 // a real agent makes them.
-
-const BLOCK_RULE = { type: "block_ip", config: { trigger: "brute_force", threshold: 50, duration: "24h", scope: "host" }, enabled: true };
-const ALERT_RULE = { type: "alert_threshold", config: { severity: "critical", countPerHour: 5, notifyChannels: ["email"] }, enabled: true };
-
-const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
-
-async function publishByApi(request: APIRequestContext, token: string, data: { name: string; rules: unknown[]; selector?: string }): Promise<void> {
-  const response = await request.post("/api/policy", { headers: bearer(token), data });
-  expect(response.status()).toBe(201);
-}
-
-async function enrollByApi(request: APIRequestContext, token: string, hostname: string, labels: Record<string, string>): Promise<{ agentId: string; token: string }> {
-  const keyResponse = await request.post("/api/agents/enrollment-keys", { headers: bearer(token), data: { uses: 1 } });
-  expect(keyResponse.status()).toBe(201);
-  const { key } = ((await keyResponse.json()) as { data: { key: string } }).data;
-  const enrolled = await request.post("/api/agents/enroll", { data: { enrollmentKey: key, hostname, labels } });
-  expect(enrolled.status()).toBe(201);
-  return ((await enrolled.json()) as { data: { agentId: string; token: string } }).data;
-}
-
-async function heartbeat(request: APIRequestContext, agentToken: string, policyVersion: string | null): Promise<void> {
-  const response = await request.post("/api/agents/heartbeat", { headers: bearer(agentToken), data: { policyVersion } });
-  expect(response.status()).toBe(200);
-}
-
-/** Heartbeats are written in batches: waits until the API shows the agent reporting `version`. */
-async function reported(request: APIRequestContext, token: string, agentId: string, version: string): Promise<void> {
-  await expect
-    .poll(async () => {
-      const response = await request.get(`/api/agents?search=${agentId}`, { headers: bearer(token) });
-      return ((await response.json()) as { data: { agents: { policyVersion: string | null }[] } }).data.agents[0]?.policyVersion ?? null;
-    })
-    .toBe(version);
-}
 
 /**
  * Opens an agent's event stream, as a connected agent holds it, and waits for its first event: by then the server
@@ -60,7 +26,7 @@ async function fleetOnV1(request: APIRequestContext, admin: E2eUser) {
   await publishByApi(request, token, { name: "Baseline", rules: [BLOCK_RULE] });
   const canary = await enrollByApi(request, token, "canary-1", { ring: "canary" });
   const stable = await enrollByApi(request, token, "stable-1", { ring: "stable" });
-  for (const agent of [canary, stable]) await heartbeat(request, agent.token, "v1");
+  for (const agent of [canary, stable]) expect((await heartbeat(request, agent.token, "v1")).status()).toBe(200);
   for (const agent of [canary, stable]) await reported(request, token, agent.agentId, "v1");
   return { token, canary, stable };
 }
@@ -71,13 +37,6 @@ const rolloutCard = (page: Page) => page.getByRole("region", { name: "Rollout in
 const figure = (card: Locator, label: string) => card.locator("dt", { hasText: new RegExp(`^${label}$`) }).locator("xpath=following-sibling::dd[1]");
 
 const historyRow = (page: Page, version: string) => page.getByRole("region", { name: "Version history table" }).getByRole("row", { name: new RegExp(`^${version}\\b`) });
-
-async function expectNoSeriousViolations(page: Page, testInfo: TestInfo, name: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-  const serious = results.violations.filter((violation) => violation.impact === "serious" || violation.impact === "critical");
-  await testInfo.attach(`axe-${name}.json`, { body: JSON.stringify(results.violations, null, 2), contentType: "application/json" });
-  expect(serious.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).join(", ")}`)).toEqual([]);
-}
 
 test("an admin stages a version to ring=canary, watches it apply, promotes it, then aborts a second rollout", async ({ page, baseURL }, testInfo) => {
   const violations = await watchForViolations(page);
@@ -134,8 +93,8 @@ test("an admin stages a version to ring=canary, watches it apply, promotes it, t
   // The canary applies v2, the other agent keeps v1: both are where they should be, on the page as it stands.
   await page.goto("/agent-policy");
   await expect(figure(card, "Applied")).toHaveText("0");
-  await heartbeat(page.request, canary.token, "v2");
-  await heartbeat(page.request, stable.token, "v1");
+  expect((await heartbeat(page.request, canary.token, "v2")).status()).toBe(200);
+  expect((await heartbeat(page.request, stable.token, "v1")).status()).toBe(200);
   await reported(page.request, token, canary.agentId, "v2");
   await expect(figure(card, "Applied")).toHaveText("1", { timeout: 15_000 });
   await expect(figure(card, "Outdated")).toHaveText("0");
