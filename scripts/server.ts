@@ -79,7 +79,11 @@ let stopping = false;
 function stop(signal: "SIGINT" | "SIGTERM"): void {
   if (stopping) return;
   stopping = true;
+  // close() ends the connections idle right now; one that goes idle later (its response finished) would otherwise be
+  // held for the whole keep-alive timeout, and the process with it.
+  const sweepIdle = setInterval(() => server.closeIdleConnections(), 250);
   server.close(() => {
+    clearInterval(sweepIdle);
     void app
       .close()
       .catch((error: unknown) => console.error("Failed to close Next.js", error))
