@@ -51,8 +51,9 @@ const sameRules = (a: readonly string[], b: readonly string[]) => a.length === b
 /**
  * A policy of a kind: its type follows from the kind, its rules are generated from its settings, and its name and
  * description default to the template's. A type or rules sent along must agree (a client may send back what it read).
+ * Exported for the OpenAPI document (lib/openapi), which shows it once per kind with that kind's settings.
  */
-const kindedCreateBody = z
+export const kindedCreateBody = z
   .strictObject({
     ...optionalFields,
     enabled: z.boolean().default(true),
