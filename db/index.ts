@@ -1,4 +1,5 @@
 import "server-only";
+import { connect as connectSocket, type Socket } from "node:net";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import type { ExtractTablesWithRelations, SQL } from "drizzle-orm";
@@ -103,12 +104,48 @@ function connectPglite(target: Extract<DatabaseTarget, { engine: "pglite" }>): C
   };
 }
 
+/** Seconds a request waits for a connection to a database that does not answer, before it fails (503). */
+const CONNECT_TIMEOUT_SECONDS = 10;
+
+/**
+ * A postgres.js client as Palisade uses one: a bounded wait for a connection, no notices, and sockets that turn a
+ * silent close into an error (see {@link databaseSocket}).
+ */
+export function openPostgres(url: string, options: { max: number; idle_timeout?: number }): postgres.Sql {
+  // `socket` is documented (README, "Custom socket") but missing from the package's types.
+  const settings = { ...options, connect_timeout: CONNECT_TIMEOUT_SECONDS, onnotice: () => {}, socket: databaseSocket() };
+  return postgres(url, settings);
+}
+
+/**
+ * The sockets postgres.js connects through: its own, except that a connection the other end closes before sending a
+ * byte fails with an error. postgres.js 3.4.9 retries such a close at once and for ever, and the query waiting for it
+ * never settles, since connect_timeout restarts with each attempt (porsager/postgres#1193). It is what a proxy in
+ * front of a stopped database does (cloud-sql-proxy, Supavisor, a TCP load balancer). As an error it fails the
+ * waiting query, which answers 503, and the driver backs off before trying again. (PostgreSQL itself always
+ * answers first, if only with an error such as 57P03.)
+ */
+function databaseSocket() {
+  let attempt = 0;
+  return ({ host, port, path: socketPath }: { host: string[]; port: number[]; path?: string }): Socket => {
+    // postgres.js rotates through the URL's hosts for its own sockets; so does this.
+    const index = attempt++ % host.length;
+    const socket = socketPath ? connectSocket(socketPath) : connectSocket(port[index] ?? port[0]!, host[index]!);
+    // Read by postgres.js for TLS's server name (SNI), as on its own sockets.
+    Object.assign(socket, { host: host[index], port: port[index] ?? port[0] });
+    socket.once("end", () => {
+      if (socket.bytesRead === 0) socket.destroy(Object.assign(new Error("The database server closed the connection without answering"), { code: "CONNECTION_CLOSED" }));
+    });
+    return socket;
+  };
+}
+
 /**
  * PostgreSQL: a bounded pool, plus one dedicated LISTEN connection that postgres.js reconnects; onConnect runs
  * after every (re)connection, which is when a subscriber must catch up on what it may have missed.
  */
 function connectPostgres(target: Extract<DatabaseTarget, { engine: "postgres" }>): Connection {
-  const sql = postgres(target.url, { max: env().DATABASE_POOL_MAX, idle_timeout: 30, connect_timeout: 10, onnotice: () => {} });
+  const sql = openPostgres(target.url, { max: env().DATABASE_POOL_MAX, idle_timeout: 30 });
   return {
     target,
     capabilities: { sharedAcrossProcesses: true },
@@ -126,7 +163,7 @@ function connectPostgres(target: Extract<DatabaseTarget, { engine: "postgres" }>
  * them migrate one after another.
  */
 async function migratePostgresOnce(url: string): Promise<void> {
-  const lockClient = postgres(url, { max: 1, onnotice: () => {} });
+  const lockClient = openPostgres(url, { max: 1 });
   try {
     await lockClient`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
     await migratePostgres(drizzlePostgres(lockClient), { migrationsFolder: MIGRATIONS_FOLDER });
@@ -200,6 +237,52 @@ export async function closeDatabase(): Promise<void> {
 }
 
 export { schema };
+
+/**
+ * Codes that mean the database could not be reached, not that a statement failed: the socket's (refused, reset,
+ * unreachable, name lookup), postgres.js's own (CONNECTION_CLOSED, CONNECT_TIMEOUT, …), and PostgreSQL's
+ * connection-exception class (08…), shutdown (57P01 admin, 57P02 crash), starting up or shutting down (57P03),
+ * and too many connections (53300).
+ */
+const UNREACHABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "CONNECT_TIMEOUT",
+  "08000",
+  "08001",
+  "08003",
+  "08004",
+  "08006",
+  "57P01",
+  "57P02",
+  "57P03",
+  "53300",
+]);
+
+/**
+ * Whether a failure means the database cannot be reached right now (stopped, restarting, out of connections, or
+ * the network between), so the request may succeed if retried, rather than that a statement was wrong. Drizzle
+ * wraps the driver's error as the `cause`; a connection to a host with several addresses fails with an
+ * AggregateError of each attempt.
+ */
+export function isDatabaseUnreachable(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 10; current = current.cause, depth++) {
+    const { code } = current as Error & { code?: unknown };
+    if (typeof code === "string" && UNREACHABLE_CODES.has(code)) return true;
+    if (current instanceof AggregateError && current.errors.some(isDatabaseUnreachable)) return true;
+  }
+  return false;
+}
 
 /**
  * The name of the constraint a failed statement violated, or null. Drizzle wraps the driver's error; postgres.js

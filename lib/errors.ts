@@ -79,6 +79,10 @@ export class ApiError extends Error {
   static unavailable(message: string, retryAfterSeconds: number) {
     return new ApiError("unavailable", message, [], { "Retry-After": String(retryAfterSeconds), Connection: "close" });
   }
+  /** The request needed the database, which cannot be reached right now (db/index.ts `isDatabaseUnreachable`). */
+  static databaseUnreachable(retryAfterSeconds = 5) {
+    return ApiError.unavailable("Palisade cannot reach its database right now. Retry after the delay in Retry-After.", retryAfterSeconds);
+  }
   static internal() {
     return new ApiError("internal_error", "Internal server error");
   }

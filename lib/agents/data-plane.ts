@@ -1,5 +1,5 @@
 import "server-only";
-import { databaseReady } from "@/db";
+import { databaseReady, isDatabaseUnreachable } from "@/db";
 import { MAX_BODY_BYTES, parseJsonText } from "@/lib/api/request";
 import { formatVersion, parseVersion } from "@/lib/agent-policy/rules";
 import { versionTargets } from "@/lib/agent-policy/version-targets";
@@ -52,7 +52,9 @@ function endpoint(run: PlaneEndpoint): PlaneEndpoint {
       return await run(request, openSink);
     } catch (error) {
       if (!(error instanceof ApiError)) logError(`${request.method} ${new URL(request.url).pathname}`, error);
-      const { status, headers, body } = (error instanceof ApiError ? error : ApiError.internal()).toJson("envelope");
+      // While the database is down, a fleet retries: spread over 5–15 s, so it does not come back all at once.
+      const failure = error instanceof ApiError ? error : isDatabaseUnreachable(error) ? ApiError.databaseUnreachable(jitteredRetryAfter()) : ApiError.internal();
+      const { status, headers, body } = failure.toJson("envelope");
       return { kind: "json", status, headers: { ...headers, "Cache-Control": "no-store" }, body };
     }
   };

@@ -3,7 +3,7 @@ import { insertVersionReports, updateHeartbeats, type HeartbeatRecord } from "@/
 import { lastFirstReport, onlineAgentsBehind } from "@/db/queries/convergence";
 import { env } from "@/lib/env";
 import { logError } from "@/lib/log";
-import { getDb } from "@/db";
+import { getDb, isDatabaseUnreachable } from "@/db";
 import { recordAudit } from "@/lib/audit/log";
 import { notifyFleetChange } from "@/lib/events/notifications";
 import { processSingleton } from "@/lib/singleton";
@@ -49,10 +49,29 @@ class HeartbeatWriter {
   record(beat: HeartbeatRecord): void {
     this.pending.set(beat.agentId, beat);
     this.pendingOrgs.add(beat.orgId);
+    this.flushLater();
+  }
+
+  private flushLater(): void {
     this.timer ??= setTimeout(() => {
       this.timer = null;
       void this.flush();
     }, env().HEARTBEAT_FLUSH_MS);
+  }
+
+  /**
+   * Puts back the beats of a batch the database could not be reached for, under any newer beat of the same agent,
+   * and tries again a flush interval later: a beat this instance answered is written once the database is back.
+   */
+  private keepForLater(batch: HeartbeatRecord[]): void {
+    for (const beat of batch) {
+      if (this.pending.has(beat.agentId)) continue;
+      this.pending.set(beat.agentId, beat);
+      this.pendingOrgs.add(beat.orgId);
+    }
+    this.flushLater();
+    // Retrying alone must not keep a process that is otherwise done (a test, a stopping server) alive.
+    this.timer?.unref();
   }
 
   /**
@@ -76,7 +95,10 @@ class HeartbeatWriter {
     this.pendingOrgs = new Set();
     try {
       if (batch.length === 0) return;
-      const written = await this.write(batch);
+      const written = await this.write(batch).catch((error: unknown) => {
+        if (isDatabaseUnreachable(error)) this.keepForLater(batch);
+        throw error;
+      });
       for (const orgId of new Set(written.map((beat) => beat.orgId))) {
         await this.afterFlush(orgId).catch((error: unknown) => logError("after writing heartbeats", error));
       }
@@ -88,13 +110,15 @@ class HeartbeatWriter {
   /**
    * Writes a batch; when the batch fails, writes each half on its own, down to single beats, so one row the
    * database refuses costs only that beat and never another agent's (or another organization's). Returns the
-   * beats written. A lost beat corrects itself with the agent's next one.
+   * beats written. A lost beat corrects itself with the agent's next one. A database that cannot be reached refuses
+   * every half alike: that failure is thrown as it is, and the batch kept.
    */
   private async write(batch: HeartbeatRecord[]): Promise<HeartbeatRecord[]> {
     try {
       await recordHeartbeats(batch);
       return batch;
     } catch (error) {
+      if (isDatabaseUnreachable(error)) throw error;
       if (batch.length === 1) {
         logError(`writing the heartbeat of agent ${batch[0]!.agentId}`, error);
         return [];

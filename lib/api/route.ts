@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { recordFailure, type Actor } from "@/lib/audit/log";
-import { databaseReady } from "@/db";
+import { databaseReady, isDatabaseUnreachable } from "@/db";
 import type { ChangeRequest, User } from "@/db/schema";
 import type { AuditAction } from "@/lib/audit/actions";
 import type { Role } from "@/lib/users/roles";
@@ -30,7 +30,8 @@ async function respond(family: ApiFamily, request: Request, run: () => Promise<R
     // The client left before its request was read (`aborted`): nobody is there to answer, and nothing failed here.
     if (request.signal.aborted) return new Response(null, { status: 499 });
     logError(`${request.method} ${new URL(request.url).pathname}`, error);
-    return ApiError.internal().toResponse(family);
+    // The database is down or restarting: a 503 the client may retry, not a fault of this request.
+    return (isDatabaseUnreachable(error) ? ApiError.databaseUnreachable() : ApiError.internal()).toResponse(family);
   }
 }
 

@@ -1,6 +1,7 @@
 import { unstable_rethrow } from "next/navigation";
 import type { z } from "zod";
 import { recordFailure, type Actor } from "@/lib/audit/log";
+import { isDatabaseUnreachable } from "@/db";
 import type { User } from "@/db/schema";
 import type { AuditAction } from "@/lib/audit/actions";
 import type { Role } from "@/lib/users/roles";
@@ -17,6 +18,9 @@ function formFields(error: ApiError): Record<string, string> {
   for (const field of error.fields) fields[field.loc.slice(1).map(String).join(".") || "form"] ??= field.msg;
   return fields;
 }
+
+/** What a console user reads while the database is down or restarting: no claim about the change, which may be unknown. */
+export const DATABASE_UNREACHABLE = "Palisade cannot reach its database right now. Try again in a moment.";
 
 export interface ActionContext {
   user: User;
@@ -41,19 +45,19 @@ export function consoleAction<S extends z.ZodType, T = undefined>(
   run: (input: z.output<S>, context: ActionContext) => Promise<FormState<T>>,
 ) {
   return async (_previous: FormState<T> | undefined, raw: FormData | z.input<S>): Promise<FormState<T>> => {
-    const { user, actor, session } = await requireUser({ allowEnrollment: options.allowEnrollment });
-    const input: unknown = raw instanceof FormData ? Object.fromEntries(raw) : raw;
-    const unsafe = findUnsafeInput(input);
-    if (unsafe) return { error: "Check the highlighted fields.", fields: { [unsafe.path.map(String).join(".") || "form"]: `This field ${unsafe.message}` } };
-    const parsed = options.schema.safeParse(input);
-    if (!parsed.success) return { error: "Check the highlighted fields.", fields: fieldErrors(parsed.error) };
-    if (options.role === "admin" && user.role !== "admin") {
-      if (options.audit) {
-        await recordFailure(actor, { ...options.audit(parsed.data), details: `Refused: the ${user.role} role cannot do this` });
-      }
-      return { error: "Not authorized: only admins can do this." };
-    }
     try {
+      const { user, actor, session } = await requireUser({ allowEnrollment: options.allowEnrollment });
+      const input: unknown = raw instanceof FormData ? Object.fromEntries(raw) : raw;
+      const unsafe = findUnsafeInput(input);
+      if (unsafe) return { error: "Check the highlighted fields.", fields: { [unsafe.path.map(String).join(".") || "form"]: `This field ${unsafe.message}` } };
+      const parsed = options.schema.safeParse(input);
+      if (!parsed.success) return { error: "Check the highlighted fields.", fields: fieldErrors(parsed.error) };
+      if (options.role === "admin" && user.role !== "admin") {
+        if (options.audit) {
+          await recordFailure(actor, { ...options.audit(parsed.data), details: `Refused: the ${user.role} role cannot do this` });
+        }
+        return { error: "Not authorized: only admins can do this." };
+      }
       return await run(parsed.data, { user, actor, session });
     } catch (error) {
       // redirect() and notFound() work by throwing: they must reach Next.js, not become an error message.
@@ -62,6 +66,8 @@ export function consoleAction<S extends z.ZodType, T = undefined>(
       if (error instanceof ApiError && error.fields.length > 0) return { error: "Check the highlighted fields.", fields: formFields(error) };
       if (error instanceof ApiError) return { error: error.message };
       logError("console action", error);
+      // Reading the session needs the database too, so this is checked for the whole action, not only its change.
+      if (isDatabaseUnreachable(error)) return { error: DATABASE_UNREACHABLE };
       return { error: "Something went wrong. The change was not saved." };
     }
   };
