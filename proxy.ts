@@ -2,8 +2,9 @@ import { NextResponse, type NextRequest } from "next/server";
 import { hasSessionCookie } from "@/lib/auth/authjs";
 import { createNonce, pageContentSecurityPolicy } from "@/lib/security-headers";
 
-// The pages that work signed out: the sign-in and first-run pages, and files (anything with an extension).
-const SIGNED_OUT_PATHS = /^\/(?:api\/|_next\/|login|setup|.*\.[a-z0-9]+$)/;
+// The pages that work signed out: the sign-in and first-run pages, the API reference (it describes the code, not
+// any organization's data), and files (anything with an extension).
+const SIGNED_OUT_PATHS = /^\/(?:api\/|_next\/|login|setup|docs\/api$|.*\.[a-z0-9]+$)/;
 
 /**
  * Two things, on every page request:

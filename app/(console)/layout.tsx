@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
 import { ConsoleNav, type NavItem } from "@/components/console-nav";
+import { HelpMenu } from "@/components/help-menu";
 import { SessionTimeoutWatcher } from "@/components/session-timeout-watcher";
 import { countPendingChangeRequests } from "@/db/queries/change-requests";
 import { requireUser } from "@/lib/auth/session";
@@ -54,6 +55,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
           <nav aria-label="Main" className="px-2 pb-2">
             <ConsoleNav items={items} />
           </nav>
+          <HelpMenu />
           {account}
         </details>
       </header>
@@ -62,6 +64,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
         <nav aria-label="Main" className="flex-1 px-3">
           <ConsoleNav items={items} />
         </nav>
+        <HelpMenu />
         {account}
       </aside>
       <main id="main" className="min-w-0 flex-1 px-4 py-6 sm:px-8 lg:py-8">

@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { ZodOpenApiOperationObject, ZodOpenApiResponseObject, ZodOpenApiResponsesObject } from "zod-openapi";
 import type { ApiFamily } from "@/lib/errors";
 import { MAX_BODY_BYTES } from "@/lib/api/request";
+import type { Role } from "@/lib/users/roles";
 import { detailError, detailValidationError, envelopeError, okEnvelope } from "./schemas";
 
 /**
@@ -52,8 +53,6 @@ export function jsonResponse(schema: z.ZodType, description: string, example?: u
 export function okResponse(data: z.ZodType, description: string, example?: unknown): ZodOpenApiResponseObject {
   return jsonResponse(okEnvelope(data), description, example === undefined ? undefined : { ok: true, data: example });
 }
-
-export type Role = "viewer" | "admin";
 
 /** What a route handler for console users (`userRoute`) declares; see lib/api/route.ts. */
 export interface UserOperation {
