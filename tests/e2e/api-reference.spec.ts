@@ -4,6 +4,8 @@ import { expectNoSeriousViolations } from "./fleet-helpers";
 import { watchForViolations } from "./helpers";
 
 test("the API reference renders the OpenAPI document for anyone, under the console's Content-Security-Policy", async ({ page }, testInfo) => {
+  // axe checks every one of the page's ~9,300 elements: 20–50 s on CI's machine.
+  test.slow();
   const violations = await watchForViolations(page);
   const response = await page.goto("/docs/api");
   expect(response?.status()).toBe(200);
