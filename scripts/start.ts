@@ -2,51 +2,13 @@
  * `npm start`: builds when the sources changed since the last build, migrates, creates the first admin
  * from ADMIN_EMAIL/ADMIN_PASSWORD when set, then runs the server entry (scripts/server.ts) and prints how to sign in.
  */
-import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import path from "node:path";
 import { closeDatabase, databaseReady, describeDatabaseTarget, resolveDatabaseTarget } from "@/db";
-import { authSecretFileIn, DataDirExposedError, prepareDataDir } from "@/db/data-dir";
 import { countUsers } from "@/db/queries/users";
 import { env } from "@/lib/env";
 import { createAdminFromEnv } from "@/lib/server/bootstrap";
 import { buildIfNeeded } from "./build";
+import { prepareEnvironment, runServerEntry } from "./launch";
 import { SERVER_ENTRY_ARGS } from "./node-flags";
-
-/**
- * Sessions are signed with AUTH_SECRET. With the embedded database one is generated once and kept inside the
- * (private) data directory. Earlier versions kept it beside the directory, possibly in a shared folder: it is
- * moved in, not regenerated, since TOTP secrets are sealed with a key derived from it.
- */
-function ensureAuthSecret(dataDir: string): void {
-  const file = authSecretFileIn(dataDir);
-  const legacy = path.join(path.dirname(dataDir), "auth-secret");
-  if (!existsSync(file)) {
-    const secret = existsSync(legacy) ? readFileSync(legacy, "utf8").trim() : randomBytes(32).toString("base64url");
-    writeFileSync(file, secret, { mode: 0o600 });
-    rmSync(legacy, { force: true });
-  }
-  process.env.AUTH_SECRET = readFileSync(file, "utf8").trim();
-}
-
-/** Checks the environment and the embedded data directory before anything starts; exits with the reason if they are unusable. */
-function prepareEnvironment(): void {
-  const target = resolveDatabaseTarget();
-  try {
-    if (target.engine === "pglite" && target.dataDir) prepareDataDir(target.dataDir);
-  } catch (error) {
-    if (!(error instanceof DataDirExposedError)) throw error;
-    console.error(error.message);
-    process.exit(1);
-  }
-  if (process.env.AUTH_SECRET) return;
-  if (target.engine === "postgres" || !target.dataDir) {
-    console.error("AUTH_SECRET is required with PostgreSQL, and must be the same on every instance. Generate one with: openssl rand -base64 32");
-    process.exit(1);
-  }
-  ensureAuthSecret(target.dataDir);
-}
 
 async function prepareDatabase(): Promise<{ users: number; createdAdmin: string | null }> {
   await databaseReady();
@@ -103,9 +65,7 @@ const { users, createdAdmin } = await prepareDatabase();
  * This process stays a thin parent: it forwards SIGINT/SIGTERM, prints the banner, and exits with the child's
  * code (143 after SIGTERM, as before).
  */
-const server = spawn(process.execPath, SERVER_ENTRY_ARGS, { stdio: "inherit", env: process.env });
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => server.kill(signal));
-server.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+runServerEntry(SERVER_ENTRY_ARGS);
 
 const base = `http://localhost:${PORT}`;
 await waitUntilListening(base);
