@@ -3,8 +3,8 @@ import { hasSessionCookie } from "@/lib/auth/authjs";
 import { createNonce, pageContentSecurityPolicy } from "@/lib/security-headers";
 
 // The pages that work signed out: the sign-in and first-run pages, the API reference (it describes the code, not
-// any organization's data), and files (anything with an extension).
-const SIGNED_OUT_PATHS = /^\/(?:api\/|_next\/|login|setup|docs\/api$|.*\.[a-z0-9]+$)/;
+// any organization's data), /metrics (it checks its own bearer token), and files (anything with an extension).
+const SIGNED_OUT_PATHS = /^\/(?:api\/|_next\/|login|setup|docs\/api$|metrics$|.*\.[a-z0-9]+$)/;
 
 /**
  * Two things, on every page request:

@@ -10,6 +10,7 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { env } from "@/lib/env";
+import { countingOperations } from "@/lib/observability/database-operations";
 import { dropProcessSingleton, processSingleton } from "@/lib/singleton";
 import { prepareDataDir, tightenDataDir } from "./data-dir";
 import { lockDataDir } from "./pglite-lock";
@@ -86,7 +87,8 @@ function connectPglite(target: Extract<DatabaseTarget, { engine: "pglite" }>): C
     unlock = lockDataDir(dataDir);
   }
   const client = new PGlite(dataDir);
-  const db = drizzlePglite({ client, schema });
+  // One connection: statements take turns.
+  const db = drizzlePglite({ client: countingOperations(client, ["query", "transaction"], 1), schema });
   const ready = client.waitReady.then(async () => {
     if (dataDir) tightenDataDir(dataDir);
     await migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER });
@@ -149,7 +151,7 @@ function connectPostgres(target: Extract<DatabaseTarget, { engine: "postgres" }>
   return {
     target,
     capabilities: { sharedAcrossProcesses: true },
-    db: drizzlePostgres({ client: sql, schema }),
+    db: drizzlePostgres({ client: countingOperations(sql, ["unsafe", "begin"], env().DATABASE_POOL_MAX), schema }),
     ready: migratePostgresOnce(target.url),
     close: () => sql.end({ timeout: 5 }),
     listen: async (channel, onNotify, onConnect) => {

@@ -35,6 +35,14 @@ const envSchema = z.object({
   AGENT_EVENT_RETENTION: z.coerce.number().int().min(10).default(1000),
   AGENT_OFFLINE_AFTER_SECONDS: z.coerce.number().int().min(5).default(90),
   HEARTBEAT_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+  // The lowest level of log line written; unset, `info` (`silent` under the test runner).
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional().or(z.literal("").transform(() => undefined)),
+  // GET /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, /metrics does not exist (404).
+  METRICS_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]{32,512}$/, "must be 32 to 512 printable ASCII characters without spaces")
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
 });
 
 export type Env = z.infer<typeof envSchema>;

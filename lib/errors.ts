@@ -97,13 +97,17 @@ export class ApiError extends Error {
     return new ApiError("validation_failed", "Request validation failed", fields);
   }
 
-  /** The family's documented body, with the status and headers that go with it. */
-  toJson(family: ApiFamily): { status: number; headers: Record<string, string>; body: unknown } {
-    return { status: this.status, headers: this.headers, body: family === "detail" ? this.detailBody() : this.envelopeBody() };
+  /**
+   * The family's documented body, with the status and headers that go with it. The request's id goes in
+   * X-Request-Id (lib/observability/requests.ts) and, in the envelope family, in `error.requestId` too; the detail
+   * family's bodies stay exactly as documented, as clients match them whole.
+   */
+  toJson(family: ApiFamily, requestId?: string): { status: number; headers: Record<string, string>; body: unknown } {
+    return { status: this.status, headers: this.headers, body: family === "detail" ? this.detailBody() : this.envelopeBody(requestId) };
   }
 
-  toResponse(family: ApiFamily): Response {
-    const { status, headers, body } = this.toJson(family);
+  toResponse(family: ApiFamily, requestId?: string): Response {
+    const { status, headers, body } = this.toJson(family, requestId);
     return Response.json(body, { status, headers });
   }
 
@@ -112,13 +116,14 @@ export class ApiError extends Error {
     return { detail: this.message };
   }
 
-  private envelopeBody() {
+  private envelopeBody(requestId: string | undefined) {
     return {
       ok: false,
       error: {
         code: this.code,
         message: this.message,
         details: this.fields.map((field) => ({ path: formatPath(field.loc.slice(1)), message: field.msg })),
+        ...(requestId === undefined ? {} : { requestId }),
       },
     };
   }

@@ -14,6 +14,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { installClientAddressSecret, vouchForClientAddress } from "@/lib/api/client-address";
 import { env } from "@/lib/env";
+import { describeError, logger } from "@/lib/log";
+import { observeNodeRequest } from "@/lib/observability/requests";
 
 // Next and React pick their production builds from NODE_ENV as they load; `next start` defaults it the same way.
 Object.assign(process.env, { NODE_ENV: process.env.NODE_ENV || "production" });
@@ -32,24 +34,27 @@ const app = next({ dev: false, dir: process.cwd(), hostname: "localhost", port }
 const handle = app.getRequestHandler();
 
 /**
- * Every request, in one place. The client address is settled first. The agent data plane (an agent's stream and
+ * Every request, in one place. The client address is settled first, then the request id, under which the request
+ * is served, logged and counted (lib/observability/requests.ts). The agent data plane (an agent's stream and
  * heartbeats, and the console's live feed) is then served right here, on node:http, through the same endpoints
  * as the route handlers (lib/server/node-plane.ts); `AGENT_DATA_PLANE=route-handlers` sends it through Next
  * instead, to compare the two. Every other request goes to Next.
  */
 function dispatch(request: IncomingMessage, response: ServerResponse): void {
   const clientAddress = vouchForClientAddress(request.headers, request.socket.remoteAddress, { trustedProxies, secret });
-  const endpoint = leanPlane?.planeEndpointFor(request);
-  if (leanPlane && endpoint) {
-    leanPlane.servePlaneOverNode(endpoint, request, response, clientAddress).catch((error: unknown) => failed(request, response, error));
-    return;
-  }
-  handle(request, response).catch((error: unknown) => failed(request, response, error));
+  observeNodeRequest(request, response, () => {
+    const endpoint = leanPlane?.planeEndpointFor(request);
+    if (leanPlane && endpoint) {
+      leanPlane.servePlaneOverNode(endpoint, request, response, clientAddress).catch((error: unknown) => failed(response, error));
+      return;
+    }
+    handle(request, response).catch((error: unknown) => failed(response, error));
+  });
 }
 
 /** As `next start` does with an error that escaped the handler. */
-function failed(request: IncomingMessage, response: ServerResponse, error: unknown): void {
-  console.error(`Failed to handle request for ${request.url}`, error);
+function failed(response: ServerResponse, error: unknown): void {
+  logger().error({ error: describeError(error) }, "failed to handle a request");
   if (!response.headersSent) {
     response.statusCode = 500;
     response.end("Internal Server Error");
@@ -64,7 +69,7 @@ function failed(request: IncomingMessage, response: ServerResponse, error: unkno
 const IDLE_KEEP_ALIVE_MS = 65_000;
 const server = createServer({ keepAliveTimeout: IDLE_KEEP_ALIVE_MS, headersTimeout: IDLE_KEEP_ALIVE_MS + 1_000 }, dispatch);
 server.on("error", (error) => {
-  console.error("Failed to start server", error);
+  logger().fatal({ error: describeError(error) }, "failed to start the server");
   process.exit(1);
 });
 
@@ -79,6 +84,7 @@ let stopping = false;
 function stop(signal: "SIGINT" | "SIGTERM"): void {
   if (stopping) return;
   stopping = true;
+  logger().info({ signal }, "stopping: no new connections; waiting for open responses to end");
   // close() ends the connections idle right now; one that goes idle later (its response finished) would otherwise be
   // held for the whole keep-alive timeout, and the process with it.
   const sweepIdle = setInterval(() => server.closeIdleConnections(), 250);
@@ -86,8 +92,12 @@ function stop(signal: "SIGINT" | "SIGTERM"): void {
     clearInterval(sweepIdle);
     void app
       .close()
-      .catch((error: unknown) => console.error("Failed to close Next.js", error))
-      .finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+      .catch((error: unknown) => logger().error({ error: describeError(error) }, "failed to close Next.js"))
+      .finally(() => {
+        logger().info({ signal }, "stopped");
+        // Written before exiting: pino writes asynchronously.
+        logger().flush(() => process.exit(signal === "SIGINT" ? 130 : 143));
+      });
   });
 }
 process.on("SIGINT", () => stop("SIGINT"));
@@ -104,6 +114,6 @@ if (!stopping) {
   // retransmission (1 s, then 3 s…). Node's default queue is 511; the kernel caps this at net.core.somaxconn.
   server.listen({ port, backlog: LISTEN_BACKLOG }, () => {
     const source = trustedProxies === 0 ? "the socket (TRUSTED_PROXIES=0)" : `X-Forwarded-For, ${trustedProxies} proxy hop(s) from the right (TRUSTED_PROXIES=${trustedProxies})`;
-    console.log(`Palisade is listening on port ${port}; client addresses come from ${source}.`);
+    logger().info({ port, trustedProxies, agentDataPlane: AGENT_DATA_PLANE }, `Palisade is listening on port ${port}; client addresses come from ${source}.`);
   });
 }

@@ -6,6 +6,7 @@ import * as streamRoute from "@/app/api/agents/stream/route";
 import * as eventsRoute from "@/app/api/events/route";
 import { vouchForClientAddress } from "@/lib/api/client-address";
 import { env } from "@/lib/env";
+import { observeNodeRequest } from "@/lib/observability/requests";
 import { planeEndpointFor, servePlaneOverNode } from "@/lib/server/node-plane";
 
 /**
@@ -87,8 +88,8 @@ export function routeHandlerAdapter(): PlaneAdapter {
 
 /**
  * The server entry's lean path: what scripts/server.ts's `dispatch` does for a data-plane path (the client address
- * settled from the socket, then `planeEndpointFor` and `servePlaneOverNode`), and 404 for anything else, where the
- * entry would hand the request to Next.
+ * settled from the socket, the request id and its observation, then `planeEndpointFor` and `servePlaneOverNode`),
+ * and 404 for anything else, where the entry would hand the request to Next.
  */
 export function leanAdapter(): PlaneAdapter {
   const secret = randomBytes(16).toString("hex");
@@ -98,16 +99,18 @@ export function leanAdapter(): PlaneAdapter {
 
   const dispatch = (request: IncomingMessage, response: ServerResponse): void => {
     const clientAddress = vouchForClientAddress(request.headers, request.socket.remoteAddress, { trustedProxies: env().TRUSTED_PROXIES, secret });
-    const endpoint = planeEndpointFor(request);
-    if (!endpoint) {
-      response.writeHead(404, { "Content-Type": "text/plain" }).end("Not found");
-      return;
-    }
-    servePlaneOverNode(endpoint, request, response, clientAddress).catch((error: unknown) => {
-      // As the entry's `failed`: a 500 when nothing was sent yet, else the connection is cut.
-      console.error(`Failed to handle request for ${request.url}`, error);
-      if (!response.headersSent) response.writeHead(500).end("Internal Server Error");
-      else response.destroy();
+    observeNodeRequest(request, response, () => {
+      const endpoint = planeEndpointFor(request);
+      if (!endpoint) {
+        response.writeHead(404, { "Content-Type": "text/plain" }).end("Not found");
+        return;
+      }
+      servePlaneOverNode(endpoint, request, response, clientAddress).catch((error: unknown) => {
+        // As the entry's `failed`: a 500 when nothing was sent yet, else the connection is cut.
+        console.error(`Failed to handle request for ${request.url}`, error);
+        if (!response.headersSent) response.writeHead(500).end("Internal Server Error");
+        else response.destroy();
+      });
     });
   };
 

@@ -11,6 +11,8 @@ import { convergenceFeed } from "@/lib/events/convergence-feed";
 import { openAgentStream } from "@/lib/events/open-agent-stream";
 import type { SinkFactory, StreamSink } from "@/lib/events/stream-sink";
 import { logError } from "@/lib/log";
+import { metrics } from "@/lib/observability/metrics";
+import { currentRequestId, noteActor } from "@/lib/observability/request-context";
 import { heartbeats } from "./heartbeats";
 import { heartbeatBody } from "./schemas";
 import { isOutdated } from "./status";
@@ -54,7 +56,7 @@ function endpoint(run: PlaneEndpoint): PlaneEndpoint {
       if (!(error instanceof ApiError)) logError(`${request.method} ${new URL(request.url).pathname}`, error);
       // While the database is down, a fleet retries: spread over 5–15 s, so it does not come back all at once.
       const failure = error instanceof ApiError ? error : isDatabaseUnreachable(error) ? ApiError.databaseUnreachable(jitteredRetryAfter()) : ApiError.internal();
-      const { status, headers, body } = failure.toJson("envelope");
+      const { status, headers, body } = failure.toJson("envelope", currentRequestId());
       return { kind: "json", status, headers: { ...headers, "Cache-Control": "no-store" }, body };
     }
   };
@@ -71,11 +73,13 @@ function jitteredRetryAfter(): number {
 /** `GET /api/agents/stream`: the agent's effective policy first, then every change that affects it, live. */
 export const agentStreamEndpoint: PlaneEndpoint = endpoint(async (request, openSink) => {
   if (startsInProgress >= env().STREAM_STARTS_MAX) {
+    metrics().streamStartsRefused.inc({ reason: "too_many_starts" });
     throw ApiError.unavailable("Too many agents are connecting at once. Reconnect after the delay in Retry-After.", jitteredRetryAfter());
   }
   startsInProgress++;
   try {
     const { agent, isCurrent } = await authenticateAgent(request);
+    noteActor(agent.orgId, agent.id);
     const sink = await openAgentStream(agent, { lastEventId: request.headers.get("last-event-id"), signal: request.signal, isCurrent }, openSink);
     return { kind: "stream", sink };
   } finally {
@@ -91,6 +95,7 @@ export const agentStreamEndpoint: PlaneEndpoint = endpoint(async (request, openS
  */
 export const heartbeatEndpoint: PlaneEndpoint = endpoint(async (request) => {
   const { agent } = await authenticateAgent(request);
+  noteActor(agent.orgId, agent.id);
   const body = parseJsonText(await request.readBody(MAX_BODY_BYTES), heartbeatBody);
   const reported = body.policyVersion === null ? null : parseVersion(body.policyVersion);
   let targets = await versionTargets(agent.orgId);
@@ -121,6 +126,7 @@ export const heartbeatEndpoint: PlaneEndpoint = endpoint(async (request) => {
 export const consoleEventsEndpoint: PlaneEndpoint = endpoint(async (request, openSink) => {
   // A live view's stream stays open on its own: it is not use of the session, and cannot keep an idle one alive.
   const { user, credential } = await authenticateUser(new Request(request.url, { method: request.method, headers: request.headers }), { passive: true });
+  noteActor(user.orgId, user.id);
   const sink = await convergenceFeed().open({ orgId: user.orgId, viewer: credential, signal: request.signal }, openSink);
   return { kind: "stream", sink };
 });

@@ -3,6 +3,7 @@ import { insertVersionReports, updateHeartbeats, type HeartbeatRecord } from "@/
 import { lastFirstReport, onlineAgentsBehind } from "@/db/queries/convergence";
 import { env } from "@/lib/env";
 import { logError } from "@/lib/log";
+import { hotCounters, metrics } from "@/lib/observability/metrics";
 import { getDb, isDatabaseUnreachable } from "@/db";
 import { recordAudit } from "@/lib/audit/log";
 import { notifyFleetChange } from "@/lib/events/notifications";
@@ -47,6 +48,7 @@ class HeartbeatWriter {
   private flushing: Promise<void> = Promise.resolve();
 
   record(beat: HeartbeatRecord): void {
+    hotCounters.heartbeats++;
     this.pending.set(beat.agentId, beat);
     this.pendingOrgs.add(beat.orgId);
     this.flushLater();
@@ -99,6 +101,7 @@ class HeartbeatWriter {
         if (isDatabaseUnreachable(error)) this.keepForLater(batch);
         throw error;
       });
+      observeFlushLag(written);
       for (const orgId of new Set(written.map((beat) => beat.orgId))) {
         await this.afterFlush(orgId).catch((error: unknown) => logError("after writing heartbeats", error));
       }
@@ -143,6 +146,17 @@ class HeartbeatWriter {
     }
     await notifyFleetChange(orgId);
   }
+}
+
+/**
+ * How long the oldest beat of a written batch waited since it was answered: the flush interval, plus any write
+ * queued before its own, plus its own; and, while the database could not be reached, the time kept in memory.
+ */
+function observeFlushLag(written: HeartbeatRecord[]): void {
+  if (written.length === 0) return;
+  let oldest = Infinity;
+  for (const beat of written) oldest = Math.min(oldest, beat.at.getTime());
+  metrics().heartbeatFlushLagSeconds.observe((Date.now() - oldest) / 1000);
 }
 
 export function heartbeats(): HeartbeatWriter {

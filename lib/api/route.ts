@@ -9,6 +9,8 @@ import { ApiError, type ApiFamily } from "@/lib/errors";
 import { ApprovalRequired } from "@/lib/change-requests/gate";
 import { toChangeRequestJson } from "@/lib/change-requests/serialize";
 import { logError } from "@/lib/log";
+import { currentRequestId, noteActor } from "@/lib/observability/request-context";
+import { observeRequest } from "@/lib/observability/requests";
 import { validateInput } from "./request";
 
 type Params = Record<string, string>;
@@ -24,14 +26,14 @@ async function respond(family: ApiFamily, request: Request, run: () => Promise<R
     if (!response.headers.has("cache-control")) response.headers.set("Cache-Control", "no-store");
     return response;
   } catch (error) {
-    if (error instanceof ApiError) return error.toResponse(family);
+    if (error instanceof ApiError) return error.toResponse(family, currentRequestId());
     // Four-eyes held the change: not an error, a request filed for a second admin.
     if (error instanceof ApprovalRequired) return approvalRequiredResponse(family, error.request);
     // The client left before its request was read (`aborted`): nobody is there to answer, and nothing failed here.
     if (request.signal.aborted) return new Response(null, { status: 499 });
     logError(`${request.method} ${new URL(request.url).pathname}`, error);
     // The database is down or restarting: a 503 the client may retry, not a fault of this request.
-    return (isDatabaseUnreachable(error) ? ApiError.databaseUnreachable() : ApiError.internal()).toResponse(family);
+    return (isDatabaseUnreachable(error) ? ApiError.databaseUnreachable() : ApiError.internal()).toResponse(family, currentRequestId());
   }
 }
 
@@ -62,9 +64,10 @@ export interface UserRouteOptions<P extends Params> extends AuthenticateOptions 
  */
 export function userRoute<P extends Params = Params>(options: UserRouteOptions<P>, handler: (context: UserRouteContext<P>) => Promise<Response>) {
   return (request: Request, context: RouteContext<P>) =>
-    respond(options.family, request, async () => {
+    observeRequest(request, () => respond(options.family, request, async () => {
       const { user, credential, via } = await authenticateUser(request, { sameOriginOnly: options.sameOriginOnly });
       const actor = actorFor(user, request, via);
+      noteActor(actor.orgId, user.id);
       // Routes without dynamic segments get no params at all.
       const params = validateInput((await context.params) ?? {}, pathParams, "path") as P;
       if (options.role === "admin" && user.role !== "admin") {
@@ -74,12 +77,12 @@ export function userRoute<P extends Params = Params>(options: UserRouteOptions<P
         throw ApiError.forbidden();
       }
       return handler({ request, params, user, actor, credential });
-    });
+    }));
 }
 
 /** A route that authenticates by what it is sent (agent enrolment), with the family's error shape. */
 export function publicRoute(family: ApiFamily, handler: (context: { request: Request }) => Promise<Response>) {
-  return (request: Request) => respond(family, request, () => handler({ request }));
+  return (request: Request) => observeRequest(request, () => respond(family, request, () => handler({ request })));
 }
 
 /** 202: the change awaits a second admin, in each family's success shape. */

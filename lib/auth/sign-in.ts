@@ -10,6 +10,7 @@ import { markSignedIn } from "@/lib/users/service";
 import { normalizeEmail } from "@/lib/users/email";
 import type { Passkey, User } from "@/db/schema";
 import { isAddressAllowed } from "@/lib/policies/kinds";
+import { metrics } from "@/lib/observability/metrics";
 import { decryptSecret } from "./crypto";
 import { verifyPassword } from "./password";
 import { reserveSignInAttempt } from "./throttle";
@@ -154,7 +155,7 @@ async function accountGate(attempt: OpenAttempt): Promise<{ refusal: Refusal; de
  * trail. Messages never reveal whether an email exists, and an unknown email costs a full argon2id check.
  * Each attempt is counted before its check runs (lib/auth/throttle.ts), so concurrent guesses cannot slip past.
  */
-export async function attemptSignIn(attempt: SignInAttempt): Promise<SignInResult> {
+async function passwordSignIn(attempt: SignInAttempt): Promise<SignInResult> {
   const email = normalizeEmail(attempt.email);
   const { ip } = attempt;
   const user = await findSignInUser({ email, organization: attempt.organization });
@@ -197,7 +198,7 @@ export async function attemptSignIn(attempt: SignInAttempt): Promise<SignInResul
  * own. The passkey names the account; the account's throttle, status and IP allowlist apply as to a password.
  * An answer from an unknown credential names no account, so it is neither counted nor audited.
  */
-export async function attemptPasskeySignIn({ passkey, ip, userAgent }: { passkey: string; ip: string; userAgent: string | null }): Promise<SignInResult> {
+async function passkeySignIn({ passkey, ip, userAgent }: { passkey: string; ip: string; userAgent: string | null }): Promise<SignInResult> {
   const answer = parseCeremonyResponse(authenticationResponseSchema, passkey);
   const found = answer && (await answeringPasskey(answer));
   if (!answer || !found) return { ok: false, reason: "invalid_passkey" };
@@ -218,4 +219,25 @@ export async function attemptPasskeySignIn({ passkey, ip, userAgent }: { passkey
     return { ok: false, reason: check.reason };
   }
   return succeed(open, "verified", ["passkey"]);
+}
+
+/**
+ * Counts refused attempts for the metrics: throttled ones, and the others by reason. A password that must be
+ * followed by a second factor is a step of a sign-in, not a failure.
+ */
+function counted(result: SignInResult): SignInResult {
+  if (result.ok || result.reason === "mfa_required") return result;
+  if (result.reason === "rate_limited") metrics().signInThrottled.inc();
+  else metrics().signInFailures.inc({ reason: result.reason });
+  return result;
+}
+
+/** A sign-in with a password, then a second factor when one is required: {@link passwordSignIn}. */
+export async function attemptSignIn(attempt: SignInAttempt): Promise<SignInResult> {
+  return counted(await passwordSignIn(attempt));
+}
+
+/** A sign-in with a passkey alone: {@link passkeySignIn}. */
+export async function attemptPasskeySignIn(attempt: { passkey: string; ip: string; userAgent: string | null }): Promise<SignInResult> {
+  return counted(await passkeySignIn(attempt));
 }

@@ -3,6 +3,7 @@ import { heartbeats } from "@/lib/agents/heartbeats";
 import { toConvergenceJson } from "@/lib/agent-policy/serialize";
 import { env } from "@/lib/env";
 import { logError } from "@/lib/log";
+import { metrics } from "@/lib/observability/metrics";
 import { processSingleton } from "@/lib/singleton";
 import { hub } from "./hub";
 import { ApiError } from "@/lib/errors";
@@ -42,6 +43,7 @@ class ConvergenceFeed {
     refuseWhenShuttingDown();
     const held = this.streamsByViewer.get(viewer) ?? 0;
     if (held >= MAX_STREAMS_PER_VIEWER) {
+      metrics().streamStartsRefused.inc({ reason: "per_viewer_limit" });
       throw ApiError.rateLimited(`At most ${MAX_STREAMS_PER_VIEWER} live event streams can be open at once per user or API token. Close one (a browser tab, a script) and retry.`, 10);
     }
     this.streamsByViewer.set(viewer, held + 1);

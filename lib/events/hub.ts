@@ -7,6 +7,7 @@ import { NO_POLICY, policyStateOf } from "@/lib/agent-policy/state";
 import type { LabelSetCount, PolicyState } from "@/lib/agent-policy/types";
 import { env } from "@/lib/env";
 import { logError } from "@/lib/log";
+import { hotCounters } from "@/lib/observability/metrics";
 import { processSingleton } from "@/lib/singleton";
 import type { AgentStream, SharedFrames } from "./agent-stream";
 import { listenToNotifications, type AgentEventNotice } from "./notifications";
@@ -163,6 +164,17 @@ export class Hub {
     return this.channels.get(orgId)?.byAgent.size ?? 0;
   }
 
+  /** Streams open on this instance, of every organization: agents' streams and the console's feeds. */
+  openStreams(): { agents: number; consoles: number } {
+    let agents = 0;
+    let consoles = 0;
+    for (const channel of this.channels.values()) {
+      agents += channel.agents.size;
+      consoles += channel.others.size;
+    }
+    return { agents, consoles };
+  }
+
   /** How many of the organization's agents streaming here hold each label set. */
   localLabelCounts(orgId: string): LabelSetCount[] {
     const counts = new Map<string, LabelSetCount>();
@@ -227,6 +239,7 @@ export class Hub {
     if (agentId) this.eventListeners.forEach((listener) => listener({ orgId, id, type, agentId }));
     const shared: SharedFrames = new Map();
     const targets = event.agentId ? channel.byAgent.get(event.agentId) : channel.agents;
+    hotCounters.eventsFannedOut += targets?.size ?? 0;
     // Iterating a Set while a stream removes itself from it (a revoked or cut-off client) is safe.
     targets?.forEach((stream) => stream.receive(event, shared));
     // The agent's label set changed: the counts peers read for a rollout's `broadcastedTo` must follow.

@@ -1,5 +1,6 @@
 /** Server-Sent Events framing. Frames are encoded once and the same bytes are written to every client. */
 import { ApiError } from "@/lib/errors";
+import { metrics } from "@/lib/observability/metrics";
 import { hub } from "./hub";
 import type { StreamSink } from "./stream-sink";
 
@@ -29,7 +30,9 @@ export function retryFrame(baseMs = 3000, jitterMs = 2000): Uint8Array {
 
 /** A stream opened on an instance that is shutting down answers 503, so the client reconnects to another one. */
 export function refuseWhenShuttingDown(): void {
-  if (hub().isStopping) throw ApiError.unavailable("This server is shutting down. Reconnect.", 1);
+  if (!hub().isStopping) return;
+  metrics().streamStartsRefused.inc({ reason: "shutting_down" });
+  throw ApiError.unavailable("This server is shutting down. Reconnect.", 1);
 }
 
 /**

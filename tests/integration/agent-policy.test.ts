@@ -89,7 +89,7 @@ describe("POST /api/policy", () => {
     expect(await malformed.json()).toMatchObject({ ok: false, error: { code: "invalid_json" } });
     const anonymous = await call(policyRoute.POST, "POST", "/api/policy", { body: { name: "x", rules: [BLOCK_RULE] } });
     expect(anonymous.status).toBe(401);
-    expect(await anonymous.json()).toEqual({ ok: false, error: { code: "unauthenticated", message: "Not authenticated", details: [] } });
+    expect(await anonymous.json()).toEqual({ ok: false, error: { code: "unauthenticated", message: "Not authenticated", details: [], requestId: anonymous.headers.get("x-request-id") } });
     expect((await post({ name: "x", rules: [BLOCK_RULE] }, org.viewer.token)).status).toBe(403);
     const otherOrg = await post({ name: "x", rules: [BLOCK_RULE], org_id: "org_someone_else" });
     expect(otherOrg.status).toBe(404);

@@ -158,7 +158,7 @@ describe("a reconnect storm", () => {
       expect(retryAfter).toBeLessThanOrEqual(15);
       expect(await response.json()).toEqual({
         ok: false,
-        error: { code: "unavailable", message: "Too many agents are connecting at once. Reconnect after the delay in Retry-After.", details: [] },
+        error: { code: "unavailable", message: "Too many agents are connecting at once. Reconnect after the delay in Retry-After.", details: [], requestId: response.headers.get("x-request-id") },
       });
       counts.hold = null;
       release();

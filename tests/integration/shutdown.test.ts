@@ -38,7 +38,10 @@ describe("stopping event delivery, as on SIGTERM", () => {
     ]) {
       expect(response.status).toBe(503);
       expect(response.headers.get("retry-after")).toBe("1");
-      expect(await response.json()).toEqual({ ok: false, error: { code: "unavailable", message: "This server is shutting down. Reconnect.", details: [] } });
+      expect(await response.json()).toEqual({
+        ok: false,
+        error: { code: "unavailable", message: "This server is shutting down. Reconnect.", details: [], requestId: response.headers.get("x-request-id") },
+      });
     }
   });
 });
