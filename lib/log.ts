@@ -46,6 +46,11 @@ export function logger(): Logger {
   return processSingleton(LOGGER_SINGLETON, () => createLogger({ level: configuredLevel() }));
 }
 
+/** For a command-line tool, whose standard output is its answer (a token a script captures): logs go to stderr. */
+export function logToStderr(): void {
+  processSingleton(LOGGER_SINGLETON, () => createLogger({ level: configuredLevel(), destination: pino.destination(2) }));
+}
+
 /**
  * A one-line description of an unexpected error that is safe to log. A failed query's message holds its SQL
  * text and parameters (hashes, sealed secrets, whatever a client sent): only the database's own error, which

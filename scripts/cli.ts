@@ -6,6 +6,9 @@ import { closeDatabase, databaseReady, resolveDatabaseTarget } from "@/db";
 import { dataDirHolder } from "@/db/pglite-lock";
 import { runCommand } from "@/lib/cli/commands";
 import { sendToServer } from "@/lib/server/control-socket";
+import { logToStderr } from "@/lib/log";
+
+logToStderr();
 
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) return "";
