@@ -1,4 +1,4 @@
-# Palisade's container image. docs/deployment.md#docker: building, running, and why it is built this way.
+# Palisade's container image. docs/deployment.md#4-docker: building, running, and why it is built this way.
 #
 #   docker build -t palisade .
 #   docker run -p 3000:3000 -v palisade-data:/app/data palisade                   # embedded PGlite in the volume
@@ -33,7 +33,8 @@ ENV NODE_ENV=production NEXT_TELEMETRY_DISABLED=1 NPM_CONFIG_UPDATE_NOTIFIER=fal
 COPY --from=dependencies /app/node_modules ./node_modules
 COPY --from=build /app/.next ./.next
 COPY --from=build /app/dist ./dist
-# Next reads its configuration as the server starts; migrations are applied at start.
+# Next reads its configuration (next.config.ts and the one module it imports) as the server starts, and the server
+# applies the migrations as it starts.
 COPY package.json next.config.ts ./
 COPY lib/security-headers.ts ./lib/
 COPY db/migrations ./db/migrations
