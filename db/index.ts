@@ -135,6 +135,17 @@ function databaseSocket() {
     const socket = socketPath ? connectSocket(socketPath) : connectSocket(port[index] ?? port[0]!, host[index]!);
     // Read by postgres.js for TLS's server name (SNI), as on its own sockets.
     Object.assign(socket, { host: host[index], port: port[index] ?? port[0] });
+    // To a socket it did not open, postgres.js writes its startup message at once, before the connection is made.
+    // Were a refusal reported in the same turn, the socket would close with that write pending, and the connection
+    // would never send anything again (porsager/postgres#1208). Until connected, failures are reported a turn later.
+    let connected = false;
+    socket.once("connect", () => (connected = true));
+    const emit = socket.emit.bind(socket);
+    socket.emit = ((event: string | symbol, ...args: unknown[]) => {
+      if (connected || (event !== "error" && event !== "close")) return emit(event, ...args);
+      setImmediate(() => emit(event, ...args));
+      return true;
+    }) as Socket["emit"];
     socket.once("end", () => {
       if (socket.bytesRead === 0) socket.destroy(Object.assign(new Error("The database server closed the connection without answering"), { code: "CONNECTION_CLOSED" }));
     });
@@ -142,22 +153,116 @@ function databaseSocket() {
   };
 }
 
+/** A pool that saw the database go away is replaced this long after: soon enough that nothing waits long on it. */
+const RENEW_AFTER_MS = 1000;
+/** How often a new pool tries to LISTEN again while the database does not answer. */
+const RELISTEN_EVERY_MS = 2000;
+
+interface PoolGeneration {
+  sql: postgres.Sql;
+  db: Db;
+}
+
+interface Subscription {
+  channel: string;
+  onNotify: (payload: string) => void;
+  onConnect: () => void;
+}
+
 /**
  * PostgreSQL: a bounded pool, plus one dedicated LISTEN connection that postgres.js reconnects; onConnect runs
  * after every (re)connection, which is when a subscriber must catch up on what it may have missed.
+ *
+ * The pool is replaced, whole, once a statement failed because the database could not be reached. postgres.js 3.4.9
+ * can leave a connection whose socket closed under a pending write unable to send anything again: every statement
+ * later given to it waits for ever, until the process restarts (porsager/postgres#1154, #1208; no release fixes it).
+ * Retiring the pool a second later fails whatever still waits on it (CONNECTION_DESTROYED, so a 503) and gives the
+ * next statements fresh connections; the new pool LISTENs on every channel again, retrying until the database
+ * answers, and its subscribers catch up as after any reconnection.
  */
 function connectPostgres(target: Extract<DatabaseTarget, { engine: "postgres" }>): Connection {
-  const sql = openPostgres(target.url, { max: env().DATABASE_POOL_MAX, idle_timeout: 30 });
+  const subscriptions = new Set<Subscription>();
+  let renewal: NodeJS.Timeout | null = null;
+  let closed = false;
+
+  const open = (): PoolGeneration => {
+    const sql = openPostgres(target.url, { max: env().DATABASE_POOL_MAX, idle_timeout: 30 });
+    const generation: PoolGeneration = {
+      sql,
+      db: drizzlePostgres({ client: countingOperations(reportingUnreachable(sql, () => renewSoon(generation)), ["unsafe", "begin"], env().DATABASE_POOL_MAX), schema }),
+    };
+    return generation;
+  };
+  let current = open();
+
+  const renewSoon = (failed: PoolGeneration) => {
+    if (failed !== current || renewal || closed) return;
+    renewal = setTimeout(() => {
+      renewal = null;
+      const retired = current;
+      current = open();
+      void retired.sql.end({ timeout: 0 });
+      for (const subscription of subscriptions) void listenUntilAnswered(current, subscription);
+    }, RENEW_AFTER_MS).unref();
+  };
+
+  const listenUntilAnswered = async (generation: PoolGeneration, { channel, onNotify, onConnect }: Subscription) => {
+    while (generation === current && !closed) {
+      try {
+        await generation.sql.listen(channel, onNotify, onConnect);
+        return;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, RELISTEN_EVERY_MS).unref());
+      }
+    }
+  };
+
   return {
     target,
     capabilities: { sharedAcrossProcesses: true },
-    db: drizzlePostgres({ client: countingOperations(sql, ["unsafe", "begin"], env().DATABASE_POOL_MAX), schema }),
+    get db() {
+      return current.db;
+    },
     ready: migratePostgresOnce(target.url),
-    close: () => sql.end({ timeout: 5 }),
+    close: async () => {
+      closed = true;
+      if (renewal) clearTimeout(renewal);
+      await current.sql.end({ timeout: 5 });
+    },
     listen: async (channel, onNotify, onConnect) => {
-      await sql.listen(channel, onNotify, onConnect);
+      const subscription = { channel, onNotify, onConnect };
+      subscriptions.add(subscription);
+      try {
+        await current.sql.listen(channel, onNotify, onConnect);
+      } catch (error) {
+        // The caller retries a listen that did not start.
+        subscriptions.delete(subscription);
+        throw error;
+      }
     },
   };
+}
+
+/** The client, calling `onUnreachable` when one of its statements or transactions fails for want of the database. */
+function reportingUnreachable(sql: postgres.Sql, onUnreachable: () => void): postgres.Sql {
+  const report = (error: unknown) => {
+    if (isDatabaseUnreachable(error)) onUnreachable();
+  };
+  return new Proxy(sql, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== "function") return value;
+      const method = value as (...args: unknown[]) => unknown;
+      if (property !== "unsafe" && property !== "begin") return method.bind(target);
+      return (...args: unknown[]) => {
+        const operation = method.apply(target, args);
+        // A postgres.js query is sent once first awaited: this awaits it a microtask after the caller has chosen
+        // how (drizzle's `.values()`), so it changes nothing about what is sent.
+        Promise.resolve(operation).then(undefined, report);
+        return operation;
+      };
+    },
+  });
 }
 
 /**

@@ -52,60 +52,75 @@ export async function routeHandlers(): Promise<RouteHandler[]> {
   return found;
 }
 
-/** What one organization holds for the routes to act on, made fresh for each route so no route sees another's effects. */
+/**
+ * One organization for the routes to act on: objects to read, and `fresh` ones for a call that changes or ends what
+ * it acts on (a delete, an approval), so that calls never depend on each other's effects.
+ */
 export interface RouteFixture {
   org: TestOrg;
-  /** A second admin of the organization, who files the change request (an admin cannot approve their own). */
-  secondAdmin: TestUser;
-  /** An admin of another organization. */
-  other: TestOrg;
   policyId: string;
   agent: TestAgent;
   enrollmentKey: { id: string; secret: string };
-  changeRequestId: string;
   revokedApiToken: string;
   expiredApiToken: string;
   revokedAgentToken: string;
   adminSession: string;
+  fresh: {
+    policy(): Promise<string>;
+    agent(): Promise<TestAgent>;
+    enrollmentKey(): Promise<{ id: string; secret: string }>;
+    /** Filed by a second admin (an admin cannot approve their own). */
+    changeRequest(): Promise<string>;
+  };
 }
 
-/** v1 is published to the fleet; with `rollout`, v2 is rolling out to the agent's `ring=canary`. */
+/** v1 is published to the fleet; with `rollout`, v2 is rolling out to the agents labelled `ring=canary`. */
 export async function createRouteFixture({ rollout = false } = {}): Promise<RouteFixture> {
   const org = await createTestOrg();
-  const secondAdmin = await createTestUser("admin", { id: org.orgId });
-  const other = await createTestOrg();
   const actor = actorFor(org.admin.user);
-  const policy = await call(policies.POST, "POST", "/api/policies", { token: org.admin.token, body: { name: "Fixture", type: "network", rules: ["Deny telnet"] } });
-  const { id: policyId } = (await policy.json()) as { id: string };
+  let secondAdmin: Promise<TestUser> | undefined;
 
-  const created = await call(enrollmentKeys.POST, "POST", "/api/agents/enrollment-keys", { token: org.admin.token, body: {} });
-  const { data: enrollmentKey } = (await created.json()) as { data: { id: string; key: string } };
-  const agent = await enroll(enrollmentKey.key, "fixture-host", { ring: "canary" });
-  const revokedAgent = await enroll(enrollmentKey.key, "revoked-host");
+  const fresh: RouteFixture["fresh"] = {
+    async policy() {
+      const created = await call(policies.POST, "POST", "/api/policies", { token: org.admin.token, body: { name: "Fixture", type: "network", rules: ["Deny telnet"] } });
+      return ((await created.json()) as { id: string }).id;
+    },
+    async enrollmentKey() {
+      const created = await call(enrollmentKeys.POST, "POST", "/api/agents/enrollment-keys", { token: org.admin.token, body: {} });
+      const { data } = (await created.json()) as { data: { id: string; key: string } };
+      return { id: data.id, secret: data.key };
+    },
+    agent: () => enroll(enrollmentKey.secret, "fixture-host", { ring: "canary" }),
+    async changeRequest() {
+      secondAdmin ??= createTestUser("admin", { id: org.orgId });
+      const filed = await fileChangeRequestFor({ actor: actorFor((await secondAdmin).user), action: "disable_policy", target: await fresh.policy(), reason: "fixture" });
+      return filed.id;
+    },
+  };
+
+  const enrollmentKey = await fresh.enrollmentKey();
+  const agent = await fresh.agent();
+  const revokedAgent = await enroll(enrollmentKey.secret, "revoked-host");
   await revokeAgent({ actor, id: revokedAgent.agentId });
   await publish(org, [BLOCK_RULE], "Fixture v1");
   if (rollout) {
     const response = await call(policyRoute.POST, "POST", "/api/policy", { token: org.admin.token, body: { name: "Canary", rules: [BLOCK_RULE], selector: "ring=canary" } });
     if (response.status !== 201) throw new Error(`rollout: ${response.status} ${await response.text()}`);
   }
-  const changeRequest = await fileChangeRequestFor({ actor: actorFor(secondAdmin.user), action: "disable_policy", target: policyId, reason: "fixture" });
-
   const revoked = await createApiToken({ actor, user: org.admin.user, name: "revoked", expiresAt: null });
   await revokeApiToken({ id: revoked.token.id, actor });
   const expired = await createApiToken({ actor, user: org.admin.user, name: "expired", expiresAt: new Date(Date.now() - 1000) });
 
   return {
     org,
-    secondAdmin,
-    other,
-    policyId,
+    policyId: await fresh.policy(),
     agent,
-    enrollmentKey: { id: enrollmentKey.id, secret: enrollmentKey.key },
-    changeRequestId: changeRequest.id,
+    enrollmentKey,
     revokedApiToken: revoked.secret,
     expiredApiToken: expired.secret,
     revokedAgentToken: revokedAgent.token,
     adminSession: await sessionCookie(org.admin.user),
+    fresh,
   };
 }
 
@@ -135,8 +150,8 @@ export interface RouteSpec {
   family: "detail" | "envelope" | "none";
   /** The status of a call the route accepts, made with the credential it takes. */
   ok: number;
-  /** What the accepted call sends. */
-  request?: (fixture: RouteFixture) => RouteRequest;
+  /** What the accepted call sends; it may make what the call acts on. */
+  request?: (fixture: RouteFixture) => RouteRequest | Promise<RouteRequest>;
   /**
    * What another organization's admin gets, when not the rule: 404 for an object of this organization named in the
    * path, else what any admin gets in their own organization.
@@ -153,12 +168,12 @@ const id = (value: string) => ({ params: { id: value } });
 export const ROUTES: Record<string, RouteSpec> = {
   "GET /api/agents": { access: "viewer", family: "envelope", ok: 200, request: () => ({ query: "status=all" }) },
   "GET /api/agents/[id]": { access: "viewer", family: "envelope", ok: 200, request: (f) => id(f.agent.agentId) },
-  "DELETE /api/agents/[id]": { access: "admin", family: "envelope", ok: 200, request: (f) => id(f.agent.agentId) },
-  "PUT /api/agents/[id]/labels": { access: "admin", family: "envelope", ok: 200, request: (f) => ({ ...id(f.agent.agentId), body: { labels: { ring: "blue" } } }) },
+  "DELETE /api/agents/[id]": { access: "admin", family: "envelope", ok: 200, request: async (f) => id((await f.fresh.agent()).agentId) },
+  "PUT /api/agents/[id]/labels": { access: "admin", family: "envelope", ok: 200, request: async (f) => ({ ...id((await f.fresh.agent()).agentId), body: { labels: { ring: "blue" } } }) },
   "POST /api/agents/enroll": { access: "public", family: "envelope", ok: 201, request: (f) => ({ body: { enrollmentKey: f.enrollmentKey.secret, hostname: "enrolled-host" } }) },
   "GET /api/agents/enrollment-keys": { access: "admin", family: "envelope", ok: 200 },
   "POST /api/agents/enrollment-keys": { access: "admin", family: "envelope", ok: 201, request: () => ({ body: { uses: 3, expiresHours: 2 } }) },
-  "DELETE /api/agents/enrollment-keys/[id]": { access: "admin", family: "envelope", ok: 200, request: (f) => id(f.enrollmentKey.id) },
+  "DELETE /api/agents/enrollment-keys/[id]": { access: "admin", family: "envelope", ok: 200, request: async (f) => id((await f.fresh.enrollmentKey()).id) },
   "POST /api/agents/heartbeat": { access: "agent", family: "envelope", ok: 200, request: () => ({ body: { policyVersion: "v1", hostname: "fixture-host" } }) },
   "GET /api/agents/stream": { access: "agent", family: "envelope", ok: 200 },
   "GET /api/audit-logs": { access: "viewer", family: "detail", ok: 200, request: () => ({ query: "action=toggle_policy&limit=5" }) },
@@ -171,10 +186,10 @@ export const ROUTES: Record<string, RouteSpec> = {
   "POST /api/auth/[...nextauth]": { access: "public", family: "none", ok: 400, request: () => ({ params: { nextauth: ["signout"] }, body: "" }), whileDatabaseDown: 400 },
   "GET /api/change-requests": { access: "viewer", family: "detail", ok: 200, request: () => ({ query: "state=pending" }) },
   // The body names this organization's policy, which the other organization does not have.
-  "POST /api/change-requests": { access: "admin", family: "detail", ok: 201, otherOrganization: 404, request: (f) => ({ body: { action: "delete_policy", target: f.policyId, reason: "matrix" } }) },
-  "POST /api/change-requests/[id]/approve": { access: "admin", family: "detail", ok: 200, request: (f) => ({ ...id(f.changeRequestId), body: { comment: "ok" } }) },
-  "POST /api/change-requests/[id]/cancel": { access: "admin", family: "detail", ok: 200, request: (f) => id(f.changeRequestId) },
-  "POST /api/change-requests/[id]/reject": { access: "admin", family: "detail", ok: 200, request: (f) => ({ ...id(f.changeRequestId), body: { comment: "no" } }) },
+  "POST /api/change-requests": { access: "admin", family: "detail", ok: 201, otherOrganization: 404, request: async (f) => ({ body: { action: "delete_policy", target: await f.fresh.policy(), reason: "matrix" } }) },
+  "POST /api/change-requests/[id]/approve": { access: "admin", family: "detail", ok: 200, request: async (f) => ({ ...id(await f.fresh.changeRequest()), body: { comment: "ok" } }) },
+  "POST /api/change-requests/[id]/cancel": { access: "admin", family: "detail", ok: 200, request: async (f) => id(await f.fresh.changeRequest()) },
+  "POST /api/change-requests/[id]/reject": { access: "admin", family: "detail", ok: 200, request: async (f) => ({ ...id(await f.fresh.changeRequest()), body: { comment: "no" } }) },
   "GET /api/events": { access: "viewer", family: "envelope", ok: 200 },
   "GET /api/health": { access: "public", family: "none", ok: 200, whileDatabaseDown: 503 },
   "GET /api/organization/settings": { access: "viewer", family: "detail", ok: 200 },
@@ -182,17 +197,17 @@ export const ROUTES: Record<string, RouteSpec> = {
   "GET /api/policies": { access: "viewer", family: "detail", ok: 200, request: () => ({ query: "type=network&enabled=true" }) },
   "POST /api/policies": { access: "admin", family: "detail", ok: 201, request: () => ({ body: { name: "Block USB storage", type: "access", rules: ["Deny mass storage"], description: "d" } }) },
   "GET /api/policies/[id]": { access: "viewer", family: "detail", ok: 200, request: (f) => id(f.policyId) },
-  "PATCH /api/policies/[id]": { access: "admin", family: "detail", ok: 200, request: (f) => ({ ...id(f.policyId), body: { enabled: false } }) },
-  "PUT /api/policies/[id]": { access: "admin", family: "detail", ok: 200, request: (f) => ({ ...id(f.policyId), body: { description: "changed", rules: ["Deny ftp"] } }) },
-  "DELETE /api/policies/[id]": { access: "admin", family: "detail", ok: 200, request: (f) => id(f.policyId) },
+  "PATCH /api/policies/[id]": { access: "admin", family: "detail", ok: 200, request: async (f) => ({ ...id(await f.fresh.policy()), body: { enabled: false } }) },
+  "PUT /api/policies/[id]": { access: "admin", family: "detail", ok: 200, request: async (f) => ({ ...id(await f.fresh.policy()), body: { description: "changed", rules: ["Deny ftp"] } }) },
+  "DELETE /api/policies/[id]": { access: "admin", family: "detail", ok: 200, request: async (f) => id(await f.fresh.policy()) },
   "GET /api/policies/[id]/revisions": { access: "viewer", family: "detail", ok: 200, request: (f) => id(f.policyId) },
   "GET /api/policies/[id]/revisions/[revision]": { access: "viewer", family: "detail", ok: 200, request: (f) => ({ params: { id: f.policyId, revision: "1" } }) },
-  "POST /api/policies/[id]/revisions/[revision]/restore": { access: "admin", family: "detail", ok: 200, request: (f) => ({ params: { id: f.policyId, revision: "1" } }) },
+  "POST /api/policies/[id]/revisions/[revision]/restore": { access: "admin", family: "detail", ok: 200, request: async (f) => ({ params: { id: await f.fresh.policy(), revision: "1" } }) },
   "POST /api/policy": { access: "admin", family: "envelope", ok: 201, request: () => ({ body: { name: "Published", description: "d", rules: [BLOCK_RULE] } }) },
   // Another organization that has published nothing has no active version.
   "GET /api/policy/active": { access: "viewer", family: "envelope", ok: 200, otherOrganization: 404 },
   "GET /api/policy/agent/[id]": { access: "viewer", family: "envelope", ok: 200, request: (f) => id(f.agent.agentId) },
-  "PUT /api/policy/agent/[id]/overrides": { access: "admin", family: "envelope", ok: 200, request: (f) => ({ ...id(f.agent.agentId), body: { rules: [{ type: "block_ip", config: { threshold: 10 } }] } }) },
+  "PUT /api/policy/agent/[id]/overrides": { access: "admin", family: "envelope", ok: 200, request: async (f) => ({ ...id((await f.fresh.agent()).agentId), body: { rules: [{ type: "block_ip", config: { threshold: 10 } }] } }) },
   "GET /api/policy/versions": { access: "viewer", family: "envelope", ok: 200, request: () => ({ query: "limit=10" }) },
   "GET /api/policy/versions/[version]": { access: "viewer", family: "envelope", ok: 200, request: () => ({ params: { version: "v1" } }) },
   "POST /api/policy/versions/[version]/abort": { access: "admin", family: "envelope", ok: 200, rollout: true, request: () => ({ params: { version: "v2" } }) },
