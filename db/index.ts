@@ -1,5 +1,5 @@
 import "server-only";
-import { connect as connectSocket, type Socket } from "node:net";
+import { connect as connectSocket, Socket } from "node:net";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import type { ExtractTablesWithRelations, SQL } from "drizzle-orm";
@@ -111,11 +111,11 @@ const CONNECT_TIMEOUT_SECONDS = 10;
 
 /**
  * A postgres.js client as Palisade uses one: a bounded wait for a connection, no notices, and sockets that turn a
- * silent close into an error (see {@link databaseSocket}).
+ * silent close into an error (see {@link databaseSocket}). Once `isRetired()`, it opens no connection any more.
  */
-export function openPostgres(url: string, options: { max: number; idle_timeout?: number }): postgres.Sql {
+export function openPostgres(url: string, options: { max: number; idle_timeout?: number }, isRetired = () => false): postgres.Sql {
   // `socket` is documented (README, "Custom socket") but missing from the package's types.
-  const settings = { ...options, connect_timeout: CONNECT_TIMEOUT_SECONDS, onnotice: () => {}, socket: databaseSocket() };
+  const settings = { ...options, connect_timeout: CONNECT_TIMEOUT_SECONDS, onnotice: () => {}, socket: databaseSocket(isRetired) };
   return postgres(url, settings);
 }
 
@@ -127,12 +127,15 @@ export function openPostgres(url: string, options: { max: number; idle_timeout?:
  * waiting query, which answers 503, and the driver backs off before trying again. (PostgreSQL itself always
  * answers first, if only with an error such as 57P03.)
  */
-function databaseSocket() {
+function databaseSocket(isRetired: () => boolean) {
   let attempt = 0;
   return ({ host, port, path: socketPath }: { host: string[]; port: number[]; path?: string }): Socket => {
     // postgres.js rotates through the URL's hosts for its own sockets; so does this.
     const index = attempt++ % host.length;
-    const socket = socketPath ? connectSocket(socketPath) : connectSocket(port[index] ?? port[0]!, host[index]!);
+    // A retired pool's connections come back on their own after end() (a reconnection it had scheduled) and would
+    // then stay open for good: they get a socket that fails instead.
+    const socket = isRetired() ? new Socket() : socketPath ? connectSocket(socketPath) : connectSocket(port[index] ?? port[0]!, host[index]!);
+    if (isRetired()) process.nextTick(() => socket.destroy(Object.assign(new Error("This connection pool was retired"), { code: "CONNECTION_ENDED" })));
     // Read by postgres.js for TLS's server name (SNI), as on its own sockets.
     Object.assign(socket, { host: host[index], port: port[index] ?? port[0] });
     // To a socket it did not open, postgres.js writes its startup message at once, before the connection is made.
@@ -161,6 +164,7 @@ const RELISTEN_EVERY_MS = 2000;
 interface PoolGeneration {
   sql: postgres.Sql;
   db: Db;
+  retired: boolean;
 }
 
 interface Subscription {
@@ -186,10 +190,11 @@ function connectPostgres(target: Extract<DatabaseTarget, { engine: "postgres" }>
   let closed = false;
 
   const open = (): PoolGeneration => {
-    const sql = openPostgres(target.url, { max: env().DATABASE_POOL_MAX, idle_timeout: 30 });
+    const sql = openPostgres(target.url, { max: env().DATABASE_POOL_MAX, idle_timeout: 30 }, () => generation.retired);
     const generation: PoolGeneration = {
       sql,
       db: drizzlePostgres({ client: countingOperations(reportingUnreachable(sql, () => renewSoon(generation)), ["unsafe", "begin"], env().DATABASE_POOL_MAX), schema }),
+      retired: false,
     };
     return generation;
   };
@@ -200,6 +205,7 @@ function connectPostgres(target: Extract<DatabaseTarget, { engine: "postgres" }>
     renewal = setTimeout(() => {
       renewal = null;
       const retired = current;
+      retired.retired = true;
       current = open();
       void retired.sql.end({ timeout: 0 });
       for (const subscription of subscriptions) void listenUntilAnswered(current, subscription);

@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import postgres from "postgres";
 import { SseReader } from "../sse-client";
 import { postgresBinaries, startThrowawayPostgres, type ThrowawayPostgres } from "../throwaway-postgres";
 import { BLOCK_RULE } from "./fleet-helpers";
@@ -10,6 +11,8 @@ const WORKERS = 6;
 const PAUSE_MS = 40;
 // A request that takes longer has hung.
 const HANG_MS = 20_000;
+// The instance's pool (DATABASE_POOL_MAX, 10 by default) and its LISTEN connection.
+const MAX_CONNECTIONS = 11;
 
 type Family = "detail" | "envelope";
 type Phase = "before" | "during" | "after";
@@ -122,6 +125,7 @@ test.describe("PostgreSQL stopped and started under load", () => {
 
     phase = "after";
     await cluster.start();
+    const restartedAt = Date.now();
     const recoveryMs = await firstWriteAfter(30_000);
     // Published at once, while the LISTEN connection is most likely still waiting to reconnect: only the catch-up
     // from the event log can bring it to the stream then.
@@ -149,18 +153,26 @@ test.describe("PostgreSQL stopped and started under load", () => {
     const agent = ((await (await fetch(url(`/api/agents/${beating.agentId}`), { headers: auth })).json()) as { data: { lastSeenAt: string } }).data;
     if (acknowledged.beatAt && Date.parse(agent.lastSeenAt) < Date.parse(acknowledged.beatAt)) lost.push(`heartbeat at ${acknowledged.beatAt}`);
 
+    // Pools retired during the outage must not reconnect once PostgreSQL is back (they did, to 10 connections each,
+    // within 20 s): the instance holds its pool and its LISTEN connection, no more.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, restartedAt + 10_000 - Date.now())));
+    const admin = postgres(cluster.url, { max: 1, onnotice: () => {} });
+    const [held] = await admin<{ connections: number }[]>`select count(*)::int as connections from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()`;
+    await admin.end();
+
     const total = (key: "tried" | "ok" | "failedCleanly") => tallies.before[key] + tallies.during[key] + tallies.after[key];
     const unclean = [...tallies.before.unclean, ...tallies.during.unclean, ...tallies.after.unclean];
     process.stdout.write(
       `database outage: ${total("tried")} requests tried (${tallies.during.tried} while PostgreSQL was down), ${total("ok")} answered, ` +
         `${total("failedCleanly")} failed cleanly (503 + Retry-After), ${unclean.length} unclean, ${lost.length} acknowledged writes lost ` +
         `(${acknowledged.policies.length} policies, ${acknowledged.versions.length} versions, heartbeats); first write taken ${recoveryMs} ms after PostgreSQL was back; ` +
-        `the open stream got a publish made then after ${catchUpMs} ms\n`,
+        `the open stream got a publish made then after ${catchUpMs} ms; ${held!.connections} connections held 10 s after the restart\n`,
     );
     expect(unclean, instance.output()).toEqual([]);
     expect(lost).toEqual([]);
     expect(tallies.during.failedCleanly).toBeGreaterThan(0);
     expect(tallies.after.ok).toBeGreaterThan(0);
+    expect(held!.connections).toBeLessThanOrEqual(MAX_CONNECTIONS);
   });
 });
 
