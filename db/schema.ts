@@ -13,7 +13,9 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
-import type { AgentRule, AgentRuleOverride, LabelSetCount } from "@/lib/agent-policy/types";
+import type { AgentPolicyRefusal, AgentRule, AgentRuleOverride, LabelSetCount } from "@/lib/agent-policy/types";
+import { AUDIT_DELIVERY_STATES } from "@/lib/audit/constants";
+import { SIGNING_KEY_PURPOSES } from "@/lib/signing/constants";
 import { ROLLOUT_STAGES } from "@/lib/agent-policy/types";
 import { LOGIN_OUTCOMES } from "@/lib/auth/login-outcomes";
 import type { AgentEventType } from "@/lib/events/event-types";
@@ -47,6 +49,19 @@ export const orgCounters = pgTable("org_counters", {
     .references(() => organizations.id, { onDelete: "cascade" }),
   agentPolicyVersion: integer("agent_policy_version").notNull().default(0),
   agentEventId: bigint("agent_event_id", { mode: "number" }).notNull().default(0),
+});
+
+/**
+ * Each organization's audit chain head: the last row's position and hash. Appending locks the row until commit,
+ * so positions are gap-free and in commit order, and concurrent writers cannot fork the chain. Its own table, not
+ * a column of org_counters: audited writes do not wait on agent event ids, nor the reverse.
+ */
+export const auditChainHeads = pgTable("audit_chain_heads", {
+  orgId: text("org_id")
+    .primaryKey()
+    .references(() => organizations.id, { onDelete: "cascade" }),
+  position: bigint("position", { mode: "number" }).notNull(),
+  hash: text("hash").notNull(),
 });
 
 export const users = pgTable(
@@ -353,11 +368,106 @@ export const auditLogs = pgTable(
     before: jsonb("before"),
     after: jsonb("after"),
     createdAt: timestamp("timestamp", { withTimezone: true, mode: "date" }).notNull().default(sql`clock_timestamp()`),
+    // The row's place in its organization's hash chain (1, 2, 3…) and SHA-256(previous hash ‖ canonical row), hex.
+    chainPosition: bigint("chain_position", { mode: "number" }),
+    hash: text("hash"),
   },
   (t) => [
     index("audit_logs_org_seq_idx").on(t.orgId, t.seq),
+    uniqueIndex("audit_logs_org_chain_position_key").on(t.orgId, t.chainPosition),
+    // Rows written before the chain existed, which start-up chains in order (lib/audit/chain-store.ts).
+    index("audit_logs_unchained_idx").on(t.orgId, t.seq).where(sql`${t.chainPosition} is null`),
     index("audit_logs_org_action_idx").on(t.orgId, t.action, t.seq),
     index("audit_logs_org_resource_idx").on(t.orgId, t.resource, t.seq),
+  ],
+);
+
+/** Signed statements of an organization's audit chain head: {orgId, position, hash, at}, signed with Ed25519. */
+export const auditCheckpoints = pgTable(
+  "audit_checkpoints",
+  {
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    position: bigint("position", { mode: "number" }).notNull(),
+    hash: text("hash").notNull(),
+    signedAt: timestamp("signed_at", { withTimezone: true, mode: "date" }).notNull(),
+    keyId: text("key_id").notNull(),
+    signature: text("signature").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.position] })],
+);
+
+/**
+ * The public halves of every key this deployment has signed with, so old signatures stay verifiable after a
+ * rotation. A key rotated in is endorsed by the key before it (`endorsedBy`, `endorsement`): agents that pinned
+ * the old key learn the new one from it.
+ */
+export const signingKeys = pgTable(
+  "signing_keys",
+  {
+    keyId: text("key_id").primaryKey(),
+    purpose: text("purpose", { enum: SIGNING_KEY_PURPOSES }).notNull(),
+    // The raw 32-byte Ed25519 public key, base64.
+    publicKey: text("public_key").notNull(),
+    endorsedBy: text("endorsed_by"),
+    endorsement: text("endorsement"),
+    createdAt: createdAt(),
+  },
+  (t) => [check("signing_keys_purpose_check", sql`${t.purpose} in ('audit', 'policy')`)],
+);
+
+/** Where an organization's audit rows are streamed (a SIEM's webhook), each row signed with the destination's secret. */
+export const auditDestinations = pgTable(
+  "audit_destinations",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    url: text("url").notNull(),
+    // The HMAC secret, sealed with lib/auth/crypto.ts: it must be read back to sign each delivery.
+    sealedSecret: text("sealed_secret").notNull(),
+    // The audit actions sent; null sends every action.
+    actions: jsonb("actions").$type<string[]>(),
+    enabled: boolean("enabled").notNull().default(true),
+    createdBy: text("created_by"),
+    lastDeliveredAt: nullableTime("last_delivered_at"),
+    lastFailedAt: nullableTime("last_failed_at"),
+    lastError: text("last_error"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("audit_destinations_org_idx").on(t.orgId)],
+);
+
+/**
+ * The outbox: one row per audit row and destination, written in the audit row's transaction, sent by a worker
+ * on any instance (claimed with FOR UPDATE SKIP LOCKED), retried with backoff, and `dead` once it gives up.
+ */
+export const auditDeliveries = pgTable(
+  "audit_deliveries",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    destinationId: text("destination_id")
+      .notNull()
+      .references(() => auditDestinations.id, { onDelete: "cascade" }),
+    auditSeq: bigint("audit_seq", { mode: "number" }).notNull(),
+    chainPosition: bigint("chain_position", { mode: "number" }).notNull(),
+    state: text("state", { enum: AUDIT_DELIVERY_STATES }).notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    lastStatus: integer("last_status"),
+    lastError: text("last_error"),
+    deliveredAt: nullableTime("delivered_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("audit_deliveries_due_idx").on(t.destinationId, t.chainPosition).where(sql`${t.state} = 'pending'`),
+    index("audit_deliveries_org_state_idx").on(t.orgId, t.state, t.id),
+    check("audit_deliveries_state_check", sql`${t.state} in ('pending', 'delivered', 'dead')`),
   ],
 );
 
@@ -428,6 +538,9 @@ export const agents = pgTable(
     enrollmentKeyId: text("enrollment_key_id"),
     overrides: json("overrides").$type<AgentRuleOverride[]>().notNull().default([]),
     reportedVersion: integer("reported_version"),
+    // What the agent's last heartbeat said of its policy: `stale` past its staleness bound, and the last policy it refused.
+    reportedStatus: text("reported_status"),
+    reportedRefusal: jsonb("reported_refusal").$type<AgentPolicyRefusal>(),
     // When the agent first reported its current version.
     reportedVersionSince: nullableTime("reported_version_since"),
     lastSeenAt: nullableTime("last_seen_at"),
@@ -511,3 +624,7 @@ export type AgentPolicyVersion = typeof agentPolicyVersions.$inferSelect;
 export type EnrollmentKey = typeof enrollmentKeys.$inferSelect;
 export type Agent = typeof agents.$inferSelect;
 export type AgentEvent = typeof agentEvents.$inferSelect;
+export type AuditCheckpoint = typeof auditCheckpoints.$inferSelect;
+export type SigningKey = typeof signingKeys.$inferSelect;
+export type AuditDestination = typeof auditDestinations.$inferSelect;
+export type AuditDelivery = typeof auditDeliveries.$inferSelect;

@@ -8,6 +8,14 @@ const databaseUrl = z
     "must be a postgres:// or postgresql:// URL, pglite:<directory> or pglite:memory:",
   );
 
+// An Ed25519 private key as its 32-byte seed, base64 (`openssl rand -base64 32`).
+const signingSeed = z
+  .string()
+  .trim()
+  .refine((value) => /^[A-Za-z0-9+/_-]{43}=?$/.test(value) && Buffer.from(value, "base64").length === 32, "must be 32 random bytes, base64 (openssl rand -base64 32)")
+  .optional()
+  .or(z.literal("").transform(() => undefined));
+
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   DATABASE_URL: databaseUrl.optional().or(z.literal("").transform(() => undefined)),
@@ -37,6 +45,13 @@ const envSchema = z.object({
   HEARTBEAT_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   // The lowest level of log line written; unset, `info` (`silent` under the test runner).
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional().or(z.literal("").transform(() => undefined)),
+  // Signs the audit chain's checkpoints; unset, derived from AUTH_SECRET. Set it to keep it apart from AUTH_SECRET.
+  AUDIT_SIGNING_KEY: signingSeed,
+  // Signs the policies sent to agents; unset, derived from AUTH_SECRET. The previous key, while set, endorses it.
+  POLICY_SIGNING_KEY: signingSeed,
+  POLICY_SIGNING_KEY_PREVIOUS: signingSeed,
+  // How often each instance signs a checkpoint of every organization whose chain grew.
+  AUDIT_CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(3600),
   // GET /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, /metrics does not exist (404).
   METRICS_TOKEN: z
     .string()

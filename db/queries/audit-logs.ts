@@ -1,10 +1,82 @@
-import { and, desc, eq, gte, lt, sql, type Placeholder, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gte, isNull, lt, sql, type Placeholder, type SQL } from "drizzle-orm";
 import { getDb, prepared, type Executor } from "@/db";
-import { auditLogs, type AuditLog, type NewAuditLog } from "@/db/schema";
+import { auditChainHeads, auditLogs, type AuditLog } from "@/db/schema";
+import { GENESIS_HASH, type ChainedRow } from "@/lib/audit/chain";
 
-/** Inserts one audit row as given; lib/audit/log.ts decides what goes in it. */
-export async function insertAuditLog(row: NewAuditLog, executor: Executor = getDb()): Promise<void> {
-  await executor.insert(auditLogs).values(row);
+/**
+ * Takes the organization's next chain position and the hash before it. The head row stays locked until commit,
+ * so concurrent writers append one after another and the chain cannot fork. The upsert reads the latest head
+ * even when another transaction committed it while this one waited.
+ */
+export async function advanceAuditChain({ orgId }: { orgId: string }, executor: Executor): Promise<{ position: number; previousHash: string }> {
+  const [head] = await executor
+    .insert(auditChainHeads)
+    .values({ orgId, position: 1, hash: GENESIS_HASH })
+    .onConflictDoUpdate({ target: auditChainHeads.orgId, set: { position: sql`${auditChainHeads.position} + 1` } })
+    .returning({ position: auditChainHeads.position, hash: auditChainHeads.hash });
+  return { position: head!.position, previousHash: head!.hash };
+}
+
+const jsonbOrNull = (value: unknown) => (value === null || value === undefined ? sql`null` : sql`${JSON.stringify(value)}::jsonb`);
+
+/**
+ * Inserts one chained audit row, queues it for every enabled destination that takes its action (the outbox), and
+ * moves the chain head to its hash: one statement, in the transaction that took its position.
+ */
+export async function insertChainedAuditLog(row: ChainedRow & { hash: string }, executor: Executor): Promise<void> {
+  await executor.execute(sql`
+    with inserted as (
+      insert into audit_logs (org_id, user_id, user_email, action, resource, details, success, ip, user_agent, before, after, "timestamp", chain_position, hash)
+      values (${row.orgId}, ${row.userId}, ${row.userEmail}, ${row.action}, ${row.resource}, ${row.details}, ${row.success}, ${row.ip}, ${row.userAgent},
+              ${jsonbOrNull(row.before)}, ${jsonbOrNull(row.after)}, ${row.createdAt.toISOString()}::timestamptz, ${row.chainPosition}, ${row.hash})
+      returning seq, org_id, action, chain_position
+    ), queued as (
+      insert into audit_deliveries (org_id, destination_id, audit_seq, chain_position)
+      select inserted.org_id, d.id, inserted.seq, inserted.chain_position
+      from inserted join audit_destinations d
+        on d.org_id = inserted.org_id and d.enabled and (d.actions is null or d.actions @> jsonb_build_array(inserted.action))
+    )
+    update audit_chain_heads set hash = ${row.hash} where org_id = ${row.orgId}`);
+}
+
+/** Locks the organization's chain head until commit, creating it (position 0) before the first row. */
+export async function lockAuditChainHead({ orgId }: { orgId: string }, executor: Executor): Promise<{ position: number; hash: string }> {
+  const [head] = await executor
+    .insert(auditChainHeads)
+    .values({ orgId, position: 0, hash: GENESIS_HASH })
+    .onConflictDoUpdate({ target: auditChainHeads.orgId, set: { position: sql`${auditChainHeads.position}` } })
+    .returning({ position: auditChainHeads.position, hash: auditChainHeads.hash });
+  return head!;
+}
+
+/** Organizations holding rows written before the audit chain existed. */
+export async function orgsWithUnchainedAuditRows(): Promise<string[]> {
+  const rows = await getDb().selectDistinct({ orgId: auditLogs.orgId }).from(auditLogs).where(isNull(auditLogs.chainPosition));
+  return rows.map((row) => row.orgId);
+}
+
+/** The organization's oldest unchained rows, in the order they were written. */
+export async function oldestUnchainedAuditRows({ orgId, limit }: { orgId: string; limit: number }, executor: Executor): Promise<AuditLog[]> {
+  return executor
+    .select()
+    .from(auditLogs)
+    .where(and(eq(auditLogs.orgId, orgId), isNull(auditLogs.chainPosition)))
+    .orderBy(asc(auditLogs.seq))
+    .limit(limit);
+}
+
+/** Gives existing rows their chain positions and hashes, and moves the head past them. */
+export async function chainAuditRows(
+  { orgId, rows, head }: { orgId: string; rows: { seq: number; chainPosition: number; hash: string }[]; head: { position: number; hash: string } },
+  executor: Executor,
+): Promise<void> {
+  await executor.execute(sql`
+    update audit_logs set chain_position = chained.chain_position, hash = chained.hash
+    from (select unnest(${`{${rows.map((row) => row.seq).join(",")}}`}::bigint[]) as seq,
+                 unnest(${`{${rows.map((row) => row.chainPosition).join(",")}}`}::bigint[]) as chain_position,
+                 unnest(${`{${rows.map((row) => row.hash).join(",")}}`}::text[]) as hash) as chained
+    where audit_logs.seq = chained.seq and audit_logs.org_id = ${orgId}`);
+  await executor.update(auditChainHeads).set(head).where(eq(auditChainHeads.orgId, orgId));
 }
 
 export interface AuditLogFilter {

@@ -41,6 +41,13 @@ export interface PolicyState {
   rollout: Rollout | null;
 }
 
+/** The last policy an agent refused, as its heartbeat reported it (unsigned, wrongly signed, or a rollback). */
+export interface AgentPolicyRefusal {
+  version: string | null;
+  reason: string;
+  at: string;
+}
+
 /** How many streaming agents hold one label set. */
 export interface LabelSetCount {
   labels: Record<string, string>;

@@ -1,7 +1,9 @@
 import "server-only";
 import { createHash } from "node:crypto";
-import { insertAuditLog } from "@/db/queries/audit-logs";
-import { getDb, type Executor } from "@/db";
+import { PgTransaction } from "drizzle-orm/pg-core";
+import { advanceAuditChain, insertChainedAuditLog } from "@/db/queries/audit-logs";
+import { getDb, type Executor, type Tx } from "@/db";
+import { chainHash, type ChainedRow } from "./chain";
 import type { AuditAction } from "./actions";
 
 /** Who did something, and from where. Every audit row and every scoped query starts from one. */
@@ -35,23 +37,31 @@ function bounded(text: string | null | undefined, max: number): string | null {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-/** A before/after snapshot, or, past the limit, a note of its size and digest instead of the snapshot itself. */
+/**
+ * A before/after snapshot as JSON gives it back (the row's hash covers what the database returns), or, past the
+ * limit, a note of its size and digest instead of the snapshot itself.
+ */
 function boundedSnapshot(snapshot: unknown): unknown {
   if (snapshot === undefined || snapshot === null) return null;
   const json = JSON.stringify(snapshot);
   const bytes = Buffer.byteLength(json, "utf8");
-  if (bytes <= AUDIT_FIELD_LIMITS.snapshotBytes) return snapshot;
+  if (bytes <= AUDIT_FIELD_LIMITS.snapshotBytes) return JSON.parse(json);
   return { truncated: true, bytes, sha256: createHash("sha256").update(json).digest("hex") };
 }
 
 /**
- * Writes one audit row. Pass the open transaction, so the row commits or rolls back with the change it records;
- * without one, it records something that changed nothing (an export, a refusal) on its own.
+ * Writes one audit row, appended to its organization's hash chain. Pass the open transaction, so the row commits
+ * or rolls back with the change it records; without one, it records something that changed nothing (an export,
+ * a refusal) in a transaction of its own.
  */
 export async function recordAudit(actor: Actor, entry: AuditEntry, executor: Executor = getDb()): Promise<void> {
-  await insertAuditLog(
-    {
+  const append = async (tx: Tx) => {
+    const { position, previousHash } = await advanceAuditChain({ orgId: actor.orgId }, tx);
+    const row: ChainedRow = {
       orgId: actor.orgId,
+      chainPosition: position,
+      // Milliseconds, as JavaScript and the hash read it back; the database keeps microseconds.
+      createdAt: new Date(),
       userId: actor.userId,
       userEmail: bounded(actor.email, AUDIT_FIELD_LIMITS.email),
       ip: bounded(actor.ip, AUDIT_FIELD_LIMITS.ip),
@@ -62,9 +72,11 @@ export async function recordAudit(actor: Actor, entry: AuditEntry, executor: Exe
       success: entry.success,
       before: boundedSnapshot(entry.before),
       after: boundedSnapshot(entry.after),
-    },
-    executor,
-  );
+    };
+    await insertChainedAuditLog({ ...row, hash: chainHash(previousHash, row) }, tx);
+  };
+  if (executor instanceof PgTransaction) await append(executor as Tx);
+  else await getDb().transaction(append);
 }
 
 /** Records an attempt that failed, outside any transaction (the change it describes never happened). */

@@ -6,6 +6,7 @@ import { pruneLoginAttempts } from "@/db/queries/login-attempts";
 import { pruneMfaEnrollments } from "@/db/queries/mfa";
 import { pruneSpentChallenges } from "@/db/queries/passkeys";
 import { expireOverdueRequests } from "@/lib/change-requests/service";
+import { chainUnchainedAuditRows } from "@/lib/audit/chain-service";
 import { summarizeRefusalRuns, THROTTLE } from "@/lib/auth/throttle";
 import { SESSION_ABSOLUTE_LIFETIME_SECONDS } from "@/lib/auth/authjs";
 import { pruneConsoleSessions } from "@/db/queries/users";
@@ -64,6 +65,7 @@ export function bootServer(): Promise<void> {
 
 async function boot(): Promise<void> {
   await databaseReady();
+  await chainUnchainedAuditRows();
   await createAdminFromEnv();
   const target = databaseTarget();
   // With the embedded database, `npm run cli` reaches it through this server.
