@@ -17,6 +17,7 @@ import { logError } from "@/lib/log";
 import { createAdminFromEnv } from "@/lib/server/bootstrap";
 import { startControlSocket } from "@/lib/server/control-socket";
 import { processSingleton } from "@/lib/singleton";
+import { signingKeysRegistered } from "@/lib/signing/service";
 
 const MAINTENANCE_INTERVAL_MS = 60_000;
 // A login_limits policy's lockout (up to a day) counts back from a failure whose window (up to a day) counts back
@@ -66,6 +67,7 @@ export function bootServer(): Promise<void> {
 async function boot(): Promise<void> {
   await databaseReady();
   await chainUnchainedAuditRows();
+  await signingKeysRegistered();
   await createAdminFromEnv();
   const target = databaseTarget();
   // With the embedded database, `npm run cli` reaches it through this server.
