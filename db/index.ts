@@ -25,6 +25,14 @@ export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelati
 export type Executor = Db | Tx;
 
 /**
+ * Whether `executor` is an open transaction. Not `instanceof PgTransaction`: under Next's bundler the driver's
+ * transaction class and the one a module imports can come from different copies of drizzle-orm.
+ */
+export function isTransaction(executor: Executor): executor is Tx {
+  return typeof (executor as Partial<Tx>).rollback === "function";
+}
+
+/**
  * Runs a raw statement and returns its rows, typed. The engines' drivers shape `execute` results differently
  * (postgres.js an array of rows, PGlite `{ rows }`); this is the one place that knows.
  */

@@ -1,8 +1,7 @@
 import "server-only";
 import { createHash } from "node:crypto";
-import { PgTransaction } from "drizzle-orm/pg-core";
 import { advanceAuditChain, insertChainedAuditLog } from "@/db/queries/audit-logs";
-import { getDb, type Executor, type Tx } from "@/db";
+import { getDb, isTransaction, type Executor, type Tx } from "@/db";
 import { chainHash, type ChainedRow } from "./chain";
 import type { AuditAction } from "./actions";
 
@@ -75,7 +74,7 @@ export async function recordAudit(actor: Actor, entry: AuditEntry, executor: Exe
     };
     await insertChainedAuditLog({ ...row, hash: chainHash(previousHash, row) }, tx);
   };
-  if (executor instanceof PgTransaction) await append(executor as Tx);
+  if (isTransaction(executor)) await append(executor);
   else await getDb().transaction(append);
 }
 
