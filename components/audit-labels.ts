@@ -9,6 +9,7 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
   restore_policy: "Policy restored",
   seed_default_policies: "Default policies created",
   export_audit_log: "Audit log exported",
+  sign_audit_checkpoint: "Audit checkpoint signed",
   login: "Signed in",
   login_failed: "Sign-in failed",
   logout: "Signed out",

@@ -177,6 +177,9 @@ export const ROUTES: Record<string, RouteSpec> = {
   "POST /api/agents/heartbeat": { access: "agent", family: "envelope", ok: 200, request: () => ({ body: { policyVersion: "v1", hostname: "fixture-host" } }) },
   "GET /api/agents/stream": { access: "agent", family: "envelope", ok: 200 },
   "GET /api/audit-logs": { access: "viewer", family: "detail", ok: 200, request: () => ({ query: "action=toggle_policy&limit=5" }) },
+  "GET /api/audit-logs/checkpoints": { access: "viewer", family: "detail", ok: 200, request: () => ({ query: "limit=5" }) },
+  "POST /api/audit-logs/checkpoints": { access: "admin", family: "detail", ok: 201 },
+  "GET /api/audit-logs/keys": { access: "viewer", family: "detail", ok: 200 },
   "GET /api/audit-logs/export": { access: "viewer", family: "detail", ok: 200, request: () => ({ query: "format=json&limit=10" }) },
   // Next would run GET for HEAD: an audited export nobody reads. Refused for everyone, without the database.
   "HEAD /api/audit-logs/export": { access: "public", family: "none", ok: 405, whileDatabaseDown: 405 },

@@ -7,6 +7,7 @@ export const AUDIT_ACTIONS = [
   "restore_policy",
   "seed_default_policies",
   "export_audit_log",
+  "sign_audit_checkpoint",
   "login",
   "login_failed",
   "logout",

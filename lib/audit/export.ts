@@ -1,7 +1,9 @@
 import { stringify } from "csv-stringify/sync";
 import { listAuditLogs, type AuditLogFilter } from "@/db/queries/audit-logs";
 import type { AuditLog } from "@/db/schema";
+import { allAuditCheckpoints } from "@/db/queries/audit-checkpoints";
 import { logError } from "@/lib/log";
+import { auditPublicKeys, toCheckpointJson } from "./checkpoints";
 import { toAuditLogJson } from "./serialize";
 
 /**
@@ -18,7 +20,7 @@ export const MAX_EXPORTS_PER_USER = 2;
 export const MAX_EXPORTS_PER_ORG = 4;
 export const EXPORT_RETRY_AFTER_SECONDS = 5;
 
-export const CSV_COLUMNS = ["id", "timestamp", "user_id", "user_email", "action", "resource", "details", "success", "ip", "user_agent", "before", "after"] as const;
+export const CSV_COLUMNS = ["id", "timestamp", "user_id", "user_email", "action", "resource", "details", "success", "ip", "user_agent", "before", "after", "chain_position", "hash"] as const;
 
 /**
  * A spreadsheet runs a cell that starts with one of these as a formula. User agents, emails and policy
@@ -32,6 +34,7 @@ function csvRecord(entry: AuditLog): string[] {
   return CSV_COLUMNS.map((column) => {
     const value = json[column as keyof typeof json];
     if (value === undefined || value === null) return "";
+    if (typeof value === "number") return String(value);
     return neutralizeFormula(typeof value === "string" ? value : JSON.stringify(value));
   });
 }
@@ -48,18 +51,18 @@ interface FileFormat {
  * Batch by batch, the same bytes as formatting every row at once: CSV records each end with a newline,
  * and a JSON array is `[`, its elements joined by commas, `]`.
  */
-const FORMATS: Record<"csv" | "json", FileFormat> = {
+const formats = (json: { prefix: string; suffix: string }): Record<"csv" | "json", FileFormat> => ({
   csv: {
     open: stringify([], { header: true, columns: [...CSV_COLUMNS], eof: true }),
     batch: (rows) => stringify(rows.map(csvRecord), { eof: true }),
     close: "",
   },
   json: {
-    open: "[",
+    open: `${json.prefix}[`,
     batch: (rows, first) => (first ? "" : ",") + rows.map((row) => JSON.stringify(toAuditLogJson(row))).join(","),
-    close: "]",
+    close: `]${json.suffix}`,
   },
-};
+});
 
 export interface ExportStreamOptions {
   format: "csv" | "json";
@@ -74,6 +77,8 @@ export interface ExportStreamOptions {
   /** The request's signal: the client went away. */
   signal?: AbortSignal;
   batchRows?: number;
+  /** JSON only: what surrounds the entries array (the export's envelope, lib/audit/export-envelope.ts). */
+  json?: { prefix: string; suffix: string };
 }
 
 /**
@@ -87,7 +92,7 @@ export interface ExportStreamOptions {
  */
 export function auditLogExportStream(options: ExportStreamOptions): ReadableStream<Uint8Array> {
   const { filter, signal, batchRows = EXPORT_BATCH_ROWS } = options;
-  const format = FORMATS[options.format];
+  const format = formats(options.json ?? { prefix: "", suffix: "" })[options.format];
   const encoder = new TextEncoder();
   let cursor = options.newestSeq === null ? undefined : options.newestSeq + 1;
   let remaining = options.newestSeq === null ? 0 : options.rows;
@@ -150,4 +155,23 @@ export function auditLogExportStream(options: ExportStreamOptions): ReadableStre
     },
     { highWaterMark: 0 },
   );
+}
+
+/** The JSON export's format marker; the offline verifier (scripts/verify-audit-export.ts) checks it. */
+export const JSON_EXPORT_FORMAT = "palisade-audit-export/1";
+
+/**
+ * What surrounds a JSON export's entries: the organization, whether the export holds its whole chain, and its
+ * checkpoints and audit public keys, so the file verifies offline (docs/audit-chain.md). Read before the export's
+ * extent, so every checkpoint's position is a row the export holds.
+ */
+export async function jsonExportEnvelope({ orgId, filtered }: { orgId: string; filtered: boolean }): Promise<{ prefix: string; suffix: (complete: boolean) => string }> {
+  const checkpoints = (await allAuditCheckpoints({ orgId })).map(toCheckpointJson);
+  const keys = await auditPublicKeys();
+  const exportedAt = new Date().toISOString();
+  return {
+    prefix: `{"format":${JSON.stringify(JSON_EXPORT_FORMAT)},"orgId":${JSON.stringify(orgId)},"exportedAt":"${exportedAt}","entries":`,
+    // `complete`: every row of the chain up to the newest exported; a filtered or partial export cannot verify it.
+    suffix: (complete) => `,"filtered":${filtered},"complete":${complete},"checkpoints":${JSON.stringify(checkpoints)},"keys":${JSON.stringify(keys)}}`,
+  };
 }

@@ -85,3 +85,9 @@ export function describeExportFilter(query: z.output<typeof exportAuditLogsQuery
   if (query.limit !== MAX_EXPORT_ROWS) parts.push(`limit=${query.limit}`);
   return parts.join(", ");
 }
+
+/** `GET /api/audit-logs/checkpoints`: newest first, paged like the log (the cursor is a chain position). */
+export const listCheckpointsQuery = z.object({
+  limit: z.coerce.number("must be a number").int("must be a whole number").min(1).max(MAX_AUDIT_LIMIT).default(100),
+  cursor: cursor.optional(),
+});

@@ -2,12 +2,17 @@
  * The admin CLI's commands. They run in the CLI process, or, when a server holds the embedded database,
  * inside that server (see lib/server/control-socket.ts): PGlite must never be open in two processes.
  */
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { findApiToken, listApiTokens } from "@/db/queries/api-tokens";
 import { createApiToken, revokeApiToken } from "@/lib/auth/api-tokens";
 import { createEnrollmentKey } from "@/lib/agents/enrollment-keys";
 import type { Actor } from "@/lib/audit/log";
+import { signAuditCheckpoint } from "@/lib/audit/checkpoints";
+import { describeVerifyResult, type VerifiableCheckpoint, type VerifiableKey } from "@/lib/audit/verify";
+import { parseCheckpointsFile, parseKeysFile, VerifyFileError } from "@/lib/audit/verify-files";
+import { verifyOrganizationChain } from "@/lib/audit/verify-service";
 import { listOrganizations } from "@/db/queries/organizations";
 import { findUsersByEmail } from "@/db/queries/users";
 import { createUser, setUserPassword } from "@/lib/users/service";
@@ -25,7 +30,15 @@ export interface CommandIo {
   err: (line: string) => void;
   /** Everything piped to the CLI's standard input ("" when it is a terminal). */
   stdin: string;
+  /**
+   * The files named by options that read one (--from-checkpoint, --keys), read by the CLI process: a command run
+   * inside the server (the embedded database) cannot see the operator's working directory.
+   */
+  files?: Record<string, string>;
 }
+
+/** The options whose value is a file the CLI process reads and sends along (see CommandIo.files). */
+export const FILE_OPTIONS = ["--from-checkpoint", "--keys"] as const;
 
 const USAGE = `Usage: npm run cli -- <command> [options]
 
@@ -50,7 +63,14 @@ const USAGE = `Usage: npm run cli -- <command> [options]
   policy enable ID [--org NAME]
       Turns a security policy off or on, audited. The way back in when an IP allowlist or another access policy
       shuts every admin out: the CLI runs on the server, where no access policy applies.
-      --org is needed only when there are several organizations.`;
+      --org is needed only when there are several organizations.
+  audit checkpoint [--org NAME]
+      Signs a checkpoint of the audit chain's head now (every organization's, without --org).
+  audit verify [--org NAME] [--from-checkpoint FILE]... [--keys FILE]
+      Recomputes the audit chain and checks every checkpoint (every organization's, without --org); exits 0 when
+      verified, 1 at the first problem, which it names with its position. --from-checkpoint adds checkpoints kept
+      outside the database (a checkpoint, an array of them, or a JSON export); --keys trusts only the public keys
+      in that file (GET /api/audit-logs/keys saved earlier) instead of those the database lists.`;
 
 class UsageError extends Error {}
 
@@ -119,7 +139,73 @@ async function setPolicyState(args: string[], io: CommandIo, enabled: boolean): 
   io.out(`${policy.enabled ? "Enabled" : "Disabled"} policy ${policy.id} "${policy.name}" in organization ${JSON.stringify(organization.name)}`);
 }
 
-const commands: Record<string, (args: string[], io: CommandIo) => Promise<void>> = {
+/** A file an option named: as the CLI process read it, or from disk when the command runs in that process. */
+function optionFile(io: CommandIo, path: string): string {
+  if (io.files) {
+    const sent = io.files[path];
+    if (sent === undefined) throw new UsageError(`Cannot read ${path}`);
+    return sent;
+  }
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    throw new UsageError(`Cannot read ${path}`);
+  }
+}
+
+/** The organizations an audit command covers: --org, or every one. */
+async function auditedOrganizations(orgName: string | undefined): Promise<{ id: string; name: string }[]> {
+  return orgName ? [await existingOrganization(orgName)] : listOrganizations();
+}
+
+const commands: Record<string, (args: string[], io: CommandIo) => Promise<void | number>> = {
+  async "audit checkpoint"(args, io) {
+    const { values } = parseArgs({ args, options: { org: { type: "string" } } });
+    const input = parse(z.object({ org: z.string().trim().min(1).optional() }), values);
+    for (const organization of await auditedOrganizations(input.org)) {
+      try {
+        const checkpoint = await signAuditCheckpoint({ actor: cliActor(organization.id) });
+        io.out(`Signed checkpoint of ${JSON.stringify(organization.name)} at position ${checkpoint!.position}: hash ${checkpoint!.hash}, key ${checkpoint!.keyId}, ${checkpoint!.signedAt.toISOString()}`);
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        io.out(`Nothing to sign for ${JSON.stringify(organization.name)}: ${error.message}`);
+      }
+    }
+  },
+
+  async "audit verify"(args, io) {
+    const { values } = parseArgs({
+      args,
+      options: { org: { type: "string" }, "from-checkpoint": { type: "string", multiple: true }, keys: { type: "string" } },
+    });
+    const input = parse(z.object({ org: z.string().trim().min(1).optional() }), { org: values.org });
+    let extra: VerifiableCheckpoint[];
+    let pinned: VerifiableKey[] | undefined;
+    try {
+      extra = (values["from-checkpoint"] ?? []).flatMap((path) => parseCheckpointsFile(optionFile(io, path)));
+      pinned = values.keys ? parseKeysFile(optionFile(io, values.keys)) : undefined;
+    } catch (error) {
+      if (error instanceof VerifyFileError) throw new UsageError(error.message);
+      throw error;
+    }
+    const organizations = await auditedOrganizations(input.org);
+    let broken = 0;
+    for (const organization of organizations) {
+      // Without --org, a checkpoint kept elsewhere speaks for its own organization only.
+      const extraHere = input.org ? extra : extra.filter((checkpoint) => checkpoint.orgId === organization.id);
+      const result = await verifyOrganizationChain({ orgId: organization.id, extraCheckpoints: extraHere, pinnedKeys: pinned });
+      if (!result.ok) broken += 1;
+      (result.ok ? io.out : io.err)(`${JSON.stringify(organization.name)} (${organization.id}): ${describeVerifyResult(result)}`);
+    }
+    const orphans = input.org ? [] : extra.filter((checkpoint) => !organizations.some((organization) => organization.id === checkpoint.orgId));
+    for (const checkpoint of orphans) {
+      broken += 1;
+      io.err(`A checkpoint kept elsewhere names organization ${checkpoint.orgId} (position ${checkpoint.position}), which no longer exists: deleted.`);
+    }
+    return broken === 0 ? 0 : 1;
+  },
+
+
   async "enroll-key create"(args, io) {
     const { values } = parseArgs({ args, options: { uses: { type: "string" }, "expires-hours": { type: "string" }, org: { type: "string" } } });
     const input = parse(
@@ -242,8 +328,7 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
     return 2;
   }
   try {
-    await command(rest, io);
-    return 0;
+    return (await command(rest, io)) ?? 0;
   } catch (error) {
     if (error instanceof UsageError) {
       io.err(`Error: ${error.message}`);

@@ -139,8 +139,30 @@ export const auditLogEntry = z
     user_agent: z.string().nullable(),
     before: z.unknown().optional().meta({ description: "Where something changed: the resource before." }),
     after: z.unknown().optional().meta({ description: "Where something changed: the resource after." }),
+    chain_position: z.number().int().nullable().meta({ description: "The entry's position in its organization's hash chain (1, 2, 3…); null for a row written outside it.", example: 42 }),
+    hash: z.string().nullable().meta({ description: "SHA-256(previous entry's hash ‖ this entry's canonical JSON), hex (docs/audit-chain.md).", example: "9f2c…" }),
   })
   .meta({ id: "AuditLogEntry" });
+
+export const auditCheckpoint = z
+  .strictObject({
+    orgId: z.string(),
+    position: z.number().int().meta({ description: "The chain position signed: the head when it was signed.", example: 42 }),
+    hash: z.string().meta({ description: "The hash of the row at `position`, hex." }),
+    at: timestamp,
+    keyId: z.string().meta({ description: "The id of the audit key that signed (GET /api/audit-logs/keys).", example: "3f9a0c1b2d4e5f60" }),
+    signature: z.string().meta({ description: "Ed25519 over the RFC 8785 JSON of `{orgId, position, hash, at}`, base64." }),
+  })
+  .meta({ id: "AuditCheckpoint" });
+
+export const auditPublicKey = z
+  .strictObject({
+    keyId: z.string().meta({ description: "The first 16 hex digits of the SHA-256 of the raw public key." }),
+    algorithm: z.literal("Ed25519"),
+    publicKey: z.string().meta({ description: "The raw 32-byte Ed25519 public key, base64." }),
+    createdAt: timestamp,
+  })
+  .meta({ id: "AuditPublicKey" });
 
 export const consoleSession = z.strictObject({
   email: z.string(),

@@ -1,13 +1,15 @@
 import { z } from "zod";
 import type { ZodOpenApiPathsObject } from "zod-openapi";
-import { exportAuditLogsQuery, listAuditLogsQuery, MAX_AUDIT_LIMIT, MAX_EXPORT_ROWS } from "@/lib/audit/schemas";
+import { exportAuditLogsQuery, listAuditLogsQuery, listCheckpointsQuery, MAX_AUDIT_LIMIT, MAX_EXPORT_ROWS } from "@/lib/audit/schemas";
 import { changeRequestId, changeRequestListQuery, decisionBody, fileChangeRequestBody, organizationSettingsBody } from "@/lib/change-requests/schemas";
 import { POLICY_KIND_SPECS, POLICY_KINDS } from "@/lib/policies/kinds";
 import { deletePolicyQuery, documentedPolicyBody, kindedCreateBody, listPoliciesQuery, revisionParam, togglePolicyBody, updatePolicyBody } from "@/lib/policies/schemas";
 import { errorResponse, jsonResponse, userOperation } from "./operations";
 import {
   approvalRequired,
+  auditCheckpoint,
   auditLogEntry,
+  auditPublicKey,
   changeRequest,
   consoleSession,
   health,
@@ -244,6 +246,44 @@ export const securityPoliciesPaths: ZodOpenApiPathsObject = {
       },
     }),
   },
+  "/api/audit-logs/checkpoints": {
+    get: userOperation({
+      operationId: "listAuditCheckpoints",
+      tag: TAGS.audit,
+      family,
+      role: "viewer",
+      summary: "List signed audit checkpoints",
+      description: `A bare JSON array, newest first, at most \`limit\` (1–${MAX_AUDIT_LIMIT}, 100 by default), paged by a \`Link: <…&cursor=N>; rel="next"\` header like the log. Save them outside Palisade: a checkpoint kept elsewhere proves rows later removed existed (docs/audit-chain.md).`,
+      query: listCheckpointsQuery,
+      responses: {
+        "200": {
+          ...jsonResponse(z.array(auditCheckpoint), "The checkpoints."),
+          headers: { Link: { description: 'The next page, `<…>; rel="next"`, when there is one.', schema: { type: "string" } } },
+        },
+      },
+    }),
+    post: userOperation({
+      operationId: "signAuditCheckpoint",
+      tag: TAGS.audit,
+      family,
+      role: "admin",
+      summary: "Sign a checkpoint now",
+      description: "Signs the organization's chain head with the audit key, stores it, and records it as a `sign_audit_checkpoint` entry whose `after` is the checkpoint.",
+      responses: { "201": jsonResponse(auditCheckpoint, "The checkpoint.") },
+      errors: { 409: "The chain is empty: nothing to sign." },
+    }),
+  },
+  "/api/audit-logs/keys": {
+    get: userOperation({
+      operationId: "listAuditKeys",
+      tag: TAGS.audit,
+      family,
+      role: "viewer",
+      summary: "The audit public keys",
+      description: "Every key that has signed checkpoints, current and rotated out, oldest first. Pin them (save this response) to verify with `--keys`.",
+      responses: { "200": jsonResponse(z.array(auditPublicKey), "The keys.") },
+    }),
+  },
   "/api/audit-logs/export": {
     get: {
       ...userOperation({
@@ -263,7 +303,21 @@ export const securityPoliciesPaths: ZodOpenApiPathsObject = {
               "X-Export-Truncated": { description: "`true` when more entries matched than the file holds.", required: true, schema: { type: "string", enum: ["true", "false"] } },
               Link: { description: 'With `X-Export-Truncated: true`: the rest, `<…&cursor=N>; rel="next"`.', schema: { type: "string" } },
             },
-            content: { "text/csv": { schema: { type: "string" } }, "application/json": { schema: z.array(auditLogEntry) } },
+            content: {
+              "text/csv": { schema: { type: "string" } },
+              "application/json": {
+                schema: z.strictObject({
+                  format: z.literal("palisade-audit-export/1"),
+                  orgId: z.string(),
+                  exportedAt: z.string(),
+                  entries: z.array(auditLogEntry),
+                  filtered: z.boolean().meta({ description: "Some filter applied: the file cannot verify the chain." }),
+                  complete: z.boolean().meta({ description: "Every row of the chain up to the newest exported: unfiltered, not truncated, not a later page. Only a complete export verifies offline." }),
+                  checkpoints: z.array(auditCheckpoint),
+                  keys: z.array(auditPublicKey),
+                }),
+              },
+            },
           },
         },
         errors: { 429: "2 exports already in progress for this user, or 4 for the organization, on this instance." },

@@ -7,6 +7,7 @@ import { pruneMfaEnrollments } from "@/db/queries/mfa";
 import { pruneSpentChallenges } from "@/db/queries/passkeys";
 import { expireOverdueRequests } from "@/lib/change-requests/service";
 import { chainUnchainedAuditRows } from "@/lib/audit/chain-service";
+import { checkpointGrownChains } from "@/lib/audit/checkpoints";
 import { summarizeRefusalRuns, THROTTLE } from "@/lib/auth/throttle";
 import { SESSION_ABSOLUTE_LIFETIME_SECONDS } from "@/lib/auth/authjs";
 import { pruneConsoleSessions } from "@/db/queries/users";
@@ -73,6 +74,8 @@ async function boot(): Promise<void> {
   // With the embedded database, `npm run cli` reaches it through this server.
   if (target.engine === "pglite" && target.dataDir) startControlSocket(target.dataDir);
   setInterval(() => void maintain(), MAINTENANCE_INTERVAL_MS).unref();
+  // Each instance signs the chains that grew; instances racing on one head keep one checkpoint (its primary key).
+  setInterval(() => void checkpointGrownChains().catch((error: unknown) => logError("audit checkpoints", error)), env().AUDIT_CHECKPOINT_INTERVAL_SECONDS * 1000).unref();
   await hub().listen();
   // The server (the entry, or `next start`) answers these signals by closing once every open response has ended,
   // and SSE streams only end when the server ends them.

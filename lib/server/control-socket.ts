@@ -7,6 +7,8 @@ import { logError } from "@/lib/log";
 interface CommandRequest {
   argv: string[];
   stdin: string;
+  /** The files the options named, as the CLI process read them. */
+  files?: Record<string, string>;
 }
 export interface CommandResult {
   code: number;
@@ -19,6 +21,8 @@ async function execute(body: CommandRequest): Promise<CommandResult> {
     out: (line) => output.push({ stream: "out", line }),
     err: (line) => output.push({ stream: "err", line }),
     stdin: body.stdin,
+    // Only what the CLI sent: a command run here never reads the server's disk by a path the operator gave.
+    files: body.files ?? {},
   });
   return { code, output };
 }

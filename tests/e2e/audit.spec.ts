@@ -3,7 +3,7 @@ import { expect, test } from "@playwright/test";
 import { auditRows, signedInAdmin } from "./console-helpers";
 import { createToken } from "./helpers";
 
-const CSV_HEADER = "id,timestamp,user_id,user_email,action,resource,details,success,ip,user_agent,before,after";
+const CSV_HEADER = "id,timestamp,user_id,user_email,action,resource,details,success,ip,user_agent,before,after,chain_position,hash";
 
 test("filtering the audit log, paging through it, and exporting the current filter as CSV and JSON", async ({ page }) => {
   test.slow();
@@ -48,7 +48,7 @@ test("filtering the audit log, paging through it, and exporting the current filt
   expect(csvLines[2]).toContain(",Policy enabled,true,");
 
   const [jsonDownload] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Export JSON" }).click()]);
-  const exported = JSON.parse(readFileSync((await jsonDownload.path())!, "utf8")) as { details: string; before: { enabled: boolean } }[];
+  const exported = (JSON.parse(readFileSync((await jsonDownload.path())!, "utf8")) as { entries: { details: string; before: { enabled: boolean } }[] }).entries;
   expect(exported.map((entry) => entry.details)).toEqual(["Policy disabled", "Policy enabled", "Policy disabled"]);
   expect(exported[0]!.before.enabled).toBe(true);
 

@@ -70,7 +70,12 @@ function parseCsv(text: string): string[][] {
   return rows;
 }
 
-const HEADER = ["id", "timestamp", "user_id", "user_email", "action", "resource", "details", "success", "ip", "user_agent", "before", "after"];
+const HEADER = ["id", "timestamp", "user_id", "user_email", "action", "resource", "details", "success", "ip", "user_agent", "before", "after", "chain_position", "hash"];
+
+/** A JSON export's entries (the file also carries the organization's checkpoints and keys: lib/audit/export.ts). */
+async function entriesOf<T = { id: string }>(response: Response): Promise<T[]> {
+  return ((await response.json()) as { entries: T[] }).entries;
+}
 
 function exportFile(org: TestOrg, query: string, token = org.viewer.token) {
   return call(exportRoute.GET, "GET", `/api/audit-logs/export${query}`, { token });
@@ -131,7 +136,7 @@ describe("GET /api/audit-logs/export", () => {
     expect(exported.headers.get("content-type")).toBe("application/json; charset=utf-8");
     expect(exported.headers.get("content-disposition")).toMatch(/\.json"$/);
     const listed = await call(auditLogs.GET, "GET", "/api/audit-logs?resource=policy:pol-mfa-required", { token: org.viewer.token });
-    const body = await exported.json();
+    const body = await entriesOf(exported);
     expect(body).toHaveLength(2);
     expect(body).toEqual(await listed.json());
   });
@@ -147,12 +152,12 @@ describe("GET /api/audit-logs/export", () => {
     const response = await exportFile(org, "?format=json&limit=2");
     expect(response.headers.get("x-export-row-limit")).toBe("2");
     expect(response.headers.get("x-export-truncated")).toBe("true");
-    const first = (await response.json()) as { id: string }[];
+    const first = await entriesOf(response);
     expect(first).toHaveLength(2);
     const next = /^<([^>]+)>; rel="next"$/.exec(response.headers.get("link") ?? "")?.[1];
     expect(next).toBeDefined();
     const url = new URL(next!);
-    const rest = (await (await exportFile(org, url.search)).json()) as { id: string }[];
+    const rest = await entriesOf(await exportFile(org, url.search));
     expect(rest[0]!.id).not.toBe(first[1]!.id);
     expect(Number(rest[0]!.id.slice(4))).toBeLessThan(Number(first[1]!.id.slice(4)));
   });
@@ -178,7 +183,7 @@ describe("GET /api/audit-logs/export", () => {
   it("only exports the caller's organization", async () => {
     const other = await createTestOrg();
     const response = await exportFile(other, "?format=json&action=toggle_policy");
-    expect(await response.json()).toEqual([]);
+    expect(await response.json()).toMatchObject({ orgId: other.orgId, entries: [], checkpoints: [] });
   });
 
   it("refuses a missing token, a bad format and bad filters like the list API", async () => {
@@ -237,7 +242,7 @@ describe("the export's audit row", () => {
     const email = org.admin.user.email.toUpperCase();
     const response = await exportFile(org, `?junk=${huge}&user_email=${encodeURIComponent(email)}&success=true&format=json&since=2026-01-01&action=toggle_policy&x=%3Cscript%3E`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toHaveLength(3);
+    expect(await entriesOf(response)).toHaveLength(3);
     const [audited] = await exportAudits(org);
     expect(audited!.details).toBe(`Exported 3 entries as JSON (action=toggle_policy, user_email=${org.admin.user.email}, success=true, since=2026-01-01T00:00:00.000Z)`);
 
@@ -277,7 +282,7 @@ describe("streaming", () => {
     const rowsNow = await listAuditLogs({ orgId: big.orgId, limit: 10_000 });
     expect(rowsNow).toHaveLength(rows.length + 1);
     const json = await exportFile(big, "?format=json", big.viewer.token);
-    expect(await json.text()).toBe(JSON.stringify(rowsNow.map(toAuditLogJson)));
+    expect(await json.text()).toContain(`"entries":${JSON.stringify(rowsNow.map(toAuditLogJson))},"filtered":false,"complete":true,`);
   });
 
   it("reads 20,000+ rows in keyset batches of at most EXPORT_BATCH_ROWS, following the Link header to the end", async () => {
@@ -294,7 +299,7 @@ describe("streaming", () => {
     while (query) {
       const response = await exportFile(huge, query, huge.viewer.token);
       expect(response.status).toBe(200);
-      seen.push(...((await response.json()) as { id: string }[]).map((entry) => entry.id));
+      seen.push(...(await entriesOf(response)).map((entry) => entry.id));
       const next = /^<([^>]+)>; rel="next"$/.exec(response.headers.get("link") ?? "")?.[1];
       expect(response.headers.get("x-export-truncated")).toBe(String(next !== undefined));
       query = next ? new URL(next).search : null;
@@ -334,7 +339,7 @@ describe("streaming", () => {
     const response = await exportRoute.GET(request, { params: Promise.resolve({}) });
     expect(response.status).toBe(200);
     const reader = response.body!.getReader();
-    expect(new TextDecoder().decode((await reader.read()).value)).toMatch(/^\[\{"id":"log-/);
+    expect(new TextDecoder().decode((await reader.read()).value)).toMatch(/^\{"format":"palisade-audit-export\/1",.*"entries":\[\{"id":"log-/);
     expect(reads.fetched).toEqual([EXPORT_BATCH_ROWS]);
 
     client.abort();

@@ -18,7 +18,9 @@ import * as enrollmentKeysRoute from "@/app/api/agents/enrollment-keys/route";
 import * as heartbeatRoute from "@/app/api/agents/heartbeat/route";
 import * as agentsRoute from "@/app/api/agents/route";
 import * as agentStreamRoute from "@/app/api/agents/stream/route";
+import * as auditCheckpointsRoute from "@/app/api/audit-logs/checkpoints/route";
 import * as auditExportRoute from "@/app/api/audit-logs/export/route";
+import * as auditKeysRoute from "@/app/api/audit-logs/keys/route";
 import * as auditLogsRoute from "@/app/api/audit-logs/route";
 import * as approveRoute from "@/app/api/change-requests/[id]/approve/route";
 import * as cancelRoute from "@/app/api/change-requests/[id]/cancel/route";
@@ -259,6 +261,10 @@ describe("what the API answers matches the document", () => {
     expect((await api(auditExportRoute.GET, "GET", "/api/audit-logs/export", { token: viewer.token, query: "format=csv&limit=5" })).body).toMatch(/^id,/);
     expect((await api(auditExportRoute.GET, "GET", "/api/audit-logs/export", { token: viewer.token, query: "format=json&action=toggle_policy" })).status).toBe(200);
     expect((await api(auditExportRoute.HEAD, "HEAD", "/api/audit-logs/export", { token: viewer.token })).status).toBe(405);
+    expect((await api(auditCheckpointsRoute.POST, "POST", "/api/audit-logs/checkpoints", { token: admin.token })).status).toBe(201);
+    expect((await api(auditCheckpointsRoute.POST, "POST", "/api/audit-logs/checkpoints", { token: viewer.token })).status).toBe(403);
+    expect((await api(auditCheckpointsRoute.GET, "GET", "/api/audit-logs/checkpoints", { token: viewer.token, query: "limit=1" })).body).toHaveLength(1);
+    expect((await api(auditKeysRoute.GET, "GET", "/api/audit-logs/keys", { token: viewer.token })).status).toBe(200);
 
     expect((await api(sessionRoute.GET, "GET", "/api/session")).status).toBe(401);
     expect((await api(sessionRoute.GET, "GET", "/api/session", { headers: { cookie: await sessionCookie(viewer.user) } })).body).toMatchObject({ email: viewer.user.email });

@@ -2,7 +2,7 @@ import { auditLogExtent } from "@/db/queries/audit-logs";
 import { recordAudit } from "@/lib/audit/log";
 import { parseQuery } from "@/lib/api/request";
 import { userRoute } from "@/lib/api/route";
-import { auditLogExportStream } from "@/lib/audit/export";
+import { auditLogExportStream, jsonExportEnvelope } from "@/lib/audit/export";
 import { acquireExportSlot } from "@/lib/audit/export-slots";
 import { nextPageLink } from "@/lib/audit/paging";
 import { auditLogFilter, describeExportFilter, exportAuditLogsQuery, type ExportFormat } from "@/lib/audit/schemas";
@@ -23,7 +23,11 @@ export const GET = userRoute({ family: "detail", role: "viewer", sameOriginOnly:
   const release = acquireExportSlot(actor);
   try {
     const filter = auditLogFilter(actor.orgId, query, query.limit);
+    const filtered = [query.action, query.resource, query.user_email, query.success, query.since, query.until].some((value) => value !== undefined);
+    // Before the extent: every checkpoint it lists is of a row the file holds.
+    const envelope = query.format === "json" ? await jsonExportEnvelope({ orgId: actor.orgId, filtered }) : null;
     const extent = await auditLogExtent(filter);
+    const complete = !filtered && query.cursor === undefined && !extent.truncated;
 
     const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
     const headers = new Headers({
@@ -51,6 +55,7 @@ export const GET = userRoute({ family: "detail", role: "viewer", sameOriginOnly:
       rows: extent.rows,
       onFinish: release,
       signal: request.signal,
+      json: envelope ? { prefix: envelope.prefix, suffix: envelope.suffix(complete) } : undefined,
     });
     return new Response(body, { headers });
   } catch (error) {
