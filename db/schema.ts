@@ -52,9 +52,9 @@ export const orgCounters = pgTable("org_counters", {
 });
 
 /**
- * Each organization's audit chain head: the last row's position and hash. Appending locks the row until commit,
- * so positions are gap-free and in commit order, and concurrent writers cannot fork the chain. Its own table, not
- * a column of org_counters: audited writes do not wait on agent event ids, nor the reverse.
+ * Each organization's audit chain head: the last row's position and hash. Appending locks the row (after the
+ * organization's org_counters row) until commit, so positions are gap-free and in commit order, and concurrent
+ * writers cannot fork the chain.
  */
 export const auditChainHeads = pgTable("audit_chain_heads", {
   orgId: text("org_id")

@@ -1,20 +1,39 @@
 import { and, asc, desc, eq, gte, isNull, lt, sql, type Placeholder, type SQL } from "drizzle-orm";
-import { getDb, prepared, type Executor } from "@/db";
+import { getDb, prepared, queryRows, type Executor } from "@/db";
 import { auditChainHeads, auditLogs, type AuditLog } from "@/db/schema";
 import { GENESIS_HASH, type ChainedRow } from "@/lib/audit/chain";
 
 /**
- * Takes the organization's next chain position and the hash before it. The head row stays locked until commit,
- * so concurrent writers append one after another and the chain cannot fork. The upsert reads the latest head
- * even when another transaction committed it while this one waited.
+ * Locks the organization's chain head until commit, after its counters row, and moves it by `advance` (0 or 1);
+ * answers the head as it then stands, created at position 0 before the first row. The counters row comes first, in
+ * every transaction that appends, because agent events lock it too: a transaction that published an event and then
+ * audits, and one that audits and then publishes, would otherwise each wait for the other's lock (a deadlock seen
+ * under concurrent writes). The upsert reads the latest head even when another transaction committed it while this
+ * one waited, so concurrent writers append one after another and the chain cannot fork.
  */
+async function takeAuditChainHead(orgId: string, advance: 0 | 1, executor: Executor): Promise<{ position: number; hash: string }> {
+  const [head] = await queryRows<{ position: string | number; hash: string }>(
+    executor,
+    sql`
+      with counters as (select org_id from org_counters where org_id = ${orgId} for no key update)
+      insert into audit_chain_heads (org_id, position, hash)
+      select org_id, ${advance}, ${GENESIS_HASH} from counters
+      on conflict (org_id) do update set position = audit_chain_heads.position + ${advance}
+      returning position, hash`,
+  );
+  if (!head) throw new Error(`organization ${orgId} has no counters row`);
+  return { position: Number(head.position), hash: head.hash };
+}
+
+/** Takes the organization's next chain position and the hash before it, holding the head until commit. */
 export async function advanceAuditChain({ orgId }: { orgId: string }, executor: Executor): Promise<{ position: number; previousHash: string }> {
-  const [head] = await executor
-    .insert(auditChainHeads)
-    .values({ orgId, position: 1, hash: GENESIS_HASH })
-    .onConflictDoUpdate({ target: auditChainHeads.orgId, set: { position: sql`${auditChainHeads.position} + 1` } })
-    .returning({ position: auditChainHeads.position, hash: auditChainHeads.hash });
-  return { position: head!.position, previousHash: head!.hash };
+  const head = await takeAuditChainHead(orgId, 1, executor);
+  return { position: head.position, previousHash: head.hash };
+}
+
+/** Holds the organization's chain head until commit without moving it. */
+export function lockAuditChainHead({ orgId }: { orgId: string }, executor: Executor): Promise<{ position: number; hash: string }> {
+  return takeAuditChainHead(orgId, 0, executor);
 }
 
 const jsonbOrNull = (value: unknown) => (value === null || value === undefined ? sql`null` : sql`${JSON.stringify(value)}::jsonb`);
@@ -37,16 +56,6 @@ export async function insertChainedAuditLog(row: ChainedRow & { hash: string }, 
         on d.org_id = inserted.org_id and d.enabled and (d.actions is null or d.actions @> jsonb_build_array(inserted.action))
     )
     update audit_chain_heads set hash = ${row.hash} where org_id = ${row.orgId}`);
-}
-
-/** Locks the organization's chain head until commit, creating it (position 0) before the first row. */
-export async function lockAuditChainHead({ orgId }: { orgId: string }, executor: Executor): Promise<{ position: number; hash: string }> {
-  const [head] = await executor
-    .insert(auditChainHeads)
-    .values({ orgId, position: 0, hash: GENESIS_HASH })
-    .onConflictDoUpdate({ target: auditChainHeads.orgId, set: { position: sql`${auditChainHeads.position}` } })
-    .returning({ position: auditChainHeads.position, hash: auditChainHeads.hash });
-  return head!;
 }
 
 /** Organizations holding rows written before the audit chain existed. */
