@@ -1,10 +1,28 @@
 import type { AgentJson } from "@/lib/agents/serialize";
 import { Badge } from "./ui/badge";
 
-/** Revoked, online or offline, in words (never in colour alone). */
-export function AgentStatusBadge({ agent }: { agent: Pick<AgentJson, "revokedAt" | "online"> }) {
+/**
+ * Revoked, online or offline, in words (never in colour alone), and `Stale` while the agent reports that it has had
+ * no verified policy within its staleness bound (it enforces the last one it verified).
+ */
+export function AgentStatusBadge({ agent }: { agent: Pick<AgentJson, "revokedAt" | "online" | "reportedStatus"> }) {
   if (agent.revokedAt !== null) return <Badge tone="red">Revoked</Badge>;
-  return agent.online ? <Badge tone="green">Online</Badge> : <Badge>Offline</Badge>;
+  return (
+    <span className="flex flex-wrap items-center gap-1.5">
+      {agent.online ? <Badge tone="green">Online</Badge> : <Badge>Offline</Badge>}
+      {agent.reportedStatus === "stale" && <Badge tone="amber">Stale</Badge>}
+    </span>
+  );
+}
+
+/** The last policy the agent refused to apply, and why, as its heartbeat reported it. */
+export function AgentRefusal({ refusal }: { refusal: AgentJson["reportedRefusal"] }) {
+  if (!refusal) return <span className="text-slate-500">none</span>;
+  return (
+    <span className="block text-sm">
+      <Badge tone="red">Refused {refusal.version ?? "a policy"}</Badge> <span className="text-slate-700">{refusal.reason}</span>
+    </span>
+  );
 }
 
 /**

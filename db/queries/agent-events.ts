@@ -37,12 +37,13 @@ export async function loadLogPosition({ orgId }: { orgId: string }): Promise<{ u
   return { upTo: row ? Number(row.upTo) : 0, state: row?.state ?? { fleet: null, rollout: null } };
 }
 
-/** The organization's agent policy state (the active version, and the one rolling out), as a `policy_version` event carries it. */
+/** The organization's agent policy state (the active version, the one rolling out, the highest published), as a `policy_version` event carries it. */
 export function policyStatePayload(orgId: string) {
   const payload = sql`json_build_object('version', v.version, 'policyId', v.id, 'name', v.name, 'rules', v.rules)`;
   return sql<PolicyState>`json_build_object(
     'fleet', (select ${payload} from ${agentPolicyVersions} v where v.org_id = ${orgId} and v.stage = 'fleet' order by v.version desc limit 1),
-    'rollout', (select json_build_object('selector', v.selector, 'version', ${payload}) from ${agentPolicyVersions} v where v.org_id = ${orgId} and v.stage = 'canary'))`;
+    'rollout', (select json_build_object('selector', v.selector, 'version', ${payload}) from ${agentPolicyVersions} v where v.org_id = ${orgId} and v.stage = 'canary'),
+    'highest', (select coalesce(max(v.version), 0) from ${agentPolicyVersions} v where v.org_id = ${orgId}))`;
 }
 
 /** The organization's events after `afterId`, oldest first, at most `limit` (the hub reads in batches). */

@@ -1,8 +1,8 @@
 import { and, asc, count, eq, ilike, inArray, isNull, or, sql, type SQL } from "drizzle-orm";
 import { getDb, queryRows, type Executor } from "@/db";
 import { agents, agentVersionReports, type Agent } from "@/db/schema";
-import type { AgentRuleOverride, VersionTargets } from "@/lib/agent-policy/types";
-import type { AgentStatus } from "@/lib/agents/status";
+import type { AgentPolicyRefusal, AgentRuleOverride, VersionTargets } from "@/lib/agent-policy/types";
+import type { AgentStatus, ReportedPolicyStatus } from "@/lib/agents/status";
 import { matchesSelectorSql, onlineAgent, outdatedAgent } from "@/lib/agents/status-sql";
 
 /** Inserts an agent; null when its random id is taken (the caller draws another). */
@@ -54,6 +54,8 @@ function statusCondition({ status, targets, offlineAfterSeconds }: AgentListFilt
       return and(live, sql`not coalesce(${onlineAgent(offlineAfterSeconds)}, false)`);
     case "outdated":
       return and(live, outdatedAgent(targets));
+    case "stale":
+      return and(live, eq(agents.reportedStatus, "stale"));
   }
 }
 
@@ -117,6 +119,9 @@ export interface HeartbeatRecord {
   hostname: string | null;
   /** Where the beat came from, for the audit row of a hostname change. */
   ip: string | null;
+  /** What the agent said of its policy: null when it did not say (an agent that predates signed policies). */
+  status: ReportedPolicyStatus | null;
+  refusal: AgentPolicyRefusal | null;
 }
 
 export interface HostnameChange {
@@ -128,12 +133,16 @@ export interface HostnameChange {
 
 /**
  * Writes a batch of heartbeats in one statement, however many agents beat: last seen, reported version (and
- * since when), agent version and hostname. Returns the agents whose hostname changed.
+ * since when), agent version, hostname, and the policy status and last refusal the agent reported (as it reported
+ * them: a beat without them clears them). Returns the agents whose hostname changed.
  */
 export async function updateHeartbeats(batch: HeartbeatRecord[], executor: Executor): Promise<HostnameChange[]> {
   if (batch.length === 0) return [];
   const rows = sql.join(
-    batch.map((beat) => sql`(${beat.agentId}, ${beat.at.toISOString()}::timestamptz, ${beat.version}::integer, ${beat.agentVersion}::text, ${beat.hostname}::text)`),
+    batch.map(
+      (beat) =>
+        sql`(${beat.agentId}, ${beat.at.toISOString()}::timestamptz, ${beat.version}::integer, ${beat.agentVersion}::text, ${beat.hostname}::text, ${beat.status}::text, ${beat.refusal === null ? null : JSON.stringify(beat.refusal)}::jsonb)`,
+    ),
     sql`, `,
   );
   // `previous` is read from the statement's snapshot: the row as it was before this update.
@@ -146,8 +155,10 @@ export async function updateHeartbeats(batch: HeartbeatRecord[], executor: Execu
         reported_version_since = case when ${agents.reportedVersion} is distinct from beat.version then beat.at else ${agents.reportedVersionSince} end,
         reported_version = beat.version,
         agent_version = coalesce(beat.agent_version, ${agents.agentVersion}),
-        hostname = coalesce(beat.hostname, ${agents.hostname})
-      from (values ${rows}) as beat(id, at, version, agent_version, hostname), ${agents} as previous
+        hostname = coalesce(beat.hostname, ${agents.hostname}),
+        reported_status = beat.status,
+        reported_refusal = beat.refusal
+      from (values ${rows}) as beat(id, at, version, agent_version, hostname, status, refusal), ${agents} as previous
       where ${agents.id} = beat.id and previous.id = beat.id and ${agents.revokedAt} is null
       returning ${agents.id} as id, ${agents.orgId} as org_id, previous.hostname as previous_hostname, ${agents.hostname} as hostname
     )

@@ -1,9 +1,17 @@
 import type { FleetConvergence } from "@/db/queries/convergence";
 import type { AgentPolicyVersion } from "@/db/schema";
 import { formatVersion } from "./rules";
+import { signPolicy } from "./signatures";
 
-/** A version as the Agent Policy API document shows it (`id, name, version, rules, createdAt`), plus its description and origin. */
+/**
+ * A version as the Agent Policy API document shows it (`id, name, version, rules, createdAt`), plus its description
+ * and origin, and its signature: the version's own document (any agent of the organization, issued at its version).
+ */
 export function toPolicyVersionJson(version: AgentPolicyVersion) {
+  const signed = signPolicy(
+    { policyVersion: formatVersion(version.version), policyId: version.id, name: version.name, rules: version.rules },
+    { orgId: version.orgId, agentId: null, selector: null, highestVersion: version.version },
+  );
   return {
     id: version.id,
     name: version.name,
@@ -17,6 +25,7 @@ export function toPolicyVersionJson(version: AgentPolicyVersion) {
     selector: version.selector,
     promotedAt: version.promotedAt?.toISOString() ?? null,
     abortedAt: version.abortedAt?.toISOString() ?? null,
+    ...signed,
   };
 }
 

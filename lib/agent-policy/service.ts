@@ -29,6 +29,7 @@ async function announce(actor: Actor, state: { fleet: AgentPolicyVersion | null;
   const payload: PolicyState = {
     fleet: state.fleet && payloadOf(state.fleet),
     rollout: state.rollout && { selector: state.rollout.selector!, version: payloadOf(state.rollout) },
+    highest: await highestPolicyVersion({ orgId: actor.orgId }, tx),
   };
   await appendAgentEvent({ orgId: actor.orgId, type: "policy_version", payload }, tx);
 }

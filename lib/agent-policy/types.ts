@@ -39,6 +39,8 @@ export interface Rollout {
 export interface PolicyState {
   fleet: PolicyVersionEventPayload | null;
   rollout: Rollout | null;
+  /** The highest version published as of this state (absent from events written before signed policies). */
+  highest?: number;
 }
 
 /** The last policy an agent refused, as its heartbeat reported it (unsigned, wrongly signed, or a rollback). */

@@ -114,6 +114,8 @@ export const heartbeatEndpoint: PlaneEndpoint = endpoint(async (request) => {
     agentVersion: body.agentVersion ?? null,
     hostname: body.hostname ?? null,
     ip: request.clientAddress,
+    status: body.status ?? null,
+    refusal: body.refusal ? { version: body.refusal.version, reason: body.refusal.reason, at: body.refusal.at ?? now.toISOString() } : null,
   });
   const target = targetVersion(targets, agent.labels);
   return json({

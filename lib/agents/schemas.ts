@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { plainName } from "@/lib/validation";
-import { AGENT_STATUSES } from "./status";
+import { AGENT_STATUSES, REPORTED_POLICY_STATUSES } from "./status";
 
 const labelKey = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$/, "label names are 1-63 letters, digits, '.', '_', '/' or '-'");
 
@@ -37,10 +37,20 @@ export const labelLines = z
   })
   .pipe(agentLabels);
 
+/** The last policy an agent refused (unsigned, wrongly signed, an unknown key, a rollback), as its heartbeat reports it. */
+export const policyRefusal = z.strictObject({
+  version: z.string().trim().max(32).nullable().default(null),
+  // An agent's own words: bounded, on one line, and never a control or invisible character, since the console shows them.
+  reason: plainName({ max: 500 }),
+  at: z.iso.datetime({ offset: true }).optional(),
+});
+
 export const heartbeatBody = z.strictObject({
   policyVersion: z.union([z.string().regex(/^v[1-9][0-9]{0,8}$/, 'must look like "v3"'), z.null()], 'must be a version like "v3", or null'),
   agentVersion: plainName({ max: 64 }).optional(),
   hostname: plainName({ max: 253 }).optional(),
+  status: z.enum(REPORTED_POLICY_STATUSES, "must be ok or stale").optional(),
+  refusal: policyRefusal.nullable().optional(),
 });
 
 export const listAgentsQuery = z.object({

@@ -2,6 +2,7 @@ import type { AgentEvent } from "@/db/schema";
 import type { AgentRule, AgentRuleOverride, PolicyState, PolicyVersionEventPayload } from "@/lib/agent-policy/types";
 import { effectiveRules, formatVersion } from "@/lib/agent-policy/rules";
 import { selects } from "@/lib/agent-policy/selector";
+import { highestVersionOf, signPolicy, type PolicySignatureFields } from "@/lib/agent-policy/signatures";
 import { policyStateOf, versionFor } from "@/lib/agent-policy/state";
 import { encodeEvent, retryFrame } from "./sse";
 import type { StreamSink } from "./stream-sink";
@@ -14,7 +15,7 @@ export interface RolloutView {
 }
 
 /** Everything an agent enforces, as its first event (`policy`) or after a resume that is too old (`reset`). */
-export interface AgentSnapshot {
+export interface AgentSnapshot extends PolicySignatureFields {
   agentId: string;
   policyVersion: string | null;
   policyId: string | null;
@@ -49,16 +50,27 @@ export function rolloutView(state: PolicyState, labels: Record<string, string>):
   return rollout && { version: formatVersion(rollout.version.version), selector: rollout.selector, targeted: selects(rollout.selector, labels) };
 }
 
-/** What an agent enforces under a policy state: the version that applies to it, with its overrides. */
-export function enforcedBy(state: PolicyState, agent: AgentState) {
+/** Whose stream it is: the organization and the agent, which an agent's own signed rule set names. */
+export interface StreamOwner {
+  orgId: string;
+  agentId: string;
+}
+
+/**
+ * What an agent enforces under a policy state: the version that applies to it, with its overrides, signed. An agent
+ * without overrides gets the document every such agent gets (signed once, cached); one with overrides, its own.
+ */
+export function enforcedBy(state: PolicyState, agent: AgentState, owner: StreamOwner) {
   const applied = versionFor(state, agent.labels);
-  return {
+  const policy = {
     policyVersion: applied ? formatVersion(applied.version) : null,
     policyId: applied?.policyId ?? null,
     name: applied?.name ?? null,
     rules: applied ? effectiveRules(applied.rules, agent.overrides) : [],
-    rollout: rolloutView(state, agent.labels),
   };
+  const selector = applied && state.rollout?.version === applied ? state.rollout.selector : null;
+  const scope = { orgId: owner.orgId, agentId: agent.overrides.length > 0 ? owner.agentId : null, selector, highestVersion: highestVersionOf(state) };
+  return { ...policy, rollout: rolloutView(state, agent.labels), ...signPolicy(policy, scope) };
 }
 
 /**
@@ -136,7 +148,7 @@ export class AgentStream {
         return this.policyFrame("labels", event.id);
       case "overrides":
         this.agent = { ...this.agent, overrides: (event.payload as { overrides: AgentRuleOverride[] }).overrides };
-        return encodeEvent("overrides", { ...enforcedBy(this.state, this.agent), overrides: this.agent.overrides }, event.id);
+        return encodeEvent("overrides", { ...enforcedBy(this.state, this.agent, this), overrides: this.agent.overrides }, event.id);
       case "security_policy":
       case "revoked": {
         const cached = shared?.get(String(event.id));
@@ -156,11 +168,14 @@ export class AgentStream {
     const applied = this.applied();
     const version = applied?.version ?? null;
     const name = version === this.told ? unchanged : "policy_version";
-    const data = unchanged === "labels" && name === unchanged ? { ...enforcedBy(this.state, this.agent), labels: this.agent.labels } : enforcedBy(this.state, this.agent);
-    const key = this.agent.overrides.length === 0 && shared ? `${id}:${name}:${this.told}:${version}:${data.rollout?.targeted}` : null;
+    const targeted = this.state.rollout ? applied === this.state.rollout.version : undefined;
+    const key = this.agent.overrides.length === 0 && shared ? `${id}:${name}:${this.told}:${version}:${targeted}` : null;
     this.told = version;
     const cached = key === null ? undefined : shared?.get(key);
     if (cached) return cached;
+    // Built only when no agent in the same situation has had the frame yet: a publish costs one build per situation.
+    const enforced = enforcedBy(this.state, this.agent, this);
+    const data = unchanged === "labels" && name === unchanged ? { ...enforced, labels: this.agent.labels } : enforced;
     const frame = encodeEvent(name, data, id);
     if (key !== null) shared?.set(key, frame);
     return frame;

@@ -25,7 +25,7 @@ async function loadStart(agent: Agent, lastEventIdHeader: string | null): Promis
     resumeFrom !== null && resumeFrom <= upTo && (resumeFrom === upTo || (start.oldestRetained !== null && start.oldestRetained <= resumeFrom + 1));
   // Resuming from the latest event, the agent holds what applies to it now; otherwise the state it holds is not known.
   if (replayable && start.events) return { kind: "replay", events: start.events, upTo, state, agent: agentState, known: resumeFrom === upTo };
-  const { rollout, ...enforced } = enforcedBy(state, agentState);
+  const { rollout, ...enforced } = enforcedBy(state, agentState, { orgId: agent.orgId, agentId: agent.id });
   return {
     kind: "snapshot",
     event: lastEventIdHeader === null ? "policy" : "reset",

@@ -70,6 +70,8 @@ const AGENT_STREAM_EVENTS = `Server-Sent Events (\`text/event-stream\`, \`Cache-
 
 \`rollout\` in these is null, or \`{version, selector, targeted}\` while a version rolls out to the agents a label selector matches. Each event but \`security_policy\` and \`revoked\` carries the complete rule set the agent must enforce, so applying one is a plain replace.
 
+Each of those also carries \`scope\` (PolicyScope), \`signature\` (\`{keyId, value}\`) and, after a key rotation, \`signingKeys\`: a detached Ed25519 signature over the canonical JSON (RFC 8785) of \`{type: "palisade.agent-policy.v1", orgId, agentId, selector, highestVersion, version, policyId, name, rules}\` (\`version\` is \`policyVersion\`; the others from \`scope\`). Verify it with the key from the enrolment answer before applying the rules; refuse one issued before the version you run (\`highestVersion\` lower than it). See docs/agent-protocol.md.
+
 Other frames: \`retry: 3000–5000\` once per connection (the reconnection delay, jittered), and a \`: keep-alive\` comment every 15 s.
 
 Resuming: reconnect with \`Last-Event-ID\` set to the id of the last event applied. The server replays exactly the events after it, then continues live; if its log (the newest \`AGENT_EVENT_RETENTION\` events, 1000 by default) no longer holds them all, one \`reset\` comes instead. One stream per agent: opening one ends the agent's older stream on that instance. A client whose unread backlog passes \`SSE_MAX_BUFFER_BYTES\` (1 MiB) is disconnected and resumes like any other reconnect.`;
@@ -284,7 +286,7 @@ export const agentPolicyPaths: ZodOpenApiPathsObject = {
       security: [],
       requestBody: { required: true, content: { "application/json": { schema: enrollBody, example: { enrollmentKey: "penr_…", hostname: "web-1", agentVersion: "1.4.2", labels: { env: "prod" } } } } },
       responses: {
-        "201": okResponse(enrolled, "Enrolled. Store the token where only the agent can read it: it is its only credential.", { agentId: "agent-1a2b3c4d", token: "pagt_…" }),
+        "201": okResponse(enrolled, "Enrolled. Store the token where only the agent can read it: it is its only credential.", { agentId: "agent-1a2b3c4d", orgId: "org_…", token: "pagt_…", policySigningKey: { keyId: "3f9a1c2b4d5e6f70", publicKey: "base64…" } }),
         ...errorResponses(family, { 400: true, 401: "The enrollment key is unknown, revoked, expired or used up.", 413: true, 422: true, 500: true, 503: true }),
       },
     },

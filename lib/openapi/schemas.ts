@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { agentOverridesSchema, agentRuleSchema } from "@/lib/agent-policy/rules";
 import { ROLLOUT_STAGES } from "@/lib/agent-policy/types";
+import { REPORTED_POLICY_STATUSES } from "@/lib/agents/status";
 import { CHANGE_REQUEST_ACTIONS, CHANGE_REQUEST_STATES } from "@/lib/change-requests/constants";
 import type { ErrorCode } from "@/lib/errors";
 import { POLICY_REVISION_CHANGES, POLICY_TYPES } from "@/lib/policies/constants";
@@ -178,6 +179,31 @@ export const healthUnavailable = z.strictObject({ status: z.literal("unavailable
 const agentRule = agentRuleSchema.meta({ id: "AgentRule" });
 const agentRuleOverrides = agentOverridesSchema.meta({ id: "AgentRuleOverrides" });
 
+const policySignatureFields = {
+  scope: z
+    .strictObject({
+      orgId: z.string(),
+      agentId: z.string().nullable().meta({ description: "Set: this agent's own rule set (its overrides applied). Null: any agent of the organization." }),
+      selector: z.string().nullable().meta({ description: "A rollout's selector: the version is for the agents it matches. Null: the fleet's version." }),
+      highestVersion: z.int().min(0).meta({ description: "The highest version published when the document was issued: agents refuse a document issued before the version they run." }),
+    })
+    .meta({ id: "PolicyScope", description: "What the signature covers besides the policy's own fields (docs/agent-protocol.md, Signed policies)." }),
+  signature: z
+    .strictObject({ keyId: z.string().meta({ example: "3f9a1c2b4d5e6f70" }), value: z.string().meta({ description: "Base64 Ed25519 signature over the canonical JSON (RFC 8785) of the signed document." }) })
+    .meta({ id: "PolicySignature" }),
+  signingKeys: z
+    .array(
+      z.strictObject({
+        keyId: z.string(),
+        publicKey: z.string().meta({ description: "The raw 32-byte Ed25519 public key, base64." }),
+        endorsedBy: z.string().meta({ description: "The id of the key rotated out." }),
+        endorsement: z.string().meta({ description: "The old key's signature over the canonical JSON of `{purpose: \"policy\", keyId, publicKey}`." }),
+      }),
+    )
+    .optional()
+    .meta({ description: "Only after a key rotation: the current key, endorsed by the previous one, for agents that pinned it." }),
+};
+
 const policyVersionFields = {
   id: z.string().meta({ example: "pol_3f9a1c2b4d5e" }),
   name: z.string(),
@@ -191,6 +217,7 @@ const policyVersionFields = {
   selector: z.string().nullable().meta({ example: "ring=canary" }),
   promotedAt: timestamp.nullable(),
   abortedAt: timestamp.nullable(),
+  ...policySignatureFields,
 };
 
 export const policyVersion = z.strictObject(policyVersionFields).meta({ id: "AgentPolicyVersion" });
@@ -226,8 +253,11 @@ export const agentPolicyView = z.strictObject({
   rules: z.array(agentRule).meta({ description: "The effective rules: the version that applies to the agent, with its overrides." }),
   appliedAt: timestamp.nullable().meta({ description: "When the agent first reported the version that applies to it." }),
   overrides: agentRuleOverrides,
-  targetVersion: version.nullable(),
+  targetVersion: version.nullable().meta({ description: "The version that applies to the agent: the signed document's `version`." }),
+  policyId: z.string().nullable().meta({ description: "The id of the version that applies." }),
+  name: z.string().nullable(),
   rollout: rollout.nullable(),
+  ...policySignatureFields,
 });
 
 export const agentOverridesSet = z.strictObject({
@@ -250,6 +280,11 @@ export const agent = z
     lastSeenAt: timestamp.nullable(),
     reportedVersionSince: timestamp.nullable(),
     overrides: agentRuleOverrides,
+    reportedStatus: z.enum(REPORTED_POLICY_STATUSES).nullable().meta({ description: "What the agent last reported of its policy: `stale` when it has had no verified policy within its staleness bound; null if it never said." }),
+    reportedRefusal: z
+      .strictObject({ version: z.string().nullable(), reason: z.string(), at: timestamp })
+      .nullable()
+      .meta({ description: "The last policy the agent refused to apply (unsigned, wrongly signed, an unknown key, a rollback), as it reported it." }),
     revokedAt: timestamp.nullable(),
     createdAt: timestamp,
   })
@@ -279,6 +314,10 @@ export const enrollmentKeyRevoked = z.strictObject({ id: z.string(), revoked: z.
 
 export const enrolled = z.strictObject({
   agentId: z.string().meta({ example: "agent-1a2b3c4d" }),
+  orgId: z.string().meta({ description: "The agent's organization, which every signed policy it may apply names." }),
+  policySigningKey: z
+    .strictObject({ keyId: z.string(), publicKey: z.string().meta({ description: "The raw 32-byte Ed25519 public key, base64." }) })
+    .meta({ description: "The key every policy sent to this agent is signed with: pin it." }),
   token: z.string().meta({ description: "The agent's token, shown this once; stored only as a hash.", example: "pagt_…" }),
 });
 

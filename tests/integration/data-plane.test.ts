@@ -171,6 +171,8 @@ describe.each(adapters)("the agent data plane over $name", (adapter) => {
           overrides: [],
           rollout: null,
           securityPolicies: expect.any(Array),
+          scope: { orgId: org.orgId, agentId: null, selector: null, highestVersion: 1 },
+          signature: { keyId: expect.stringMatching(/^[0-9a-f]{16}$/), value: expect.any(String) },
         },
       });
       expect((first!.data.securityPolicies as { id: string }[]).map((policy) => policy.id)).toEqual(["pol-network-zero-trust", "pol-session-recording"]);
@@ -179,7 +181,7 @@ describe.each(adapters)("the agent data plane over $name", (adapter) => {
       for (const [rules, name, version] of [[[ALERT_RULE], "second", "v2"], [[BLOCK_RULE, ALERT_RULE], "third", "v3"]] as const) {
         expect((await publish(org, [...rules], name)).broadcastedTo).toBe(1);
         const event = await stream.next(EVENT_MS);
-        expect(event).toEqual({ id: expect.any(String), event: "policy_version", data: { policyVersion: version, policyId: expect.any(String), name, rules, rollout: null } });
+        expect(event).toEqual({ id: expect.any(String), event: "policy_version", data: { policyVersion: version, policyId: expect.any(String), name, rules, rollout: null, scope: expect.objectContaining({ highestVersion: Number(version.slice(1)) }), signature: expect.any(Object) } });
         expect(Number(event!.id)).toBeGreaterThan(lastId);
         lastId = Number(event!.id);
       }
@@ -358,7 +360,7 @@ describe.each(adapters)("the agent data plane over $name", (adapter) => {
         expect(await resumed.next(EVENT_MS)).toEqual({
           id: String(Number(snapshot.id) + 3),
           event: "reset",
-          data: { ...snapshot.data, policyVersion: "v4", policyId: expect.any(String), name: "later-2", rules: [ALERT_RULE] },
+          data: { ...snapshot.data, policyVersion: "v4", policyId: expect.any(String), name: "later-2", rules: [ALERT_RULE], scope: { orgId: org.orgId, agentId: null, selector: null, highestVersion: 4 }, signature: expect.any(Object) },
         });
         await resumed.close();
       }

@@ -54,7 +54,7 @@ describe("heartbeats", () => {
     await publish(orgB, [BLOCK_RULE]);
     const [poisoner, bystander] = await Promise.all([enrollAgent(orgA, "a-host"), enrollAgent(orgB, "b-host")]);
     // The API refuses NUL; a beat that slipped past validation is played directly into the writer.
-    heartbeats().record({ agentId: poisoner.agentId, orgId: orgA.orgId, at: new Date(), version: null, agentVersion: "1\u0000", hostname: null, ip: null });
+    heartbeats().record({ agentId: poisoner.agentId, orgId: orgA.orgId, at: new Date(), version: null, agentVersion: "1\u0000", hostname: null, ip: null, status: null, refusal: null });
     expect((await beat(bystander.token, { policyVersion: "v1", hostname: "b-host-renamed" })).status).toBe(200);
     await heartbeats().flush();
 

@@ -53,7 +53,7 @@ describe("AgentStream", () => {
       upTo: 10,
       state: { fleet: policy(10), rollout: null },
       agent: NO_LABELS,
-      snapshot: { agentId: "agent", policyVersion: "v10", policyId: "agent-policy", name: "v10", rules: [BLOCK_RULE], overrides: [], rollout: null, securityPolicies: [] },
+      snapshot: { agentId: "agent", policyVersion: "v10", policyId: "agent-policy", name: "v10", rules: [BLOCK_RULE], overrides: [], rollout: null, securityPolicies: [], scope: { orgId: "org", agentId: null, selector: null, highestVersion: 10 }, signature: { keyId: "k", value: "" } },
     });
     expect(sink.frames.map((frame) => [frame.event, frame.id])).toEqual([
       ["reset", 10],

@@ -26,7 +26,7 @@ export const metadata: Metadata = { title: "Agents" };
 // Fleets run to thousands of agents: the page holds one page of them, never the whole fleet.
 const PAGE_SIZE = 50;
 
-const STATUS_LABELS: Record<AgentStatus, string> = { all: "All", online: "Online", offline: "Offline", outdated: "Outdated", revoked: "Revoked" };
+const STATUS_LABELS: Record<AgentStatus, string> = { all: "All", online: "Online", offline: "Offline", outdated: "Outdated", stale: "Stale", revoked: "Revoked" };
 const STATUSES = AGENT_STATUSES.map((value) => ({ value, label: STATUS_LABELS[value] }));
 
 // A bad parameter falls back to its default rather than failing the page.
@@ -160,6 +160,11 @@ export default async function AgentsPage({ searchParams }: { searchParams: Promi
                 </td>
                 <td>
                   <AgentStatusBadge agent={agent} />
+                  {agent.reportedRefusal && agent.revokedAt === null && (
+                    <span className="mt-1 block max-w-xs truncate text-xs text-red-800" title={agent.reportedRefusal.reason}>
+                      Refused {agent.reportedRefusal.version ?? "a policy"}: {agent.reportedRefusal.reason}
+                    </span>
+                  )}
                 </td>
                 <td>
                   <AgentVersionBadge agent={agent} showTarget inRollout={agent.targetVersion !== null && agent.targetVersion === rolloutVersion} />

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { AgentLabelsForm } from "@/components/agent-labels-form";
 import { notFound } from "next/navigation";
-import { AgentLabels, AgentStatusBadge, AgentVersionBadge } from "@/components/agent-badges";
+import { AgentLabels, AgentRefusal, AgentStatusBadge, AgentVersionBadge } from "@/components/agent-badges";
 import { AgentOverridesEditor } from "@/components/agent-overrides-editor";
 import { AgentRuleList } from "@/components/agent-rule-summary";
 import { RULE_TYPE_LABELS } from "@/components/agent-rule-types";
@@ -47,6 +47,7 @@ export default async function AgentPage({ params }: { params: Params }) {
     ["Reported version", <AgentVersionBadge key="version" agent={view} />],
     ["Version that applies", active ? `${formatVersion(active.version)}${inRollout ? ` (rolling out to ${rollout.selector})` : ""}` : "none published"],
     ["Applied it", <DateTime key="applied" value={appliedAt} fallback="not yet" />],
+    ["Last refused policy", <AgentRefusal key="refusal" refusal={view.reportedRefusal} />],
     ["Last heartbeat", <DateTime key="seen" value={agent.lastSeenAt} now={now} />],
     ["Agent software", agent.agentVersion ?? "unknown"],
     ["Enrolled", <DateTime key="enrolled" value={agent.createdAt} />],
