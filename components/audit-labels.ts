@@ -43,6 +43,10 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
   cancel_change_request: "Change request cancelled",
   expire_change_request: "Change request expired",
   apply_change_request: "Change request applied",
+  create_audit_destination: "Audit streaming destination added",
+  update_audit_destination: "Audit streaming destination changed",
+  delete_audit_destination: "Audit streaming destination deleted",
+  replay_audit_deliveries: "Audit deliveries replayed",
 };
 
 export function auditActionLabel(action: string): string {

@@ -52,6 +52,11 @@ const envSchema = z.object({
   POLICY_SIGNING_KEY_PREVIOUS: signingSeed,
   // How often each instance signs a checkpoint of every organization whose chain grew.
   AUDIT_CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(3600),
+  // Audit streaming may reach loopback, link-local and private addresses (an on-premises SIEM; the tests), and plain http.
+  WEBHOOK_ALLOW_PRIVATE: z
+    .enum(["true", "false", ""])
+    .default("false")
+    .transform((value) => value === "true"),
   // GET /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, /metrics does not exist (404).
   METRICS_TOKEN: z
     .string()

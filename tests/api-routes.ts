@@ -8,6 +8,7 @@ import { revokeAgent } from "@/lib/agents/service";
 import { fileChangeRequestFor } from "@/lib/change-requests/service";
 import { BLOCK_RULE, enroll, publish } from "./agent-helpers";
 import * as enrollmentKeys from "@/app/api/agents/enrollment-keys/route";
+import * as auditDestinations from "@/app/api/audit-logs/destinations/route";
 import * as policies from "@/app/api/policies/route";
 import * as policyRoute from "@/app/api/policy/route";
 import { call, createTestOrg, createTestUser, sessionCookie, type TestOrg, type TestUser } from "./helpers";
@@ -71,8 +72,13 @@ export interface RouteFixture {
     enrollmentKey(): Promise<{ id: string; secret: string }>;
     /** Filed by a second admin (an admin cannot approve their own). */
     changeRequest(): Promise<string>;
+    /** An audit streaming destination (a public address: the SSRF guard is on). */
+    auditDestination(): Promise<string>;
   };
 }
+
+/** A destination at a public documentation address (TEST-NET-3): nothing is listening, nothing needs DNS. */
+export const AUDIT_DESTINATION_BODY = { url: "https://203.0.113.10/siem", secret: "fixture-hmac-secret-0123456789" };
 
 /** v1 is published to the fleet; with `rollout`, v2 is rolling out to the agents labelled `ring=canary`. */
 export async function createRouteFixture({ rollout = false } = {}): Promise<RouteFixture> {
@@ -91,6 +97,11 @@ export async function createRouteFixture({ rollout = false } = {}): Promise<Rout
       return { id: data.id, secret: data.key };
     },
     agent: () => enroll(enrollmentKey.secret, "fixture-host", { ring: "canary" }),
+    async auditDestination() {
+      const created = await call(auditDestinations.POST, "POST", "/api/audit-logs/destinations", { token: org.admin.token, body: AUDIT_DESTINATION_BODY });
+      if (created.status !== 201) throw new Error(`audit destination: ${created.status} ${await created.text()}`);
+      return ((await created.json()) as { id: string }).id;
+    },
     async changeRequest() {
       secondAdmin ??= createTestUser("admin", { id: org.orgId });
       const filed = await fileChangeRequestFor({ actor: actorFor((await secondAdmin).user), action: "disable_policy", target: await fresh.policy(), reason: "fixture" });
@@ -181,6 +192,12 @@ export const ROUTES: Record<string, RouteSpec> = {
   "POST /api/audit-logs/checkpoints": { access: "admin", family: "detail", ok: 201 },
   "GET /api/audit-logs/keys": { access: "viewer", family: "detail", ok: 200 },
   "GET /api/audit-logs/export": { access: "viewer", family: "detail", ok: 200, request: () => ({ query: "format=json&limit=10" }) },
+  "GET /api/audit-logs/destinations": { access: "admin", family: "detail", ok: 200 },
+  "POST /api/audit-logs/destinations": { access: "admin", family: "detail", ok: 201, request: () => ({ body: AUDIT_DESTINATION_BODY }) },
+  "PATCH /api/audit-logs/destinations/[id]": { access: "admin", family: "detail", ok: 200, request: async (f) => ({ ...id(await f.fresh.auditDestination()), body: { enabled: false } }) },
+  "DELETE /api/audit-logs/destinations/[id]": { access: "admin", family: "detail", ok: 200, request: async (f) => id(await f.fresh.auditDestination()) },
+  "GET /api/audit-logs/destinations/[id]/deliveries": { access: "admin", family: "detail", ok: 200, request: async (f) => ({ ...id(await f.fresh.auditDestination()), query: "state=dead" }) },
+  "POST /api/audit-logs/destinations/[id]/replay": { access: "admin", family: "detail", ok: 200, request: async (f) => ({ ...id(await f.fresh.auditDestination()), body: {} }) },
   // Next would run GET for HEAD: an audited export nobody reads. Refused for everyone, without the database.
   "HEAD /api/audit-logs/export": { access: "public", family: "none", ok: 405, whileDatabaseDown: 405 },
   // Auth.js's own endpoints: a Bearer credential means nothing to them. The session read needs no database without

@@ -41,5 +41,9 @@ export const AUDIT_ACTIONS = [
   "cancel_change_request",
   "expire_change_request",
   "apply_change_request",
+  "create_audit_destination",
+  "update_audit_destination",
+  "delete_audit_destination",
+  "replay_audit_deliveries",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

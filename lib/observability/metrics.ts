@@ -14,6 +14,8 @@ export const hotCounters = processSingleton("hot metric counters", () => ({
   databaseOperations: 0,
   /** Connections the database pool may open: DATABASE_POOL_MAX, or 1 for PGlite. */
   databasePoolMax: 0,
+  /** Audit streaming deliveries pending, as the delivery worker last counted them. */
+  auditDeliveriesPending: 0,
 }));
 
 export type StreamRefusal = "too_many_starts" | "per_viewer_limit" | "shutting_down";
@@ -115,6 +117,21 @@ function createMetrics() {
       help: "Refused sign-in attempts, by reason (throttled attempts are palisade_sign_in_throttled_total).",
       labelNames: ["reason"] as const,
       registers: [registry],
+    }),
+    auditDeliveries: new Counter({
+      name: "palisade_audit_deliveries_total",
+      help: "Audit streaming deliveries attempted by this instance, by outcome: delivered (2xx), failed (to be retried), dead (given up).",
+      labelNames: ["outcome"] as const,
+      registers: [registry],
+    }),
+    auditDeliveriesPending: new Gauge({
+      name: "palisade_audit_deliveries_pending",
+      help: "Audit streaming deliveries waiting to be sent or retried, all instances and organizations (the outbox's depth).",
+      registers: [registry],
+      // Counted by the delivery worker every few seconds: a scrape never waits for the database.
+      collect() {
+        this.set(hotCounters.auditDeliveriesPending);
+      },
     }),
     signInThrottled: new Counter({
       name: "palisade_sign_in_throttled_total",

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { createDocument, type ZodOpenApiObject } from "zod-openapi";
 import packageJson from "@/package.json";
 import { agentPolicyPaths, TAGS as AGENT_POLICY_TAGS } from "./agent-policy-api";
+import { AUDIT_STREAMING_TAG, auditStreamingPaths } from "./audit-streaming-api";
 import { fleetConvergence } from "./schemas";
 import { securityPoliciesPaths, TAGS as SECURITY_POLICIES_TAGS } from "./security-policies-api";
 
@@ -22,7 +23,7 @@ Credentials: an API token (\`pal_…\`) or the console's session for every route
 
 A request that fails changes nothing. A write refused for want of the role (403) is audited under the action it attempted. While four-eyes approval is on, some changes answer 202 with the change request filed for a second admin (ApprovalRequired).`;
 
-export const TAGS = { ...SECURITY_POLICIES_TAGS, ...AGENT_POLICY_TAGS, consoleSignIn: CONSOLE_SIGN_IN_TAG } as const;
+export const TAGS = { ...SECURITY_POLICIES_TAGS, ...AGENT_POLICY_TAGS, auditStreaming: AUDIT_STREAMING_TAG, consoleSignIn: CONSOLE_SIGN_IN_TAG } as const;
 
 /** The document as zod-openapi takes it: the zod schemas, before rendering. The conformance test reads them. */
 export const openApiSpec: ZodOpenApiObject = {
@@ -37,6 +38,7 @@ export const openApiSpec: ZodOpenApiObject = {
     { name: TAGS.revisions, description: "Security Policies API family. Every change to a security policy writes an immutable revision, numbered 1, 2, 3… per policy." },
     { name: TAGS.fourEyes, description: "Security Policies API family. An organization setting, off by default: while it is on, some changes wait for a second admin." },
     { name: TAGS.audit, description: "Security Policies API family. Every change, refusal and sign-in, newest first." },
+    { name: TAGS.auditStreaming, description: "Security Policies API family. Webhook destinations (a SIEM) that receive every audit row, signed, in chain order, at least once. See docs/siem.md." },
     { name: TAGS.service, description: "The console session's state, the instance's health, and this document." },
     { name: TAGS.agentPolicy, description: "Agent Policy API family. Versions of the organization's agent policy, staged rollouts, and per-agent overrides." },
     { name: TAGS.agents, description: "Agent Policy API family. The organization's endpoint agents." },
@@ -48,6 +50,7 @@ export const openApiSpec: ZodOpenApiObject = {
   security: [{ apiToken: [] }, { consoleSession: [] }],
   paths: {
     ...securityPoliciesPaths,
+    ...auditStreamingPaths,
     ...agentPolicyPaths,
     "/api/openapi.json": {
       get: {

@@ -1,6 +1,7 @@
 import { databaseReady, databaseTarget } from "@/db";
 import { tightenDataDir } from "@/db/data-dir";
 import { pruneAgentEvents } from "@/db/queries/agent-events";
+import { pruneDeliveredDeliveries } from "@/db/queries/audit-deliveries";
 import { pruneVersionReports } from "@/db/queries/convergence";
 import { pruneLoginAttempts } from "@/db/queries/login-attempts";
 import { pruneMfaEnrollments } from "@/db/queries/mfa";
@@ -8,6 +9,7 @@ import { pruneSpentChallenges } from "@/db/queries/passkeys";
 import { expireOverdueRequests } from "@/lib/change-requests/service";
 import { chainUnchainedAuditRows } from "@/lib/audit/chain-service";
 import { checkpointGrownChains } from "@/lib/audit/checkpoints";
+import { processDeliveryWorker } from "@/lib/audit-streaming/worker";
 import { summarizeRefusalRuns, THROTTLE } from "@/lib/auth/throttle";
 import { SESSION_ABSOLUTE_LIFETIME_SECONDS } from "@/lib/auth/authjs";
 import { pruneConsoleSessions } from "@/db/queries/users";
@@ -29,6 +31,8 @@ const USUAL_ADDRESS_RETENTION_MS = THROTTLE.knownAddressMs;
 const MFA_ENROLLMENT_RETENTION_MS = 24 * 60 * 60 * 1000;
 // The convergence views show the newest ten versions; a few more are kept for the API.
 const VERSION_REPORTS_KEPT = 50;
+// Delivered audit streaming rows are kept a week (the console shows recent deliveries); the audit rows stay.
+const DELIVERED_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** The embedded database's files stay private to their owner (see db/data-dir.ts). */
 function tightenEmbeddedData(): void {
@@ -52,6 +56,7 @@ async function maintain(): Promise<void> {
     await expireOverdueRequests();
     await pruneConsoleSessions({ olderThanMs: SESSION_ABSOLUTE_LIFETIME_SECONDS * 1000 });
     await pruneVersionReports({ keepVersions: VERSION_REPORTS_KEPT });
+    await pruneDeliveredDeliveries({ olderThanMs: DELIVERED_RETENTION_MS });
   } catch (error) {
     logError("maintenance", error);
   }
@@ -77,9 +82,14 @@ async function boot(): Promise<void> {
   // Each instance signs the chains that grew; instances racing on one head keep one checkpoint (its primary key).
   setInterval(() => void checkpointGrownChains().catch((error: unknown) => logError("audit checkpoints", error)), env().AUDIT_CHECKPOINT_INTERVAL_SECONDS * 1000).unref();
   await hub().listen();
+  // Audit streaming: every instance sends the outbox (rows are claimed once across instances).
+  processDeliveryWorker().start();
   // The server (the entry, or `next start`) answers these signals by closing once every open response has ended,
   // and SSE streams only end when the server ends them.
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => void stopEventDelivery().catch((error) => logError("shutdown", error)));
+    process.once(signal, () => {
+      void stopEventDelivery().catch((error) => logError("shutdown", error));
+      void processDeliveryWorker().stop().catch((error) => logError("shutdown", error));
+    });
   }
 }

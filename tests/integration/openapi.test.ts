@@ -19,6 +19,10 @@ import * as heartbeatRoute from "@/app/api/agents/heartbeat/route";
 import * as agentsRoute from "@/app/api/agents/route";
 import * as agentStreamRoute from "@/app/api/agents/stream/route";
 import * as auditCheckpointsRoute from "@/app/api/audit-logs/checkpoints/route";
+import * as auditDeliveriesRoute from "@/app/api/audit-logs/destinations/[id]/deliveries/route";
+import * as auditReplayRoute from "@/app/api/audit-logs/destinations/[id]/replay/route";
+import * as auditDestinationRoute from "@/app/api/audit-logs/destinations/[id]/route";
+import * as auditDestinationsRoute from "@/app/api/audit-logs/destinations/route";
 import * as auditExportRoute from "@/app/api/audit-logs/export/route";
 import * as auditKeysRoute from "@/app/api/audit-logs/keys/route";
 import * as auditLogsRoute from "@/app/api/audit-logs/route";
@@ -269,6 +273,21 @@ describe("what the API answers matches the document", () => {
     expect((await api(sessionRoute.GET, "GET", "/api/session")).status).toBe(401);
     expect((await api(sessionRoute.GET, "GET", "/api/session", { headers: { cookie: await sessionCookie(viewer.user) } })).body).toMatchObject({ email: viewer.user.email });
     expect((await api(healthRoute.GET, "GET", "/api/health")).body).toEqual({ status: "ok" });
+  });
+
+  it("Security Policies API: audit streaming destinations, their deliveries and replay", async () => {
+    const { admin, viewer } = org;
+    const created = await api<{ id: string }>(auditDestinationsRoute.POST, "POST", "/api/audit-logs/destinations", { token: admin.token, body: { url: "https://203.0.113.10/siem", secret: "tour-secret-0123456789abcdef" } });
+    expect(created.status).toBe(201);
+    expect((await api(auditDestinationsRoute.POST, "POST", "/api/audit-logs/destinations", { token: admin.token, body: { url: "https://127.0.0.1/", secret: "tour-secret-0123456789abcdef" } })).status).toBe(422);
+    expect((await api(auditDestinationsRoute.GET, "GET", "/api/audit-logs/destinations", { token: viewer.token })).status).toBe(403);
+    expect((await api<unknown[]>(auditDestinationsRoute.GET, "GET", "/api/audit-logs/destinations", { token: admin.token })).body).toHaveLength(1);
+    const params = { id: created.body.id };
+    expect((await api(auditDestinationRoute.PATCH, "PATCH", "/api/audit-logs/destinations/{id}", { token: admin.token, params, body: { enabled: false } })).status).toBe(200);
+    expect((await api(auditDeliveriesRoute.GET, "GET", "/api/audit-logs/destinations/{id}/deliveries", { token: admin.token, params, query: "state=dead" })).body).toEqual([]);
+    expect((await api(auditReplayRoute.POST, "POST", "/api/audit-logs/destinations/{id}/replay", { token: admin.token, params, body: {} })).body).toEqual({ replayed: 0, deliveryIds: [] });
+    expect((await api(auditDestinationRoute.DELETE, "DELETE", "/api/audit-logs/destinations/{id}", { token: admin.token, params })).status).toBe(200);
+    expect((await api(auditDestinationRoute.DELETE, "DELETE", "/api/audit-logs/destinations/{id}", { token: admin.token, params })).status).toBe(404);
   });
 
   it("Agent Policy API: enrolment, publishing, rollouts, agents, the data plane, errors in the envelope", async () => {
