@@ -81,6 +81,7 @@ server.on("error", (error) => {
  * registered before `prepare()`, so a signal that arrives while it runs stops the process too.
  */
 let stopping = false;
+const SHUTDOWN_GRACE_MS = 8000;
 function stop(signal: "SIGINT" | "SIGTERM"): void {
   if (stopping) return;
   stopping = true;
@@ -88,8 +89,16 @@ function stop(signal: "SIGINT" | "SIGTERM"): void {
   // close() ends the connections idle right now; one that goes idle later (its response finished) would otherwise be
   // held for the whole keep-alive timeout, and the process with it.
   const sweepIdle = setInterval(() => server.closeIdleConnections(), 250);
+  // A connection whose response never ends (a client that cancelled a stream's body but kept the socket open, a
+  // stalled download) would hold the process for ever: after the grace period it is cut. It ends before Docker's
+  // and Kubernetes' 10 s and 30 s stop timeouts, so the exit stays clean.
+  const cutStragglers = setTimeout(() => {
+    logger().warn({ signal, graceMs: SHUTDOWN_GRACE_MS }, "closing the connections still open after the grace period");
+    server.closeAllConnections();
+  }, SHUTDOWN_GRACE_MS);
   server.close(() => {
     clearInterval(sweepIdle);
+    clearTimeout(cutStragglers);
     void app
       .close()
       .catch((error: unknown) => logger().error({ error: describeError(error) }, "failed to close Next.js"))

@@ -1,9 +1,8 @@
 import { expect, test } from "@playwright/test";
 import postgres from "postgres";
 import { SseReader } from "../sse-client";
-import { postgresBinaries, startThrowawayPostgres, type ThrowawayPostgres } from "../throwaway-postgres";
 import { BLOCK_RULE } from "./fleet-helpers";
-import { adminToken, startInstance, type Instance } from "./instances";
+import { adminToken, throwawayInstance } from "./instances";
 
 const PORT = Number(process.env.E2E_PORT ?? 3100) + 21;
 const WORKERS = 6;
@@ -31,19 +30,10 @@ interface Tally {
  * none hangs, none loses an acknowledged write; the open stream survives and catches up; nothing needs a restart.
  */
 test.describe("PostgreSQL stopped and started under load", () => {
-  test.skip(!postgresBinaries(), "needs Debian's PostgreSQL server binaries (/usr/lib/postgresql/<major>/bin)");
-  test.setTimeout(240_000);
-
-  let cluster: ThrowawayPostgres;
-  let instance: Instance;
-  test.afterAll(async () => {
-    await instance?.kill();
-    await cluster?.destroy();
-  });
+  const startCluster = throwawayInstance({ port: PORT, env: { SSE_KEEPALIVE_SECONDS: "2" } });
 
   test("answers 503 with Retry-After while it is down, loses nothing, and recovers without a restart", async () => {
-    cluster = await startThrowawayPostgres();
-    instance = await startInstance({ port: PORT, databaseUrl: cluster.url, env: { SSE_KEEPALIVE_SECONDS: "2" } });
+    const { cluster, instance } = await startCluster();
     const auth = await adminToken(instance, "Outage");
     const url = (path: string) => `${instance.base}${path}`;
     const post = (path: string, body: unknown, headers = auth) => fetch(url(path), { method: "POST", headers, body: JSON.stringify(body), signal: AbortSignal.timeout(HANG_MS) });

@@ -1,8 +1,9 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
-import { expect } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { SERVER_CONDITIONS, SERVER_ENTRY_ARGS } from "../../scripts/node-flags";
+import { postgresBinaries, startThrowawayPostgres, type ThrowawayPostgres } from "../throwaway-postgres";
 
 const exec = promisify(execFile);
 
@@ -19,6 +20,8 @@ export interface Instance {
   restart(): Promise<void>;
   /** `kill -9`: nothing runs after it, no response is finished, no transaction is committed. Also the tests' cleanup. */
   kill(): Promise<void>;
+  /** SIGTERM, as an orchestrator stops it; answers its exit code and how long it took to exit. */
+  terminate(): Promise<{ code: number | null; ms: number }>;
   /** Runs `npm run cli` against the instance's database; answers the last line it printed. */
   cli(...args: string[]): Promise<string>;
 }
@@ -52,6 +55,12 @@ export async function startInstance({ port, databaseUrl, env = {} }: { port: num
       child.kill("SIGKILL");
       await exited();
     },
+    async terminate() {
+      const started = Date.now();
+      child.kill("SIGTERM");
+      await exited();
+      return { code: child.exitCode, ms: Date.now() - started };
+    },
     async cli(...args) {
       const { stdout } = await exec("node_modules/.bin/tsx", [...SERVER_CONDITIONS, "scripts/cli.ts", ...args], { env: processEnv });
       return stdout.trimEnd().split("\n").at(-1)!;
@@ -65,4 +74,25 @@ export async function adminToken(instance: Instance, org: string): Promise<Recor
   await instance.cli("user", "create", "--email", email, "--password", "correct horse battery", "--role", "admin", "--org", org);
   const token = await instance.cli("token", "create", "--email", email, "--name", "faults");
   return { "Content-Type": "application/json", Authorization: `Bearer ${token}` };
+}
+
+/**
+ * Declares, in the enclosing describe block, a PostgreSQL cluster of its own and a production instance on it (the
+ * fault tests stop, start and kill them), skipped without PostgreSQL's server binaries and removed after the block.
+ * Call the answer in the test to start both.
+ */
+export function throwawayInstance({ port, env }: { port: number; env?: Record<string, string> }): () => Promise<{ cluster: ThrowawayPostgres; instance: Instance }> {
+  test.skip(!postgresBinaries(), "needs Debian's PostgreSQL server binaries (/usr/lib/postgresql/<major>/bin)");
+  test.setTimeout(240_000);
+  let cluster: ThrowawayPostgres | undefined;
+  let instance: Instance | undefined;
+  test.afterAll(async () => {
+    await instance?.kill();
+    await cluster?.destroy();
+  });
+  return async () => {
+    cluster = await startThrowawayPostgres();
+    instance = await startInstance({ port, databaseUrl: cluster.url, env });
+    return { cluster, instance };
+  };
 }

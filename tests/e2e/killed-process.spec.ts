@@ -1,8 +1,7 @@
 import { expect, test } from "@playwright/test";
 import postgres from "postgres";
-import { postgresBinaries, startThrowawayPostgres, type ThrowawayPostgres } from "../throwaway-postgres";
 import { BLOCK_RULE } from "./fleet-helpers";
-import { adminToken, startInstance, type Instance } from "./instances";
+import { adminToken, throwawayInstance } from "./instances";
 
 const PORT = Number(process.env.E2E_PORT ?? 3100) + 31;
 const POLICIES = 100;
@@ -17,19 +16,10 @@ const KILL_AFTER = { toggles: 20, publishes: 10 };
  * no audit row lacks its change (nor a change its audit row), and version numbers have no gaps.
  */
 test.describe("a server killed in the middle of writes", () => {
-  test.skip(!postgresBinaries(), "needs Debian's PostgreSQL server binaries (/usr/lib/postgresql/<major>/bin)");
-  test.setTimeout(240_000);
-
-  let cluster: ThrowawayPostgres;
-  let instance: Instance;
-  test.afterAll(async () => {
-    await instance?.kill();
-    await cluster?.destroy();
-  });
+  const startCluster = throwawayInstance({ port: PORT });
 
   test("loses no acknowledged change, and commits no change without its audit row", async () => {
-    cluster = await startThrowawayPostgres();
-    instance = await startInstance({ port: PORT, databaseUrl: cluster.url });
+    const { cluster, instance } = await startCluster();
     const auth = await adminToken(instance, "Killed");
     const api = (path: string, init: RequestInit = {}) => fetch(`${instance.base}${path}`, { ...init, headers: auth });
 
