@@ -13,7 +13,8 @@ const KILL_AFTER = { toggles: 20, publishes: 10 };
 /**
  * `kill -9` of a production instance in the middle of 200 concurrent changes (100 policy toggles, 100 agent policy
  * publishes) on its own PostgreSQL cluster. After a restart: every acknowledged change is there with its audit row,
- * no audit row lacks its change (nor a change its audit row), and version numbers have no gaps.
+ * no audit row lacks its change (nor a change its audit row), version numbers have no gaps, and the audit chain
+ * verifies.
  */
 test.describe("a server killed in the middle of writes", () => {
   const startCluster = throwawayInstance({ port: PORT });
@@ -87,6 +88,9 @@ test.describe("a server killed in the middle of writes", () => {
       expect(audited.sort()).toEqual(versions.map((version) => `agent-policy:v${version}`).sort());
       const [events] = await sql<{ count: number }[]>`select count(*)::int as count from agent_events where org_id = ${orgId} and type = 'policy_version'`;
       expect(events!.count).toBe(versions.length);
+
+      // The audit chain survived the kill: no row committed without its place in it, no fork, no gap.
+      expect(await instance.cli("audit", "verify", "--org", "Killed")).toMatch(/: Verified: \d+ rows chained/);
 
       // And the restarted server serves exactly that.
       const listed = await api("/api/policy/versions?limit=1000");
