@@ -55,6 +55,8 @@ export interface VerifyResult {
   /** The last position verified, and its hash: where an incremental pass resumes. */
   position: number;
   hash: string;
+  /** The sequence number of the row at `position` (0 before the first): an incremental pass resumes from it too. */
+  seq: number;
   /** The newest checkpoint verified (signature and hash) so far, or null. */
   checkpoint: VerifiableCheckpoint | null;
   checkpointsVerified: number;
@@ -93,7 +95,11 @@ export async function verifyAuditChain(input: VerifyInput): Promise<VerifyResult
   const keys = new Map<string, string>();
   for (const key of input.keys) keys.set(key.keyId, key.publicKey);
   const start = input.start ?? { position: 0, hash: GENESIS_HASH, seq: 0, checkpoint: null };
-  const checkpoints = [...input.checkpoints].filter((checkpoint) => checkpoint.position > start.position).sort((a, b) => a.position - b.position);
+  // An incremental pass checks the checkpoints from its start on: one may have been signed at the very position the
+  // last pass ended, after it ran. The one that pass verified is not counted again.
+  const checkpoints = [...input.checkpoints]
+    .filter((checkpoint) => checkpoint.position > start.position || (checkpoint.position === start.position && checkpoint.signature !== start.checkpoint?.signature && start.position > 0))
+    .sort((a, b) => a.position - b.position);
 
   let position = start.position;
   let hash = start.hash;
@@ -108,6 +114,7 @@ export async function verifyAuditChain(input: VerifyInput): Promise<VerifyResult
     rows,
     position,
     hash,
+    seq,
     checkpoint: verifiedCheckpoint,
     checkpointsVerified,
     problem: found,
@@ -148,6 +155,9 @@ export async function verifyAuditChain(input: VerifyInput): Promise<VerifyResult
     }
     return null;
   };
+
+  const atStart = checkCheckpointsHere();
+  if (atStart) return result(atStart);
 
   const iterator = inOrder(input.rows);
   let current = (await iterator.next()).value as VerifiableRow | undefined;

@@ -373,3 +373,25 @@ describe("exports and the offline verifier", () => {
     expect((await cli("audit", "verify", "--org", org.orgName, "--keys", path.join(dir, "missing.json"))).code).toBe(2);
   });
 });
+
+describe("the console's chain state", () => {
+  it("extends a verified result by new rows only, and a full pass finds tampering with an old row", async () => {
+    const { auditChainStatus, forgetAuditChainStatus } = await import("@/lib/audit/chain-status");
+    const org = await orgWithChain();
+    const first = await auditChainStatus(org.orgId);
+    expect(first.result).toMatchObject({ ok: true, position: (await headOf(org.orgId)).position });
+    // Fresh: the same result, not a new pass.
+    expect(await auditChainStatus(org.orgId)).toBe(first);
+
+    await signCheckpoint(org);
+    await run(sql`update audit_logs set details = 'x' where org_id = ${org.orgId} and chain_position = 2`);
+    forgetAuditChainStatus(org.orgId);
+    // Incremental: only the rows after the verified position are read, so the old row's change waits for a full pass.
+    const incremental = await auditChainStatus(org.orgId);
+    expect(incremental.result).toMatchObject({ ok: true, position: (await headOf(org.orgId)).position, checkpointsVerified: 1 });
+    expect(incremental.fullPassAt).toEqual(first.fullPassAt);
+
+    const full = await auditChainStatus(org.orgId, { full: true });
+    expect(full.result.problem).toMatchObject({ kind: "edited", position: 2 });
+  });
+});

@@ -2,6 +2,8 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { auditLogFilter, exportSearchParams, MAX_EXPORT_ROWS, type ExportFormat } from "@/lib/audit/schemas";
 import { AUDIT_ACTION_LABELS } from "@/components/audit-labels";
+import { AuditChainActions } from "@/components/audit-chain-actions";
+import { AuditChainBanner } from "@/components/audit-chain-banner";
 import { AuditTable } from "@/components/audit-table";
 import { EmptyState } from "@/components/empty-state";
 import { PageHeader } from "@/components/page-header";
@@ -10,7 +12,9 @@ import { Button, buttonClasses } from "@/components/ui/button";
 import { Field, Input, Select } from "@/components/ui/field";
 import { listAuditLogs } from "@/db/queries/audit-logs";
 import { AUDIT_ACTIONS } from "@/lib/audit/actions";
+import { auditChainStatus } from "@/lib/audit/chain-status";
 import { requireUser } from "@/lib/auth/session";
+import { signCheckpointAction, verifyChainAction } from "./actions";
 import { auditHref, auditPageQuery, presentParams, toQueryFilter } from "./filter";
 
 export const metadata: Metadata = { title: "Audit log" };
@@ -27,7 +31,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
 
   const query = parsed.success ? parsed.data : null;
   const queryFilter = query ? toQueryFilter(query) : null;
-  const rows = queryFilter ? await listAuditLogs(auditLogFilter(user.orgId, queryFilter, PAGE_SIZE)) : [];
+  const [rows, chain] = await Promise.all([queryFilter ? listAuditLogs(auditLogFilter(user.orgId, queryFilter, PAGE_SIZE)) : [], auditChainStatus(user.orgId)]);
   const entries = rows.slice(0, PAGE_SIZE);
   const older = rows.length > PAGE_SIZE ? entries.at(-1) : undefined;
   const exportHref = (format: ExportFormat) => (queryFilter ? `/api/audit-logs/export?${exportSearchParams(queryFilter, format)}` : undefined);
@@ -54,6 +58,13 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         Exports hold every entry matching the current filter (not only this page), newest first, up to {MAX_EXPORT_ROWS.toLocaleString("en-US")} entries; narrow the dates
         to export older ones.
       </p>
+
+      <section aria-label="Audit chain">
+        <AuditChainBanner
+          status={chain}
+          actions={user.role === "admin" ? <AuditChainActions signCheckpoint={signCheckpointAction} verifyNow={verifyChainAction} /> : undefined}
+        />
+      </section>
 
       <form method="get" action="/audit" aria-label="Filter the audit log" className="rounded-lg border border-slate-200 bg-white p-4 shadow-xs">
         <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-3">
