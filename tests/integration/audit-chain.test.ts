@@ -99,6 +99,7 @@ describe("signed checkpoints", () => {
     expect(refused.status).toBe(403);
     const orgId = `org_${randomHex(8)}`;
     await run(sql`insert into organizations (id, name) values (${orgId}, ${`empty-${orgId}`})`);
+    await run(sql`insert into org_counters (org_id) values (${orgId})`);
     const { signAuditCheckpoint } = await import("@/lib/audit/checkpoints");
     await expect(signAuditCheckpoint({ actor: { orgId, userId: null, email: null } })).rejects.toMatchObject({ status: 409, message: expect.stringMatching(/nothing to sign/) });
   });
