@@ -17,6 +17,7 @@ const NAV: NavItem[] = [
 const ADMIN_NAV: NavItem[] = [
   { href: "/settings/users", label: "Users" },
   { href: "/settings/organization", label: "Organization" },
+  { href: "/settings/audit-streaming", label: "Audit streaming" },
 ];
 const ACCOUNT_NAV: NavItem[] = [{ href: "/settings/account", label: "Your account" }];
 

@@ -20,7 +20,7 @@ export const destinationSecret = z.string().min(16, "must be at least 16 charact
 
 /** The audit actions sent; null (or absent at creation) sends every action. */
 export const destinationActions = z
-  .array(z.enum(AUDIT_ACTIONS, "must be a known audit action"))
+  .array(z.enum(AUDIT_ACTIONS, { error: (issue) => `${typeof issue.input === "string" ? issue.input.slice(0, 100) : "this"} is not a known audit action` }))
   .min(1, "list at least one action, or send null for every action")
   .max(AUDIT_ACTIONS.length)
   .transform((actions) => [...new Set(actions)]);
@@ -53,3 +53,16 @@ export const listDeliveriesQuery = z.object({
   state: z.enum(AUDIT_DELIVERY_STATES, "must be pending, delivered or dead").default("dead"),
   limit: z.coerce.number("must be a number").int("must be a whole number").min(1).max(500).default(100),
 });
+
+/**
+ * The actions as the console's form writes them: names separated by commas, spaces or lines; blank for every
+ * action (null).
+ */
+export const destinationActionsText = z
+  .string()
+  .max(10_000)
+  .transform((text) => {
+    const names = text.split(/[\s,]+/).filter((name) => name !== "");
+    return names.length === 0 ? null : names;
+  })
+  .pipe(destinationActions.nullable());
