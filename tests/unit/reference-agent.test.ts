@@ -25,7 +25,7 @@ async function streamAttempts(retryAfter: () => string, attempts: number): Promi
   cleanups.push(() => server.close());
   const dir = mkdtempSync(path.join(tmpdir(), "palisade-agent-"));
   const { port } = server.address() as AddressInfo;
-  const agent = spawn("node_modules/.bin/tsx", ["agent/palisade-agent.ts", "--server", `http://127.0.0.1:${port}`, "--token", "pagt_test", "--state", path.join(dir, "state.json")], {
+  const agent = spawn("node_modules/.bin/tsx", ["agent/palisade-agent.ts", "--server", `http://127.0.0.1:${port}`, "--token", "pagt_test", "--policy-key", Buffer.alloc(32, 9).toString("base64"), "--state", path.join(dir, "state.json")], {
     stdio: "ignore",
   });
   cleanups.push(() => {
