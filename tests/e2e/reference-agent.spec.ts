@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
+import { startTamperingProxy } from "../../scripts/tamper-proxy";
 import { createUser, signInFirstTime } from "./helpers";
 
 /** The reference agent as an agent author would run it, with its output collected for the test to read. */
@@ -10,10 +11,8 @@ class ReferenceAgent {
   readonly process: ChildProcess;
   private output = "";
 
-  constructor(server: string, enrollmentKey: string, stateFile: string) {
-    this.process = spawn("node_modules/.bin/tsx", ["agent/palisade-agent.ts", "--server", server, "--enroll", enrollmentKey, "--hostname", "ref-agent-1", "--state", stateFile], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+  constructor(args: string[]) {
+    this.process = spawn("node_modules/.bin/tsx", ["agent/palisade-agent.ts", ...args], { stdio: ["ignore", "pipe", "pipe"] });
     for (const stream of [this.process.stdout!, this.process.stderr!]) stream.on("data", (chunk: Buffer) => (this.output += chunk.toString()));
   }
 
@@ -36,7 +35,7 @@ test("publish in the console, the reference agent applies it, and the console ma
   await page.getByRole("button", { name: "Create enrollment key" }).click();
   const key = (await page.getByTestId("enrollment-key").textContent())!.trim();
 
-  const agent = new ReferenceAgent(baseURL!, key, path.join(dir, "state.json"));
+  const agent = new ReferenceAgent(["--server", baseURL!, "--enroll", key, "--hostname", "ref-agent-1", "--state", path.join(dir, "state.json")]);
   try {
     await expect.poll(() => agent.log, { timeout: 30_000 }).toContain("starting with no policy yet");
 
@@ -68,6 +67,62 @@ test("publish in the console, the reference agent applies it, and the console ma
     expect(agent.log).toContain("this agent was revoked by an admin");
   } finally {
     agent.process.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the reference agent refuses a policy tampered with on the way and reports it, and starts from its saved policy while the server is down", async ({ page, baseURL }) => {
+  const dir = mkdtempSync(path.join(tmpdir(), "palisade-agent-"));
+  const state = path.join(dir, "state.json");
+  const admin = await createUser("admin");
+  await signInFirstTime(page, admin);
+  const headers = { Origin: new URL(baseURL!).origin };
+  const rule = (threshold: number) => ({ type: "block_ip", config: { trigger: "brute_force", threshold, duration: "1h", scope: "host" }, enabled: true });
+  const publish = async (name: string, threshold: number) => expect((await page.request.post("/api/policy", { headers, data: { name, rules: [rule(threshold)] } })).status()).toBe(201);
+  const keyResponse = await page.request.post("/api/agents/enrollment-keys", { headers, data: { uses: 1 } });
+  const key = ((await keyResponse.json()) as { data: { key: string } }).data.key;
+  await publish("Block brute force", 20);
+  const agents: ReferenceAgent[] = [];
+  const proxy = await startTamperingProxy(baseURL!);
+  try {
+    // Enrolled directly with the server: it pins the policy signing key, and applies (and saves) v1.
+    const first = new ReferenceAgent(["--server", baseURL!, "--enroll", key, "--hostname", "ref-agent-tamper", "--state", state]);
+    agents.push(first);
+    await expect.poll(() => first.log, { timeout: 30_000 }).toContain('starting with v1 "Block brute force": 1 active rule(s) (block_ip)');
+    first.process.kill();
+    await first.exitCode();
+
+    // Behind a man in the middle that disables the first rule of every policy: v2 arrives tampered, and is refused.
+    await publish("Block brute force harder", 5);
+    const second = new ReferenceAgent(["--server", proxy.url, "--hostname", "ref-agent-tamper", "--state", state]);
+    agents.push(second);
+    await expect.poll(() => second.log, { timeout: 30_000 }).toContain("REFUSED policy v2: bad signature: the policy is not the one that was signed; still enforcing v1");
+    expect(second.log).not.toContain("applied v2");
+    expect(proxy.tampered()).toBeGreaterThan(0);
+
+    // Its heartbeat reported the refusal: the console shows it on the agent's row.
+    await expect
+      .poll(
+        async () => {
+          await page.goto("/agents");
+          return page.getByRole("row", { name: /ref-agent-tamper/ }).textContent();
+        },
+        { timeout: 20_000 },
+      )
+      .toContain("Refused v2: bad signature");
+    second.process.kill();
+    await second.exitCode();
+    await proxy.close();
+
+    // The control plane unreachable (nothing listens where the proxy was): it enforces its last verified policy at
+    // once, and past its staleness bound raises an alert.
+    const third = new ReferenceAgent(["--server", proxy.url, "--hostname", "ref-agent-tamper", "--state", state, "--stale-after-seconds", "2"]);
+    agents.push(third);
+    await expect.poll(() => third.log, { timeout: 30_000 }).toMatch(/starting from the last verified policy \(verified [^)]+\): v1 "Block brute force": 1 active rule\(s\) \(block_ip\)/);
+    await expect.poll(() => third.log, { timeout: 15_000 }).toContain("ALERT: policy is stale");
+  } finally {
+    for (const agent of agents) agent.process.kill();
+    await proxy.close().catch(() => {});
     rmSync(dir, { recursive: true, force: true });
   }
 });
