@@ -28,6 +28,7 @@ test("the main pages have no serious or critical accessibility violations", asyn
     ["/audit", "Audit log"],
     ["/settings/tokens", "API tokens"],
     ["/settings/users", "Users"],
+    ["/settings/audit-streaming", "Audit streaming"],
     ["/settings/account", "Your account"],
     ["/policies/no-such-policy", "Page not found"],
   ] as const) {
