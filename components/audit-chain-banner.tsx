@@ -5,7 +5,15 @@ import { Alert } from "./ui/alert";
 const utc = (date: Date | string) => `${new Date(date).toISOString().slice(0, 19).replace("T", " ")} UTC`;
 
 /** The audit chain's state, as the audit page shows it (docs/audit-chain.md, "The console"). */
-export function AuditChainBanner({ status, actions }: { status: ChainStatus; actions?: ReactNode }) {
+export function AuditChainBanner({ status, actions }: { status: ChainStatus | null; actions?: ReactNode }) {
+  if (!status) {
+    return (
+      <Alert tone="info" title="Verifying the audit chain…">
+        <p>Every entry is being re-hashed in the background; reload the page in a moment to see the result.</p>
+        {actions && <div className="mt-2">{actions}</div>}
+      </Alert>
+    );
+  }
   const { result, checkedAt, fullPassAt } = status;
   const checked = `Checked ${utc(checkedAt)}; every entry last re-verified ${utc(fullPassAt)}.`;
   if (result.problem) {

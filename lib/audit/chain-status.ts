@@ -63,3 +63,25 @@ export function forgetAuditChainStatus(orgId: string): void {
   // Kept for the incremental pass, but no longer fresh.
   if (cached) statuses().set(orgId, { ...cached, checkedAt: new Date(0) });
 }
+
+/** How long the audit page waits for a pass before it shows "verifying" and lets the pass finish in the background. */
+export const PAGE_WAIT_MS = 2000;
+
+/**
+ * The chain state if it is ready within `waitMs`, else null while the pass goes on (its result is kept for the
+ * next view): a full pass over a large log (about 15,000 rows a second) never holds the page.
+ */
+export async function auditChainStatusWithin(orgId: string, waitMs = PAGE_WAIT_MS): Promise<ChainStatus | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), waitMs);
+  });
+  const pass = auditChainStatus(orgId);
+  // A failure after the page stopped waiting is the next view's to report.
+  pass.catch(() => {});
+  try {
+    return await Promise.race([pass, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -395,4 +395,15 @@ describe("the console's chain state", () => {
     const full = await auditChainStatus(org.orgId, { full: true });
     expect(full.result.problem).toMatchObject({ kind: "edited", position: 2 });
   });
+
+  it("a pass the page stopped waiting for goes on, and the next view shows its result rather than starting another", async () => {
+    const { auditChainStatus, auditChainStatusWithin } = await import("@/lib/audit/chain-status");
+    const org = await orgWithChain(1);
+    // Null when the pass outlasts the wait (timing decides on so small a chain); either way the pass is shared.
+    const early = await auditChainStatusWithin(org.orgId, 0);
+    const finished = await auditChainStatus(org.orgId);
+    if (early) expect(early).toBe(finished);
+    expect(finished.result.ok).toBe(true);
+    expect(await auditChainStatusWithin(org.orgId, 0)).toBe(finished);
+  });
 });

@@ -12,7 +12,7 @@ import { Button, buttonClasses } from "@/components/ui/button";
 import { Field, Input, Select } from "@/components/ui/field";
 import { listAuditLogs } from "@/db/queries/audit-logs";
 import { AUDIT_ACTIONS } from "@/lib/audit/actions";
-import { auditChainStatus } from "@/lib/audit/chain-status";
+import { auditChainStatusWithin } from "@/lib/audit/chain-status";
 import { requireUser } from "@/lib/auth/session";
 import { signCheckpointAction, verifyChainAction } from "./actions";
 import { auditHref, auditPageQuery, presentParams, toQueryFilter } from "./filter";
@@ -31,7 +31,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
 
   const query = parsed.success ? parsed.data : null;
   const queryFilter = query ? toQueryFilter(query) : null;
-  const [rows, chain] = await Promise.all([queryFilter ? listAuditLogs(auditLogFilter(user.orgId, queryFilter, PAGE_SIZE)) : [], auditChainStatus(user.orgId)]);
+  const [rows, chain] = await Promise.all([queryFilter ? listAuditLogs(auditLogFilter(user.orgId, queryFilter, PAGE_SIZE)) : [], auditChainStatusWithin(user.orgId)]);
   const entries = rows.slice(0, PAGE_SIZE);
   const older = rows.length > PAGE_SIZE ? entries.at(-1) : undefined;
   const exportHref = (format: ExportFormat) => (queryFilter ? `/api/audit-logs/export?${exportSearchParams(queryFilter, format)}` : undefined);
