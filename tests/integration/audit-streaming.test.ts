@@ -17,6 +17,8 @@ import { isForbiddenAddress } from "@/lib/audit-streaming/address-guard";
 import { DeliveryWorker, retryDelayMs } from "@/lib/audit-streaming/worker";
 import { actorFor } from "@/lib/auth/principal";
 import { env } from "@/lib/env";
+import { createLogger, LOGGER_SINGLETON } from "@/lib/log";
+import { dropProcessSingleton, processSingleton } from "@/lib/singleton";
 import { call, createTestOrg, type TestOrg } from "../helpers";
 import { signatureVerifies, TestReceiver } from "../siem-receiver";
 
@@ -394,6 +396,30 @@ describe("delivery", () => {
     await drain(worker(), id);
     expect(receiver.accepted()).toHaveLength(1);
     expect((await deliveriesOf(id))[0]).toMatchObject({ state: "delivered", attempts: 2 });
+  });
+});
+
+describe("secrets", () => {
+  it("never appear in the log, whatever happens: creation, rotation, failed and refused deliveries, bad input", async () => {
+    let written = "";
+    dropProcessSingleton(LOGGER_SINGLETON);
+    processSingleton(LOGGER_SINGLETON, () => createLogger({ level: "trace", destination: { write: (line: string) => void (written += line) } }));
+    try {
+      const rotated = "rotated-secret-for-the-log-test-42";
+      const { id } = await destination();
+      receiver.answer = () => 500;
+      await audit(1);
+      await worker({ maxAttempts: 2 }).runOnce();
+      await call(destinationRoute.PATCH, "PATCH", `/api/audit-logs/destinations/${id}`, { token: org.admin.token, params: { id }, body: { secret: rotated } });
+      await createDestination({ url: "https://127.0.0.1:1/", secret: SECRET, actions: ["nope"] });
+      env().WEBHOOK_ALLOW_PRIVATE = false;
+      await drain(worker({ maxAttempts: 2 }), id);
+      expect(written.length).toBeGreaterThan(0);
+      expect(written).not.toContain(SECRET);
+      expect(written).not.toContain(rotated);
+    } finally {
+      dropProcessSingleton(LOGGER_SINGLETON);
+    }
   });
 });
 
