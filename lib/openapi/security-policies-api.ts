@@ -312,7 +312,7 @@ export const securityPoliciesPaths: ZodOpenApiPathsObject = {
                   exportedAt: z.string(),
                   entries: z.array(auditLogEntry),
                   filtered: z.boolean().meta({ description: "Some filter applied: the file cannot verify the chain." }),
-                  complete: z.boolean().meta({ description: "Every row of the chain up to the newest exported: unfiltered, not truncated, not a later page. Only a complete export verifies offline." }),
+                  complete: z.boolean().meta({ description: "Every row of the chain up to the newest exported: unfiltered, not truncated, not a later page. A partial export verifies offline only the stretch of the chain it holds." }),
                   checkpoints: z.array(auditCheckpoint),
                   keys: z.array(auditPublicKey),
                 }),

@@ -360,6 +360,26 @@ describe("exports and the offline verifier", () => {
     expect(result.stderr).toContain("a filtered export");
   }, 60_000);
 
+  it("verifies the stretch of the chain a partial export holds, and says what it cannot check", async () => {
+    const org = await orgWithChain();
+    await signCheckpoint(org);
+    const file = await exported(org, "&limit=5");
+    expect(file).toMatchObject({ filtered: false, complete: false });
+    const positions = file.entries.map((entry) => entry.chain_position).sort((a, b) => a - b);
+    const partial = path.join(dir, `partial-${org.orgId}.json`);
+    writeFileSync(partial, JSON.stringify(file));
+    const verified = await offline(partial);
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(verified.stdout).toContain(`Partial export: it holds positions ${positions[0]} to ${positions.at(-1)} only.`);
+
+    const middle = positions[2]!;
+    const entries = file.entries.map((entry) => (entry.chain_position === middle ? { ...entry, details: "edited in the file" } : entry));
+    writeFileSync(partial, JSON.stringify({ ...file, entries }));
+    const broken = await offline(partial);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toContain(`Chain broken at position ${middle}: edited`);
+  }, 60_000);
+
   it("CLI: audit verify and audit checkpoint report per organization", async () => {
     const org = await orgWithChain();
     const signed = await cli("audit", "checkpoint", "--org", org.orgName);
