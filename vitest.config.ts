@@ -26,6 +26,7 @@ export default defineConfig({
       },
     })),
     include: ["tests/unit/**/*.test.ts", "tests/integration/**/*.test.ts"],
+    globalSetup: ["tests/setup/database-templates.ts"],
     setupFiles: ["tests/setup/database.ts"],
     // Leak tests compare the heap after a full collection. Mutation testing runs the tests in worker threads,
     // which do not take the flag.

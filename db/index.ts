@@ -1,4 +1,5 @@
 import "server-only";
+import { readFileSync } from "node:fs";
 import { connect as connectSocket, Socket } from "node:net";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
@@ -94,7 +95,9 @@ function connectPglite(target: Extract<DatabaseTarget, { engine: "pglite" }>): C
     prepareDataDir(dataDir);
     unlock = lockDataDir(dataDir);
   }
-  const client = new PGlite(dataDir);
+  // In memory, a copy of a migrated database's dump when one is named (the tests: initdb alone takes seconds).
+  const template = dataDir ? undefined : env().PGLITE_MEMORY_TEMPLATE;
+  const client = template ? new PGlite({ loadDataDir: new Blob([readFileSync(template)]) }) : new PGlite(dataDir);
   // One connection: statements take turns.
   const db = drizzlePglite({ client: countingOperations(client, ["query", "transaction"], 1), schema });
   const ready = client.waitReady.then(async () => {

@@ -19,6 +19,8 @@ const signingSeed = z
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   DATABASE_URL: databaseUrl.optional().or(z.literal("").transform(() => undefined)),
+  // With DATABASE_URL=pglite:memory:, start from this dump of a data directory (PGlite's dumpDataDir) instead of an empty database.
+  PGLITE_MEMORY_TEMPLATE: z.string().min(1).optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),

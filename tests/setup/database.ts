@@ -1,10 +1,10 @@
 /**
- * Gives every test file a fresh, migrated database: in-memory PGlite, or a new PostgreSQL database
- * created from TEST_DATABASE_URL and dropped afterwards.
+ * Gives every test file a fresh, migrated database: in-memory PGlite, or a new PostgreSQL database created on
+ * TEST_DATABASE_URL's server and dropped afterwards; each a copy of the template database-templates.ts migrated.
  */
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
-import { afterAll } from "vitest";
+import { afterAll, inject } from "vitest";
 
 process.env.AUTH_SECRET ??= randomBytes(32).toString("base64url");
 
@@ -21,7 +21,7 @@ if (process.env.PALISADE_TEST_ENGINE === "postgres") {
   if (!serverUrl) throw new Error("TEST_DATABASE_URL is required for the postgres project");
   const name = `palisade_test_${randomBytes(6).toString("hex")}`;
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
+  await admin.unsafe(`create database ${name} template ${inject("databaseTemplate")}`);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   process.env.DATABASE_URL = url.toString();
@@ -32,6 +32,7 @@ if (process.env.PALISADE_TEST_ENGINE === "postgres") {
   });
 } else {
   process.env.DATABASE_URL = "pglite:memory:";
+  process.env.PGLITE_MEMORY_TEMPLATE = inject("databaseTemplate");
   afterAll(closeEverything);
 }
 
