@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
@@ -120,6 +120,16 @@ test("the reference agent refuses a policy tampered with on the way and reports 
     agents.push(third);
     await expect.poll(() => third.log, { timeout: 30_000 }).toMatch(/starting from the last verified policy \(verified [^)]+\): v1 "Block brute force": 1 active rule\(s\) \(block_ip\)/);
     await expect.poll(() => third.log, { timeout: 15_000 }).toContain("ALERT: policy is stale");
+
+    // A stale agent that can reach the server says so in its heartbeat (played here with its token): the console
+    // marks it, and the Stale filter finds it.
+    const { token } = JSON.parse(readFileSync(state, "utf8")) as { token: string };
+    const beat = await page.request.post("/api/agents/heartbeat", { headers: { Authorization: `Bearer ${token}` }, data: { policyVersion: "v1", status: "stale" } });
+    expect(beat.status()).toBe(200);
+    await page.goto("/agents");
+    await page.getByRole("navigation", { name: "Filter agents by status" }).getByRole("link", { name: "Stale" }).click();
+    await expect(page).toHaveURL(/\/agents\?status=stale/);
+    await expect(page.getByRole("row", { name: /ref-agent-tamper/ })).toContainText("Stale");
   } finally {
     for (const agent of agents) agent.process.kill();
     await proxy.close().catch(() => {});
