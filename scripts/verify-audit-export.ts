@@ -1,6 +1,6 @@
 /**
  * The offline audit verifier: `npm run audit:verify -- <export.json> [--checkpoint FILE] [--keys FILE]`.
- * Works on a JSON export (GET /api/audit-logs/export?format=json) with no server and no database.
+ * Works on a JSON export (GET /api/audit-logs/export?format=verifiable) with no server and no database.
  * Exit codes: 0 verified, 1 broken, 2 the export cannot be verified (filtered) or bad usage. A partial export
  * (past the 10,000-row limit, or a later page) verifies the stretch of the chain it holds, and says so.
  * docs/audit-chain.md describes the checks and each kind of problem.

@@ -52,12 +52,16 @@ export function auditLogFilter(orgId: string, query: AuditLogQueryFilter, limit:
 /** The most rows one export holds; a larger result is cut there and says so (see the export route). */
 export const MAX_EXPORT_ROWS = 10_000;
 
-export const EXPORT_FORMATS = ["csv", "json"] as const;
+/**
+ * `json` is a bare array of entries, as it always was; `verifiable` is JSON carrying the entries with the
+ * organization's checkpoints and audit public keys, which the offline verifier reads (docs/audit-chain.md).
+ */
+export const EXPORT_FORMATS = ["csv", "json", "verifiable"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** The filters of `GET /api/audit-logs`, a format, and a limit that goes up to a whole export. */
 export const exportAuditLogsQuery = listAuditLogsQuery.extend({
-  format: z.enum(EXPORT_FORMATS, "must be csv or json"),
+  format: z.enum(EXPORT_FORMATS, "must be csv, json or verifiable"),
   limit: z.coerce.number("must be a number").int("must be a whole number").min(1).max(MAX_EXPORT_ROWS).default(MAX_EXPORT_ROWS),
 });
 

@@ -88,7 +88,7 @@ export interface ParsedExport {
   keys: VerifiableKey[];
 }
 
-/** A JSON export (GET /api/audit-logs/export?format=json), its rows in chain order. */
+/** A JSON export (GET /api/audit-logs/export?format=verifiable), its rows in chain order. */
 export function parseExportFile(text: string): ParsedExport {
   const value = parseJson(text, "The export");
   if (Array.isArray(value)) {

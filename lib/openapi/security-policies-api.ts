@@ -292,7 +292,7 @@ export const securityPoliciesPaths: ZodOpenApiPathsObject = {
         family,
         role: "viewer",
         summary: "Export the audit log",
-        description: `The entries matching the same filters as the list, newest first, as a CSV or JSON file (\`Content-Disposition: attachment\`), streamed. At most \`limit\` rows (${MAX_EXPORT_ROWS} by default and at most). Audited as \`export_audit_log\`. A console session may export only from the console's own origin (\`Sec-Fetch-Site\` \`same-origin\` or \`none\`, or a \`Referer\` of this origin); API tokens are not affected. CSV cells a spreadsheet would run as formulas are prefixed with \`'\`.`,
+        description: `The entries matching the same filters as the list, newest first, as a CSV file, a JSON array (\`format=json\`) or a verifiable JSON file carrying the organization's checkpoints and audit public keys for the offline verifier (\`format=verifiable\`) (\`Content-Disposition: attachment\`), streamed. At most \`limit\` rows (${MAX_EXPORT_ROWS} by default and at most). Audited as \`export_audit_log\`. A console session may export only from the console's own origin (\`Sec-Fetch-Site\` \`same-origin\` or \`none\`, or a \`Referer\` of this origin); API tokens are not affected. CSV cells a spreadsheet would run as formulas are prefixed with \`'\`.`,
         query: exportAuditLogsQuery,
         responses: {
           "200": {
@@ -306,7 +306,10 @@ export const securityPoliciesPaths: ZodOpenApiPathsObject = {
             content: {
               "text/csv": { schema: { type: "string" } },
               "application/json": {
-                schema: z.strictObject({
+                schema: z.union([
+                  z.array(auditLogEntry).meta({ description: "`format=json`: the entries." }),
+                  z
+                    .strictObject({
                   format: z.literal("palisade-audit-export/1"),
                   orgId: z.string(),
                   exportedAt: z.string(),
@@ -315,7 +318,9 @@ export const securityPoliciesPaths: ZodOpenApiPathsObject = {
                   complete: z.boolean().meta({ description: "Every row of the chain up to the newest exported: unfiltered, not truncated, not a later page. A partial export verifies offline only the stretch of the chain it holds." }),
                   checkpoints: z.array(auditCheckpoint),
                   keys: z.array(auditPublicKey),
-                }),
+                    })
+                    .meta({ description: "`format=verifiable`: the entries, with what verifies them offline." }),
+                ]),
               },
             },
           },

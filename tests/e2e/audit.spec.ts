@@ -48,7 +48,7 @@ test("filtering the audit log, paging through it, and exporting the current filt
   expect(csvLines[2]).toContain(",Policy enabled,true,");
 
   const [jsonDownload] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Export JSON" }).click()]);
-  const exported = (JSON.parse(readFileSync((await jsonDownload.path())!, "utf8")) as { entries: { details: string; before: { enabled: boolean } }[] }).entries;
+  const exported = JSON.parse(readFileSync((await jsonDownload.path())!, "utf8")) as { details: string; before: { enabled: boolean } }[];
   expect(exported.map((entry) => entry.details)).toEqual(["Policy disabled", "Policy enabled", "Policy disabled"]);
   expect(exported[0]!.before.enabled).toBe(true);
 

@@ -316,7 +316,7 @@ describe("exports and the offline verifier", () => {
     );
 
   async function exported(org: TestOrg, query = "") {
-    const response = await call(exportRoute.GET, "GET", `/api/audit-logs/export?format=json${query}`, { token: org.viewer.token });
+    const response = await call(exportRoute.GET, "GET", `/api/audit-logs/export?format=verifiable${query}`, { token: org.viewer.token });
     expect(response.status).toBe(200);
     return (await response.json()) as { orgId: string; complete: boolean; filtered: boolean; entries: { id: string; details: string; chain_position: number; hash: string }[]; checkpoints: CheckpointJson[]; keys: PublicKeyJson[] };
   }

@@ -72,11 +72,6 @@ function parseCsv(text: string): string[][] {
 
 const HEADER = ["id", "timestamp", "user_id", "user_email", "action", "resource", "details", "success", "ip", "user_agent", "before", "after", "chain_position", "hash"];
 
-/** A JSON export's entries (the file also carries the organization's checkpoints and keys: lib/audit/export.ts). */
-async function entriesOf<T = { id: string }>(response: Response): Promise<T[]> {
-  return ((await response.json()) as { entries: T[] }).entries;
-}
-
 function exportFile(org: TestOrg, query: string, token = org.viewer.token) {
   return call(exportRoute.GET, "GET", `/api/audit-logs/export${query}`, { token });
 }
@@ -136,9 +131,22 @@ describe("GET /api/audit-logs/export", () => {
     expect(exported.headers.get("content-type")).toBe("application/json; charset=utf-8");
     expect(exported.headers.get("content-disposition")).toMatch(/\.json"$/);
     const listed = await call(auditLogs.GET, "GET", "/api/audit-logs?resource=policy:pol-mfa-required", { token: org.viewer.token });
-    const body = await entriesOf(exported);
+    const body = await exported.json();
     expect(body).toHaveLength(2);
     expect(body).toEqual(await listed.json());
+  });
+
+  it("exports the same entries as verifiable JSON, wrapped with what verifies them (the JSON export stays a bare array)", async () => {
+    const exported = await exportFile(org, "?format=verifiable&resource=policy:pol-mfa-required");
+    expect(exported.headers.get("content-type")).toBe("application/json; charset=utf-8");
+    expect(exported.headers.get("content-disposition")).toMatch(/\.verifiable\.json"$/);
+    const listed = await call(auditLogs.GET, "GET", "/api/audit-logs?resource=policy:pol-mfa-required", { token: org.viewer.token });
+    const body = (await exported.json()) as { format: string; orgId: string; filtered: boolean; entries: unknown[]; checkpoints: unknown[]; keys: { keyId: string }[] };
+    expect(body).toMatchObject({ format: "palisade-audit-export/1", orgId: org.orgId, filtered: true, checkpoints: [] });
+    expect(body.entries).toEqual(await listed.json());
+    expect(body.keys.length).toBeGreaterThan(0);
+    const [audited] = await exportAudits(org);
+    expect(audited!.details).toBe("Exported 2 entries as verifiable JSON (resource=policy:pol-mfa-required)");
   });
 
   it("quotes commas, quotes and newlines, and defuses cells a spreadsheet would run as formulas", async () => {
@@ -152,12 +160,12 @@ describe("GET /api/audit-logs/export", () => {
     const response = await exportFile(org, "?format=json&limit=2");
     expect(response.headers.get("x-export-row-limit")).toBe("2");
     expect(response.headers.get("x-export-truncated")).toBe("true");
-    const first = await entriesOf(response);
+    const first = (await response.json()) as { id: string }[];
     expect(first).toHaveLength(2);
     const next = /^<([^>]+)>; rel="next"$/.exec(response.headers.get("link") ?? "")?.[1];
     expect(next).toBeDefined();
     const url = new URL(next!);
-    const rest = await entriesOf(await exportFile(org, url.search));
+    const rest = (await (await exportFile(org, url.search)).json()) as { id: string }[];
     expect(rest[0]!.id).not.toBe(first[1]!.id);
     expect(Number(rest[0]!.id.slice(4))).toBeLessThan(Number(first[1]!.id.slice(4)));
   });
@@ -183,7 +191,7 @@ describe("GET /api/audit-logs/export", () => {
   it("only exports the caller's organization", async () => {
     const other = await createTestOrg();
     const response = await exportFile(other, "?format=json&action=toggle_policy");
-    expect(await response.json()).toMatchObject({ orgId: other.orgId, entries: [], checkpoints: [] });
+    expect(await response.json()).toEqual([]);
   });
 
   it("refuses a missing token, a bad format and bad filters like the list API", async () => {
@@ -195,7 +203,7 @@ describe("GET /api/audit-logs/export", () => {
       expect(response.status, query).toBe(422);
     }
     const missingFormat = (await (await exportFile(org, "")).json()) as { detail: { loc: string[]; msg: string }[] };
-    expect(missingFormat.detail).toEqual([{ loc: ["query", "format"], msg: "must be csv or json", type: "invalid_value" }]);
+    expect(missingFormat.detail).toEqual([{ loc: ["query", "format"], msg: "must be csv, json or verifiable", type: "invalid_value" }]);
   });
 });
 
@@ -242,7 +250,7 @@ describe("the export's audit row", () => {
     const email = org.admin.user.email.toUpperCase();
     const response = await exportFile(org, `?junk=${huge}&user_email=${encodeURIComponent(email)}&success=true&format=json&since=2026-01-01&action=toggle_policy&x=%3Cscript%3E`);
     expect(response.status).toBe(200);
-    expect(await entriesOf(response)).toHaveLength(3);
+    expect(await response.json()).toHaveLength(3);
     const [audited] = await exportAudits(org);
     expect(audited!.details).toBe(`Exported 3 entries as JSON (action=toggle_policy, user_email=${org.admin.user.email}, success=true, since=2026-01-01T00:00:00.000Z)`);
 
@@ -282,7 +290,7 @@ describe("streaming", () => {
     const rowsNow = await listAuditLogs({ orgId: big.orgId, limit: 10_000 });
     expect(rowsNow).toHaveLength(rows.length + 1);
     const json = await exportFile(big, "?format=json", big.viewer.token);
-    expect(await json.text()).toContain(`"entries":${JSON.stringify(rowsNow.map(toAuditLogJson))},"filtered":false,"complete":true,`);
+    expect(await json.text()).toBe(JSON.stringify(rowsNow.map(toAuditLogJson)));
   });
 
   it("reads 20,000+ rows in keyset batches of at most EXPORT_BATCH_ROWS, following the Link header to the end", async () => {
@@ -299,7 +307,7 @@ describe("streaming", () => {
     while (query) {
       const response = await exportFile(huge, query, huge.viewer.token);
       expect(response.status).toBe(200);
-      seen.push(...(await entriesOf(response)).map((entry) => entry.id));
+      seen.push(...((await response.json()) as { id: string }[]).map((entry) => entry.id));
       const next = /^<([^>]+)>; rel="next"$/.exec(response.headers.get("link") ?? "")?.[1];
       expect(response.headers.get("x-export-truncated")).toBe(String(next !== undefined));
       query = next ? new URL(next).search : null;
@@ -339,7 +347,7 @@ describe("streaming", () => {
     const response = await exportRoute.GET(request, { params: Promise.resolve({}) });
     expect(response.status).toBe(200);
     const reader = response.body!.getReader();
-    expect(new TextDecoder().decode((await reader.read()).value)).toMatch(/^\{"format":"palisade-audit-export\/1",.*"entries":\[\{"id":"log-/);
+    expect(new TextDecoder().decode((await reader.read()).value)).toMatch(/^\[\{"id":"log-/);
     expect(reads.fetched).toEqual([EXPORT_BATCH_ROWS]);
 
     client.abort();

@@ -50,6 +50,9 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
               <a href={exportHref("json")} download className={buttonClasses("secondary", "sm")}>
                 Export JSON
               </a>
+              <a href={exportHref("verifiable")} download className={buttonClasses("secondary", "sm")} title="JSON with the checkpoints and public keys the offline verifier needs">
+                Export verifiable JSON
+              </a>
             </>
           )
         }

@@ -7,7 +7,8 @@ import { acquireExportSlot } from "@/lib/audit/export-slots";
 import { nextPageLink } from "@/lib/audit/paging";
 import { auditLogFilter, describeExportFilter, exportAuditLogsQuery, type ExportFormat } from "@/lib/audit/schemas";
 
-const CONTENT_TYPES: Record<ExportFormat, string> = { csv: "text/csv; charset=utf-8", json: "application/json; charset=utf-8" };
+const CONTENT_TYPES: Record<ExportFormat, string> = { csv: "text/csv; charset=utf-8", json: "application/json; charset=utf-8", verifiable: "application/json; charset=utf-8" };
+const EXTENSIONS: Record<ExportFormat, string> = { csv: "csv", json: "json", verifiable: "verifiable.json" };
 
 /**
  * The audit log matching the same filters as `GET /api/audit-logs`, newest first, as a CSV or JSON file.
@@ -25,14 +26,14 @@ export const GET = userRoute({ family: "detail", role: "viewer", sameOriginOnly:
     const filter = auditLogFilter(actor.orgId, query, query.limit);
     const filtered = [query.action, query.resource, query.user_email, query.success, query.since, query.until].some((value) => value !== undefined);
     // Before the extent: every checkpoint it lists is of a row the file holds.
-    const envelope = query.format === "json" ? await jsonExportEnvelope({ orgId: actor.orgId, filtered }) : null;
+    const envelope = query.format === "verifiable" ? await jsonExportEnvelope({ orgId: actor.orgId, filtered }) : null;
     const extent = await auditLogExtent(filter);
     const complete = !filtered && query.cursor === undefined && !extent.truncated;
 
     const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
     const headers = new Headers({
       "Content-Type": CONTENT_TYPES[query.format],
-      "Content-Disposition": `attachment; filename="palisade-audit-log-${stamp}.${query.format}"`,
+      "Content-Disposition": `attachment; filename="palisade-audit-log-${stamp}.${EXTENSIONS[query.format]}"`,
       "X-Export-Row-Limit": String(query.limit),
       "X-Export-Truncated": String(extent.truncated),
     });
@@ -44,12 +45,12 @@ export const GET = userRoute({ family: "detail", role: "viewer", sameOriginOnly:
     await recordAudit(actor, {
       action: "export_audit_log",
       resource: "audit-log",
-      details: `Exported ${extent.rows} entries as ${query.format.toUpperCase()}${filters ? ` (${filters})` : ""}${extent.truncated ? ", truncated" : ""}`,
+      details: `Exported ${extent.rows} entries as ${query.format === "verifiable" ? "verifiable JSON" : query.format.toUpperCase()}${filters ? ` (${filters})` : ""}${extent.truncated ? ", truncated" : ""}`,
       success: true,
     });
 
     const body = auditLogExportStream({
-      format: query.format,
+      format: query.format === "csv" ? "csv" : "json",
       filter,
       newestSeq: extent.newestSeq,
       rows: extent.rows,
