@@ -7,7 +7,7 @@ export interface Received {
   path: string;
   headers: IncomingHttpHeaders;
   raw: string;
-  body: { id: string; orgId: string; chainPosition: number; hash: string; action: string; resource: string; [key: string]: unknown };
+  body: { id: string; org_id: string; chain_position: number; hash: string; action: string; resource: string; [key: string]: unknown };
   /** The status the receiver answered. */
   status: number;
 }

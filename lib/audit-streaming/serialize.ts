@@ -48,10 +48,10 @@ export function toDeliveryJson(delivery: AuditDeliveryListing) {
 }
 
 /**
- * What a destination receives for one audit row: the row as `GET /api/audit-logs` shows it, with its organization,
- * chain position and hash, so a receiver can check the chain (and the signed checkpoints it carries).
+ * What a destination receives for one audit row: the row as `GET /api/audit-logs` shows it (its `chain_position`
+ * and `hash` included, so a receiver can check the chain and the signed checkpoints it carries), with its organization.
  */
 export function toDeliveryPayload(row: AuditLog) {
-  const { id, hash, ...rest } = toAuditLogJson(row);
-  return { id, orgId: row.orgId, chainPosition: row.chainPosition, hash, ...rest };
+  const { id, ...rest } = toAuditLogJson(row);
+  return { id, org_id: row.orgId, ...rest };
 }

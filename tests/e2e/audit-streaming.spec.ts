@@ -39,7 +39,7 @@ test("audit streaming: a destination added in the console receives the organizat
     await expect.poll(() => receiver.accepted().length, { timeout: 20_000 }).toBe(2);
     const [first, second] = receiver.accepted();
     expect([first!.body.action, second!.body.action]).toEqual(["toggle_policy", "toggle_policy"]);
-    expect(second!.body.chainPosition).toBeGreaterThan(first!.body.chainPosition);
+    expect(second!.body.chain_position).toBeGreaterThan(first!.body.chain_position);
     for (const request of receiver.accepted()) expect(signatureVerifies(request.raw, request.headers["x-palisade-signature"], SECRET)).toBe(true);
     await expect(async () => {
       await page.reload();
@@ -59,7 +59,7 @@ test("audit streaming: a destination added in the console receives the organizat
     // The receiver is back: the row is retried (backoff up to 10 s, then 20 s) and delivered.
     receiver.answer = () => 200;
     await expect.poll(() => receiver.accepted().length, { timeout: 45_000 }).toBe(3);
-    expect(receiver.accepted()[2]!.body.chainPosition).toBeGreaterThan(second!.body.chainPosition);
+    expect(receiver.accepted()[2]!.body.chain_position).toBeGreaterThan(second!.body.chain_position);
 
     // A disabled destination receives nothing.
     await row.getByRole("button", { name: `Disable ${receiver.url()}` }).click();

@@ -260,7 +260,7 @@ describe("delivery", () => {
     await drain(worker(), id);
     const accepted = receiver.accepted();
     expect(accepted).toHaveLength(11); // the destination's own creation, then the ten rows
-    const positions = accepted.map((request) => request.body.chainPosition);
+    const positions = accepted.map((request) => request.body.chain_position);
     expect(positions).toEqual([...positions].sort((a, b) => a - b));
     expect(positions.at(-1)! - positions[0]!).toBe(10);
     const rows = await getDb().select().from(auditLogs).where(eq(auditLogs.orgId, org.orgId));
@@ -269,8 +269,8 @@ describe("delivery", () => {
       expect(signatureVerifies(request.raw, request.headers["x-palisade-signature"], "another-secret-entirely")).toBe(false);
       expect(request.headers["content-type"]).toBe("application/json");
       expect(request.headers["x-palisade-delivery"]).toMatch(/^\d+$/);
-      const row = rows.find((candidate) => candidate.chainPosition === request.body.chainPosition)!;
-      expect(request.body).toMatchObject({ id: `log-${row.seq}`, orgId: org.orgId, hash: row.hash, action: row.action, resource: row.resource, user_email: org.admin.user.email, success: true });
+      const row = rows.find((candidate) => candidate.chainPosition === request.body.chain_position)!;
+      expect(request.body).toMatchObject({ id: `log-${row.seq}`, org_id: org.orgId, chain_position: row.chainPosition, hash: row.hash, action: row.action, resource: row.resource, user_email: org.admin.user.email, success: true });
     }
     const [listed] = await listDestinations();
     expect(listed!.health).toMatchObject({ pending: 0, dead: 0, lastStatus: 200 });
@@ -379,7 +379,7 @@ describe("delivery", () => {
     const second = worker({ pollMs: 1 });
     second.start();
     await settled(id);
-    const positions = receiver.accepted().map((request) => request.body.chainPosition);
+    const positions = receiver.accepted().map((request) => request.body.chain_position);
     expect(positions).toHaveLength(21);
     expect(new Set(positions).size).toBe(21);
     expect(positions).toEqual([...positions].sort((a, b) => a - b));
