@@ -169,6 +169,8 @@ function databaseSocket(isRetired: () => boolean) {
 
 /** A pool that saw the database go away is replaced this long after: soon enough that nothing waits long on it. */
 const RENEW_AFTER_MS = 1000;
+/** How long a retired pool's running statements may still take before their connections are destroyed. */
+const RETIRED_POOL_GRACE_SECONDS = 5;
 /** How often a new pool tries to LISTEN again while the database does not answer. */
 const RELISTEN_EVERY_MS = 2000;
 
@@ -191,8 +193,8 @@ interface Subscription {
  * The pool is replaced, whole, once a statement failed because the database could not be reached. postgres.js 3.4.9
  * can leave a connection whose socket closed under a pending write unable to send anything again: every statement
  * later given to it waits for ever, until the process restarts (porsager/postgres#1154, #1208; no release fixes it).
- * Retiring the pool a second later fails whatever still waits on it (CONNECTION_DESTROYED, so a 503) and gives the
- * next statements fresh connections; the new pool LISTENs on every channel again, retrying until the database
+ * Retiring the pool a second later gives the next statements fresh connections, and fails whatever still waits on it
+ * after a grace period (CONNECTION_DESTROYED, so a 503); the new pool LISTENs on every channel again, retrying until the database
  * answers, and its subscribers catch up as after any reconnection.
  */
 function connectPostgres(target: Extract<DatabaseTarget, { engine: "postgres" }>): Connection {
@@ -218,7 +220,10 @@ function connectPostgres(target: Extract<DatabaseTarget, { engine: "postgres" }>
       const retired = current;
       retired.retired = true;
       current = open();
-      void retired.sql.end({ timeout: 0 });
+      // New statements go to the new pool at once. Those the retired pool is running may still finish (a transaction
+      // that began as the database came back), while one stuck on a connection that can never send fails after
+      // the grace period (CONNECTION_DESTROYED, so a 503).
+      void retired.sql.end({ timeout: RETIRED_POOL_GRACE_SECONDS });
       for (const subscription of subscriptions) void listenUntilAnswered(current, subscription);
     }, RENEW_AFTER_MS).unref();
   };
