@@ -1,6 +1,7 @@
 "use client";
 
 import type { FormState } from "@/lib/forms";
+import { ActionOutcome } from "./action-outcome";
 import { Button } from "./ui/button";
 import { useConsoleAction } from "./use-console-action";
 
@@ -14,16 +15,7 @@ function ActionButton({ label, action }: { label: string; action: Action }) {
       <Button variant="secondary" size="sm" onClick={() => void run({})} disabled={pending}>
         {pending ? "Working…" : label}
       </Button>
-      {result.error && (
-        <span role="alert" className="max-w-xs text-xs font-medium text-red-700">
-          {result.error}
-        </span>
-      )}
-      {result.success && (
-        <span role="status" className="max-w-xs text-xs font-medium text-emerald-700">
-          {result.success}
-        </span>
-      )}
+      <ActionOutcome result={result} />
     </span>
   );
 }

@@ -2,6 +2,7 @@
 
 import { useState, type ReactNode } from "react";
 import type { FormState } from "@/lib/forms";
+import { ActionOutcome } from "./action-outcome";
 import { ConfirmDialog, type ConfirmDialogProps } from "./confirm-dialog";
 import { Button, type ButtonProps } from "./ui/button";
 import { useConsoleAction } from "./use-console-action";
@@ -36,16 +37,7 @@ export function ConfirmActionButton<P>({ label, ariaLabel, variant = "secondary"
       <Button variant={variant} size="sm" aria-label={ariaLabel} onClick={() => setOpen(true)} disabled={pending}>
         {pending ? "Working…" : label}
       </Button>
-      {result.error && (
-        <span role="alert" className="max-w-xs text-xs font-medium text-red-700">
-          {result.error}
-        </span>
-      )}
-      {showSuccess && result.success && (
-        <span role="status" className="max-w-xs text-xs font-medium text-emerald-700">
-          {result.success}
-        </span>
-      )}
+      <ActionOutcome result={result} showSuccess={showSuccess} />
       <ConfirmDialog
         open={open}
         title={dialog.title}

@@ -32,6 +32,14 @@ export interface PolicyFields {
   rules: AgentRule[];
 }
 
+/**
+ * The scope of the rules one agent enforces: a document of its own when overrides change its rules, otherwise the
+ * document every agent of the organization under the same version shares.
+ */
+export function agentPolicyScope(agent: { orgId: string; agentId: string; overrides: readonly unknown[] }, selector: string | null, highestVersion: number): PolicyScope {
+  return { orgId: agent.orgId, agentId: agent.overrides.length > 0 ? agent.agentId : null, selector, highestVersion };
+}
+
 export function policyDocument(policy: PolicyFields, scope: PolicyScope) {
   return {
     type: POLICY_DOCUMENT_TYPE,

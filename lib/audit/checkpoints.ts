@@ -16,16 +16,10 @@ import { signingKey, signWith } from "@/lib/signing/keys";
 import { signingKeysRegistered } from "@/lib/signing/service";
 import { checkpointPayload } from "./chain";
 import { recordAudit, type Actor } from "./log";
+import type { VerifiableCheckpoint } from "./verify";
 
 /** A checkpoint as the API, the export, the audit row and the verifier carry it: the signed payload, its key id and signature. */
-export interface CheckpointJson {
-  orgId: string;
-  position: number;
-  hash: string;
-  at: string;
-  keyId: string;
-  signature: string;
-}
+export type CheckpointJson = VerifiableCheckpoint;
 
 export function toCheckpointJson(checkpoint: AuditCheckpoint): CheckpointJson {
   return { ...checkpointPayload(checkpoint), keyId: checkpoint.keyId, signature: checkpoint.signature };

@@ -2,7 +2,7 @@ import type { AgentEvent } from "@/db/schema";
 import type { AgentRule, AgentRuleOverride, PolicyState, PolicyVersionEventPayload } from "@/lib/agent-policy/types";
 import { effectiveRules, formatVersion } from "@/lib/agent-policy/rules";
 import { selects } from "@/lib/agent-policy/selector";
-import { highestVersionOf, signPolicy, type PolicySignatureFields } from "@/lib/agent-policy/signatures";
+import { agentPolicyScope, highestVersionOf, signPolicy, type PolicySignatureFields } from "@/lib/agent-policy/signatures";
 import { policyStateOf, versionFor } from "@/lib/agent-policy/state";
 import { encodeEvent, retryFrame } from "./sse";
 import type { StreamSink } from "./stream-sink";
@@ -69,7 +69,7 @@ export function enforcedBy(state: PolicyState, agent: AgentState, owner: StreamO
     rules: applied ? effectiveRules(applied.rules, agent.overrides) : [],
   };
   const selector = applied && state.rollout?.version === applied ? state.rollout.selector : null;
-  const scope = { orgId: owner.orgId, agentId: agent.overrides.length > 0 ? owner.agentId : null, selector, highestVersion: highestVersionOf(state) };
+  const scope = agentPolicyScope({ orgId: owner.orgId, agentId: owner.agentId, overrides: agent.overrides }, selector, highestVersionOf(state));
   return { ...policy, rollout: rolloutView(state, agent.labels), ...signPolicy(policy, scope) };
 }
 

@@ -5,7 +5,7 @@ import { requireAgent } from "@/lib/agents/lookup";
 import { versionForAgent } from "@/lib/agent-policy/lookup";
 import { effectiveRules, formatVersion } from "@/lib/agent-policy/rules";
 import { toRolloutJson } from "@/lib/agent-policy/serialize";
-import { signPolicy } from "@/lib/agent-policy/signatures";
+import { agentPolicyScope, signPolicy } from "@/lib/agent-policy/signatures";
 
 /**
  * The rules an agent enforces: the version that applies to it (the active one, or a rollout's when the agent's labels
@@ -26,7 +26,7 @@ export const GET = userRoute<{ id: string }>({ family: "envelope", role: "viewer
     name: version?.name ?? null,
     rules: version ? effectiveRules(version.rules, agent.overrides) : [],
   };
-  const scope = { orgId: agent.orgId, agentId: agent.overrides.length > 0 ? agent.id : null, selector: version?.stage === "canary" ? version.selector : null, highestVersion };
+  const scope = agentPolicyScope({ orgId: agent.orgId, agentId: agent.id, overrides: agent.overrides }, version?.stage === "canary" ? version.selector : null, highestVersion);
   return okResponse({
     agentId: agent.id,
     policyVersion: agent.reportedVersion === null ? null : formatVersion(agent.reportedVersion),
